@@ -1,0 +1,239 @@
+/**
+ * The embedded pattern store: everything in memory, snapshotted to
+ * ANOMALOG_DATA_DIR/patterns.json periodically and at close (write to a
+ * temporary file, then rename, so a crash never leaves half a snapshot), and
+ * reloaded at start.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../logger.js';
+import { levelRank } from '../log-entry.js';
+import { decodeVector, encodeVector } from './pattern-codec.js';
+import type {
+  ClaimResult,
+  PatternEvent,
+  PatternRecord,
+  PatternStore,
+  ServiceState,
+  TemplateClaim,
+} from './pattern-store.js';
+
+const SNAPSHOT_VERSION = 1;
+const FILE = 'patterns.json';
+
+type StoredPattern = Omit<PatternRecord, 'centroid'> & { centroid: string };
+
+interface Snapshot {
+  version: number;
+  services: Array<{ service: string; state: ServiceState; templates: Array<[string, string]> }>;
+  patterns: StoredPattern[];
+  counts: Array<[string, number]>;
+  embeddings: Array<[string, string]>;
+  extra: Record<string, unknown>;
+}
+
+interface ServiceData {
+  state: ServiceState;
+  templates: Map<string, string>;
+  patterns: Set<string>;
+}
+
+export interface MemoryPatternStoreDeps {
+  dataDir: string;
+  snapshotIntervalSeconds: number;
+  logger: Logger;
+}
+
+export interface MemoryPatternStore extends PatternStore {
+  /** Writes the snapshot now. */
+  snapshot(): Promise<void>;
+}
+
+async function readSnapshot(path: string, logger: Logger): Promise<Snapshot | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const parsed = JSON.parse(text) as Snapshot;
+  if (parsed.version !== SNAPSHOT_VERSION) {
+    throw new Error(`${path}: snapshot version ${parsed.version}, expected ${SNAPSHOT_VERSION}`);
+  }
+  logger.info({ path, patterns: parsed.patterns.length }, 'pattern snapshot loaded');
+  return parsed;
+}
+
+export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Promise<MemoryPatternStore> {
+  const path = join(deps.dataDir, FILE);
+  const services = new Map<string, ServiceData>();
+  const patterns = new Map<string, PatternRecord>();
+  const counts = new Map<string, number>();
+  const embeddings = new Map<string, Float32Array>();
+  const providers = new Map<string, () => unknown>();
+  const listeners: Array<(event: PatternEvent) => void> = [];
+  let countsPrunedBefore = 0;
+
+  const loaded = await readSnapshot(path, deps.logger);
+  const loadedExtra = loaded?.extra ?? {};
+  for (const s of loaded?.services ?? []) {
+    services.set(s.service, { state: s.state, templates: new Map(s.templates), patterns: new Set() });
+  }
+  for (const p of loaded?.patterns ?? []) {
+    patterns.set(p.id, { ...p, centroid: decodeVector(p.centroid) });
+    serviceData(p.service).patterns.add(p.id);
+  }
+  for (const [key, n] of loaded?.counts ?? []) counts.set(key, n);
+  for (const [key, v] of loaded?.embeddings ?? []) embeddings.set(key, decodeVector(v));
+
+  function serviceData(service: string): ServiceData {
+    let data = services.get(service);
+    if (!data) {
+      data = { state: { firstSeen: null, learned: false }, templates: new Map(), patterns: new Set() };
+      services.set(service, data);
+    }
+    return data;
+  }
+
+  function emit(event: PatternEvent): void {
+    for (const listener of listeners) listener(event);
+  }
+
+  function claim(c: TemplateClaim): ClaimResult {
+    const data = serviceData(c.service);
+    const existing = data.templates.get(c.templateKey);
+    if (existing !== undefined) return { id: existing, created: false };
+    if (c.pattern) {
+      patterns.set(c.pattern.id, { ...c.pattern });
+      data.patterns.add(c.pattern.id);
+      data.templates.set(c.templateKey, c.pattern.id);
+      emit({ service: c.service, id: c.pattern.id, templateKey: c.templateKey, created: true });
+      return { id: c.pattern.id, created: true };
+    }
+    const target = c.joinId === undefined ? undefined : patterns.get(c.joinId);
+    if (!target) throw new Error(`claim for ${c.templateKey} names neither a new pattern nor a known one`);
+    if (c.centroid) target.centroid = c.centroid;
+    target.templates += 1;
+    data.templates.set(c.templateKey, target.id);
+    emit({ service: c.service, id: target.id, templateKey: c.templateKey, created: false });
+    return { id: target.id, created: false };
+  }
+
+  function pruneCounts(newestWindow: number, windowMs: number, retainWindows: number): void {
+    const cutoff = newestWindow - retainWindows * windowMs;
+    if (cutoff <= countsPrunedBefore) return;
+    countsPrunedBefore = cutoff + windowMs;
+    for (const key of counts.keys()) {
+      if (Number(key.slice(key.lastIndexOf('|') + 1)) < cutoff) counts.delete(key);
+    }
+  }
+
+  function toSnapshot(): Snapshot {
+    const extra: Record<string, unknown> = { ...loadedExtra };
+    for (const [name, provide] of providers) extra[name] = provide();
+    return {
+      version: SNAPSHOT_VERSION,
+      services: [...services].map(([service, d]) => ({ service, state: d.state, templates: [...d.templates] })),
+      patterns: [...patterns.values()].map((p) => ({ ...p, centroid: encodeVector(p.centroid) })),
+      counts: [...counts],
+      embeddings: [...embeddings].map(([k, v]) => [k, encodeVector(v)]),
+      extra,
+    };
+  }
+
+  let writing: Promise<void> = Promise.resolve();
+  function snapshot(): Promise<void> {
+    const run = async (): Promise<void> => {
+      const started = Date.now();
+      const text = JSON.stringify(toSnapshot());
+      await mkdir(deps.dataDir, { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      await writeFile(tmp, text);
+      await rename(tmp, path);
+      deps.logger.debug({ path, bytes: text.length, ms: Date.now() - started }, 'pattern snapshot written');
+    };
+    writing = writing.then(run, run);
+    return writing;
+  }
+
+  const timer = setInterval(() => {
+    snapshot().catch((error: unknown) => deps.logger.error({ err: error, path }, 'pattern snapshot failed'));
+  }, deps.snapshotIntervalSeconds * 1000);
+  timer.unref();
+
+  return {
+    snapshot,
+    loadService: (service) => {
+      const data = serviceData(service);
+      const list = [...data.patterns].map((id) => patterns.get(id)!);
+      return Promise.resolve({ state: { ...data.state }, patterns: list, templates: new Map(data.templates) });
+    },
+    startService: (service, firstSeen) => {
+      const state = serviceData(service).state;
+      if (state.firstSeen === null || firstSeen < state.firstSeen) state.firstSeen = firstSeen;
+      return Promise.resolve({ ...state });
+    },
+    markLearned: (service) => {
+      serviceData(service).state.learned = true;
+      return Promise.resolve();
+    },
+    claimTemplates: (claims) => Promise.resolve(claims.map(claim)),
+    record: (touches, windowSeconds, retainWindows) => {
+      const windowMs = windowSeconds * 1000;
+      let newest = 0;
+      const totals = touches.map((t) => {
+        const p = patterns.get(t.id);
+        if (p) {
+          p.count += t.count;
+          p.lastSeen = Math.max(p.lastSeen, t.lastSeen);
+          if (levelRank(t.level) > levelRank(p.level)) p.level = t.level;
+          if (t.template !== undefined) p.template = t.template;
+          p.stats = t.stats;
+        }
+        const key = `${t.id}|${t.window}`;
+        const total = (counts.get(key) ?? 0) + t.count;
+        counts.set(key, total);
+        newest = Math.max(newest, t.window);
+        return total;
+      });
+      pruneCounts(newest, windowMs, retainWindows);
+      return Promise.resolve(totals);
+    },
+    windowCounts: (queries) => Promise.resolve(queries.map((q) => q.windows.map((w) => counts.get(`${q.id}|${w}`) ?? 0))),
+    getEmbeddings: (keys) => Promise.resolve(keys.map((k) => embeddings.get(k))),
+    putEmbeddings: (entries) => {
+      for (const [k, v] of entries) embeddings.set(k, v);
+      return Promise.resolve();
+    },
+    onPatternEvent: (listener) => {
+      listeners.push(listener);
+    },
+    list: (service) => {
+      const ids = service === undefined ? [...patterns.keys()] : [...(services.get(service)?.patterns ?? [])];
+      return Promise.resolve(ids.map((id) => ({ ...patterns.get(id)! })));
+    },
+    get: (id) => {
+      const p = patterns.get(id);
+      return Promise.resolve(p ? { ...p } : undefined);
+    },
+    mute: (id, untilMs) => setMuted(id, true, untilMs),
+    unmute: (id) => setMuted(id, false, null),
+    attachState: (name, provide) => {
+      providers.set(name, provide);
+      return loadedExtra[name];
+    },
+    close: async () => {
+      clearInterval(timer);
+      await snapshot();
+    },
+  };
+
+  function setMuted(id: string, muted: boolean, until: number | null): Promise<boolean> {
+    const p = patterns.get(id);
+    if (!p) return Promise.resolve(false);
+    p.muted = muted;
+    p.mutedUntil = until;
+    return Promise.resolve(true);
+  }
+}
