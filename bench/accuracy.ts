@@ -1,0 +1,102 @@
+/**
+ * Grouping Accuracy of mask + template miner on Loghub-2k (one configuration for
+ * every system), and steady-state mask + mine throughput.
+ *
+ *   npm run bench:accuracy [-- --verbose]
+ */
+import { mask } from '../src/pipeline/mask.js';
+import { createTemplateMiner, type TemplateMiner } from '../src/pipeline/template-miner.js';
+import { loadLoghubSystem, loghubSystems, type LoghubSystem } from './loghub.js';
+
+/** GA: a line is correct when its predicted group holds exactly the lines of its true group. */
+export function groupingAccuracy(truth: readonly string[], predicted: readonly string[]): number {
+  const pairs = new Map<string, number>();
+  const truthSize = new Map<string, number>();
+  const predSize = new Map<string, number>();
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i]!;
+    const p = predicted[i]!;
+    truthSize.set(t, (truthSize.get(t) ?? 0) + 1);
+    predSize.set(p, (predSize.get(p) ?? 0) + 1);
+    const k = `${t}\u0000${p}`;
+    pairs.set(k, (pairs.get(k) ?? 0) + 1);
+  }
+  let correct = 0;
+  for (const [k, n] of pairs) {
+    const [t, p] = k.split('\u0000') as [string, string];
+    if (truthSize.get(t) === n && predSize.get(p) === n) correct += n;
+  }
+  return truth.length === 0 ? 1 : correct / truth.length;
+}
+
+function mine(system: LoghubSystem): { predicted: string[]; miner: TemplateMiner } {
+  const miner = createTemplateMiner();
+  const predicted = system.lines.map((l) => miner.add(mask(l.content)).id);
+  return { predicted, miner };
+}
+
+function printMistakes(system: LoghubSystem, predicted: string[], miner: TemplateMiner): void {
+  const byTruth = new Map<string, Map<string, number>>();
+  system.lines.forEach((l, i) => {
+    const m = byTruth.get(l.eventId) ?? new Map<string, number>();
+    m.set(predicted[i]!, (m.get(predicted[i]!) ?? 0) + 1);
+    byTruth.set(l.eventId, m);
+  });
+  const predTruths = new Map<string, Set<string>>();
+  system.lines.forEach((l, i) => {
+    const s = predTruths.get(predicted[i]!) ?? new Set<string>();
+    s.add(l.eventId);
+    predTruths.set(predicted[i]!, s);
+  });
+  for (const [eventId, preds] of byTruth) {
+    const line = system.lines.find((l) => l.eventId === eventId)!;
+    const merged = [...preds.keys()].some((p) => predTruths.get(p)!.size > 1);
+    if (preds.size === 1 && !merged) continue;
+    const total = [...preds.values()].reduce((a, b) => a + b, 0);
+    console.log(`  ${eventId} (${total}) ${line.template}`);
+    for (const [p, n] of preds) {
+      const others = [...predTruths.get(p)!].filter((e) => e !== eventId);
+      console.log(`     ${n} -> ${miner.get(p)?.template}${others.length ? `   [shared with ${others.join(',')}]` : ''}`);
+    }
+  }
+}
+
+function throughput(contents: string[], seconds: number): number {
+  const miner = createTemplateMiner();
+  for (const c of contents) miner.add(mask(c));
+  let n = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let now = start;
+  while (now < end) {
+    for (const c of contents) miner.add(mask(c));
+    n += contents.length;
+    now = performance.now();
+  }
+  return n / ((now - start) / 1000);
+}
+
+function main(): void {
+  const verbose = process.argv.includes('--verbose');
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const systems = loghubSystems().filter((s) => only.length === 0 || only.includes(s)).map((s) => loadLoghubSystem(s));
+  const scores: number[] = [];
+  console.log('system      GA      templates (truth)');
+  for (const system of systems) {
+    const { predicted, miner } = mine(system);
+    const ga = groupingAccuracy(system.lines.map((l) => l.eventId), predicted);
+    scores.push(ga);
+    const truthCount = new Set(system.lines.map((l) => l.eventId)).size;
+    console.log(`${system.name.padEnd(11)} ${ga.toFixed(4)}  ${miner.templates().length} (${truthCount})`);
+    if (verbose) printMistakes(system, predicted, miner);
+  }
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  console.log(`${'mean'.padEnd(11)} ${mean.toFixed(4)}  min ${Math.min(...scores).toFixed(4)}`);
+
+  const contents = systems.flatMap((s) => s.lines.map((l) => l.content));
+  const runs = [0, 1, 2].map(() => throughput(contents, 3));
+  runs.sort((a, b) => a - b);
+  console.log(`mask + mine, steady state, single thread: ${Math.round(runs[1]!).toLocaleString('en-US')} messages/s (median of 3 runs of 3 s; runs ${runs.map((r) => Math.round(r)).join(', ')})`);
+}
+
+main();

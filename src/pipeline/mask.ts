@@ -1,0 +1,225 @@
+/**
+ * Masking: replace the variable parts of a log message with typed placeholders so
+ * that messages of one pattern look alike to the template miner.
+ *
+ * One hand-written pass over the message: split on whitespace, and for each token
+ * that can hold a variable (it has a digit, '@', '/', ':' or '\') classify its core,
+ * then its `key=value` value, then its punctuation-separated atoms. The few regexes
+ * below are anchored and free of nested quantifiers, so every step is linear.
+ * Whitespace runs become one space (the miner splits on spaces).
+ */
+
+export const PLACEHOLDERS = [
+  '<URL>',
+  '<EMAIL>',
+  '<IP>',
+  '<UUID>',
+  '<HEX>',
+  '<TS>',
+  '<DURATION>',
+  '<SIZE>',
+  '<PATH>',
+  '<NUM>',
+] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+export const DEFAULT_MAX_MESSAGE_CHARS = 4096;
+
+const URL_RE = /^[A-Za-z][A-Za-z0-9+.-]{0,15}:\/\/[^\s]+$/;
+const EMAIL_RE = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const HEX_0X_RE = /^0[xX][0-9a-fA-F]+$/;
+const HEX_ID_RE = /^[0-9a-fA-F]{7,}$/;
+const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d{1,5})?$/;
+// Groups of 1-4 hex digits separated by ':' (one '::' allowed), optional zone, optional [..]:port.
+const IPV6_RE = /^\[?[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:%[A-Za-z0-9]+)?\]?(?::\d{1,5})?$/;
+const NUMBER_RE = /^[-+]?\d+(?:[.,]\d+)*$/;
+const DURATION_RE = /^\d+(?:\.\d+)?(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d)$/;
+const COMPOUND_DURATION_RE = /^(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|ns)){2,5}$/;
+const ISO_DURATION_RE = /^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?$/;
+const SIZE_RE = /^\d+(?:\.\d+)?(?:B|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|kB|k|K|M|G)$/;
+const DATE_RE = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T_ ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+const TIME_RE = /^\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+const PATH_RE = /^(?:~|\.{1,2}|[A-Za-z]:)?[/\\][^/\\\s]*[/\\][^\s]*$/;
+
+/** Every regex the masker runs, for the linear-time test. */
+export const MASK_REGEXES: readonly RegExp[] = [
+  URL_RE,
+  EMAIL_RE,
+  UUID_RE,
+  HEX_0X_RE,
+  HEX_ID_RE,
+  IPV4_RE,
+  IPV6_RE,
+  NUMBER_RE,
+  DURATION_RE,
+  COMPOUND_DURATION_RE,
+  ISO_DURATION_RE,
+  SIZE_RE,
+  DATE_RE,
+  TIME_RE,
+  PATH_RE,
+];
+
+const CODE_0 = 48;
+const CODE_9 = 57;
+
+function isDigit(code: number): boolean {
+  return code >= CODE_0 && code <= CODE_9;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13) || code === 160;
+}
+
+/** Characters stripped off a token's ends before it is classified. */
+function isWrapper(code: number): boolean {
+  // ( ) [ ] { } < > " ' , ; : . ! ?
+  return (
+    code === 40 || code === 41 || code === 91 || code === 93 || code === 123 || code === 125 ||
+    code === 60 || code === 62 || code === 34 || code === 39 || code === 44 || code === 59 ||
+    code === 58 || code === 46 || code === 33 || code === 63
+  );
+}
+
+/** Characters that separate atoms inside a token (everything but letters, digits and `.:-+`). */
+function isAtomChar(code: number): boolean {
+  return (
+    isDigit(code) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    code === 46 || code === 58 || code === 45 || code === 43 ||
+    code > 127
+  );
+}
+
+function hasDigit(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (isDigit(text.charCodeAt(i))) return true;
+  return false;
+}
+
+function mayHoldVariable(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    // digit, @ / : backslash
+    if (isDigit(c) || c === 64 || c === 47 || c === 58 || c === 92) return true;
+  }
+  return false;
+}
+
+function isIpv4(text: string): boolean {
+  const m = IPV4_RE.exec(text);
+  if (!m) return false;
+  for (let i = 1; i <= 4; i++) if (Number(m[i]) > 255) return false;
+  return true;
+}
+
+function isIpv6(text: string): boolean {
+  // Needs hex digits and at least two colons; rules out times like 12:30:45 by needing '::' or 4+ groups.
+  if (!IPV6_RE.test(text)) return false;
+  const groups = text.split(':').length;
+  return text.includes('::') || groups >= 5;
+}
+
+/** Epoch seconds/milliseconds between 2001 and 2033 read as timestamps, not counts. */
+function isEpoch(text: string): boolean {
+  if (text.length !== 10 && text.length !== 13) return false;
+  const first = text.charCodeAt(0);
+  return first === 49; // '1'
+}
+
+/** The placeholder for a whole core, or undefined when it is not one known shape. */
+export function classify(core: string): Placeholder | undefined {
+  const first = core.charCodeAt(0);
+  if (isDigit(first) || first === 45 || first === 43) {
+    if (NUMBER_RE.test(core)) {
+      if (isIpv4(core)) return '<IP>';
+      if (isEpoch(core)) return '<TS>';
+      if (DATE_RE.test(core)) return '<TS>';
+      return '<NUM>';
+    }
+    if (isIpv4(core)) return '<IP>';
+    if (DATE_RE.test(core) || TIME_RE.test(core)) return '<TS>';
+    if (HEX_0X_RE.test(core)) return '<HEX>';
+    if (UUID_RE.test(core)) return '<UUID>';
+    if (DURATION_RE.test(core) || COMPOUND_DURATION_RE.test(core)) return '<DURATION>';
+    if (SIZE_RE.test(core)) return '<SIZE>';
+  }
+  if (first === 80 && ISO_DURATION_RE.test(core) && core.length > 2) return '<DURATION>';
+  if (core.includes('://') && URL_RE.test(core)) return '<URL>';
+  if (core.includes('@') && EMAIL_RE.test(core)) return '<EMAIL>';
+  if (UUID_RE.test(core)) return '<UUID>';
+  if (HEX_ID_RE.test(core) && hasDigit(core)) return '<HEX>';
+  if (core.includes(':') && isIpv6(core)) return '<IP>';
+  if (PATH_RE.test(core)) return '<PATH>';
+  return undefined;
+}
+
+/** Mask the atoms of a token no single shape covers (`rhost=10.0.0.1`, `blk_-42`, `(id=7)`). */
+function maskAtoms(token: string): string {
+  let out = '';
+  let i = 0;
+  while (i < token.length) {
+    if (!isAtomChar(token.charCodeAt(i))) {
+      out += token[i];
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < token.length && isAtomChar(token.charCodeAt(j))) j++;
+    out += maskAtom(token.slice(i, j));
+    i = j;
+  }
+  return out;
+}
+
+function maskAtom(atom: string): string {
+  if (!hasDigit(atom)) return atom;
+  let start = 0;
+  let end = atom.length;
+  while (start < end && isWrapper(atom.charCodeAt(start))) start++;
+  while (end > start && isWrapper(atom.charCodeAt(end - 1))) end--;
+  const core = atom.slice(start, end);
+  if (core.length === 0) return atom;
+  const kind = classify(core);
+  if (kind) return atom.slice(0, start) + kind + atom.slice(end);
+  // `req-<uuid>`, `node-12`: a word prefix joined by '-' to a known shape.
+  const dash = core.indexOf('-');
+  if (dash > 0 && !hasDigit(core.slice(0, dash))) {
+    const rest = core.slice(dash + 1);
+    const restKind = rest.length > 0 ? classify(rest) : undefined;
+    if (restKind) return atom.slice(0, start) + core.slice(0, dash + 1) + restKind + atom.slice(end);
+  }
+  return atom;
+}
+
+function maskToken(token: string): string {
+  if (!mayHoldVariable(token)) return token;
+  let start = 0;
+  let end = token.length;
+  while (start < end && isWrapper(token.charCodeAt(start))) start++;
+  while (end > start && isWrapper(token.charCodeAt(end - 1))) end--;
+  if (start === end) return token;
+  const core = token.slice(start, end);
+  const kind = classify(core);
+  if (kind) return token.slice(0, start) + kind + token.slice(end);
+  return token.slice(0, start) + maskAtoms(core) + token.slice(end);
+}
+
+/** Cut to maxChars (the caller keeps the original for samples), then mask. */
+export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHARS): string {
+  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
+  let out = '';
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    let j = i;
+    while (j < n && !isSpace(text.charCodeAt(j))) j++;
+    if (out.length > 0) out += ' ';
+    out += maskToken(text.slice(i, j));
+    i = j;
+  }
+  return out;
+}
