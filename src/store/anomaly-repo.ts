@@ -1,0 +1,111 @@
+/** log_anomalies: every anomaly, written in batches, read back for operators. */
+import type { Attributes } from '../log-entry.js';
+import type { Anomaly } from '../pipeline/anomaly.js';
+import type { Queryable } from './database.js';
+import { chunk, isoTime, toMs, valuesPlaceholders } from './sql-values.js';
+
+export interface AnomalyRow {
+  id: string;
+  detectedAt: number;
+  timestamp: number;
+  service: string;
+  level: string;
+  kind: string;
+  patternId: string;
+  template: string;
+  message: string;
+  score: number;
+  reason: string;
+  traceId: string;
+  spanId: string;
+  count: number;
+  samples: string[];
+  attributes: Attributes;
+}
+
+export interface AnomalyRepo {
+  /** One statement per 1,000 anomalies; an id already stored is kept as it is. */
+  insert(anomalies: Anomaly[]): Promise<void>;
+  /** Newest first. */
+  recent(q: { service?: string; sinceMs?: number; limit?: number }): Promise<AnomalyRow[]>;
+}
+
+const COLUMNS =
+  'id, detected_at, "timestamp", service, level, kind, pattern_id, template, message, anomaly_score, reason, trace_id, span_id, count, samples, attributes, resource';
+const CASTS = ['::text', '::timestamptz', '::timestamptz', '::text', '::text', '::text', '::text', '::text', '::text',
+  '::float8', '::text', '::text', '::text', '::int', '::text::jsonb', '::text::jsonb', '::text::jsonb'] as const;
+const BATCH = 1000;
+
+interface DbRow {
+  id: string;
+  detected_at: Date;
+  timestamp: Date;
+  service: string;
+  level: string;
+  kind: string;
+  pattern_id: string;
+  template: string;
+  message: string;
+  anomaly_score: number;
+  reason: string;
+  trace_id: string;
+  span_id: string;
+  count: number;
+  samples: string[];
+  attributes: Attributes;
+}
+
+export function createAnomalyRepo(db: Queryable): AnomalyRepo {
+  return {
+    async insert(anomalies) {
+      for (const part of chunk(anomalies, BATCH)) {
+        const params = part.flatMap((a) => [
+          a.id, isoTime(a.detectedAt), isoTime(a.timestamp), a.service, a.level, a.kind, a.patternId, a.template,
+          a.message, a.score, a.reason, a.traceId, a.spanId, a.count, JSON.stringify(a.samples),
+          JSON.stringify(a.attributes), JSON.stringify(a.resource),
+        ]);
+        await db.query(
+          `INSERT INTO log_anomalies (${COLUMNS}) VALUES ${valuesPlaceholders(part.length, CASTS)} ON CONFLICT (id) DO NOTHING`,
+          params,
+        );
+      }
+    },
+
+    async recent({ service, sinceMs, limit = 100 }) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (service !== undefined) {
+        params.push(service);
+        where.push(`service = $${params.length}`);
+      }
+      if (sinceMs !== undefined) {
+        params.push(isoTime(sinceMs));
+        where.push(`detected_at >= $${params.length}::timestamptz`);
+      }
+      params.push(limit);
+      const { rows } = await db.query<DbRow>(
+        `SELECT ${COLUMNS} FROM log_anomalies ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+         ORDER BY detected_at DESC LIMIT $${params.length}::int`,
+        params,
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        detectedAt: toMs(r.detected_at),
+        timestamp: toMs(r.timestamp),
+        service: r.service,
+        level: r.level,
+        kind: r.kind,
+        patternId: r.pattern_id,
+        template: r.template,
+        message: r.message,
+        score: Number(r.anomaly_score),
+        reason: r.reason,
+        traceId: r.trace_id,
+        spanId: r.span_id,
+        count: Number(r.count),
+        samples: r.samples,
+        attributes: r.attributes,
+      }));
+    },
+  };
+}

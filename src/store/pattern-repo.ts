@@ -1,0 +1,100 @@
+/** log_patterns: the pattern library mirrored into SQL for operators and reports. */
+import type { Queryable } from './database.js';
+import { chunk, isoTime, toMs, valuesPlaceholders } from './sql-values.js';
+
+/** The fields of the library's pattern record that the mirror keeps. */
+export interface PatternMirrorRow {
+  id: string;
+  service: string;
+  template: string;
+  example: string;
+  level: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** ms since the epoch until which the pattern is muted (Infinity: for good); null when not muted. */
+  mutedUntil: number | null;
+}
+
+export interface PatternListRow extends PatternMirrorRow {
+  muted: boolean;
+}
+
+export interface PatternRepo {
+  /** Insert or refresh from the library (the source of truth); counts and times only move forward. */
+  upsert(patterns: PatternMirrorRow[]): Promise<void>;
+  /** Most recently seen first. */
+  list(q: { service?: string }): Promise<PatternListRow[]>;
+  setMuted(id: string, untilMs: number | null, muted: boolean): Promise<void>;
+}
+
+const CASTS = ['::text', '::text', '::text', '::text', '::text', '::bigint', '::timestamptz', '::timestamptz',
+  '::timestamptz', '::boolean'] as const;
+const BATCH = 1000;
+
+interface DbRow {
+  id: string;
+  service: string;
+  template: string;
+  example: string;
+  level: string;
+  count: string | number;
+  first_seen: Date;
+  last_seen: Date;
+  muted: boolean;
+  muted_until: Date | null;
+}
+
+export function createPatternRepo(db: Queryable): PatternRepo {
+  return {
+    async upsert(patterns) {
+      for (const part of chunk(patterns, BATCH)) {
+        const params = part.flatMap((p) => [
+          p.id, p.service, p.template, p.example, p.level, p.count, isoTime(p.firstSeen), isoTime(p.lastSeen),
+          p.mutedUntil !== null && Number.isFinite(p.mutedUntil) ? isoTime(p.mutedUntil) : null, p.mutedUntil !== null,
+        ]);
+        await db.query(
+          `INSERT INTO log_patterns (id, service, template, example, level, count, first_seen, last_seen, muted_until, muted)
+           VALUES ${valuesPlaceholders(part.length, CASTS)}
+           ON CONFLICT (id) DO UPDATE SET
+             template = EXCLUDED.template,
+             example = EXCLUDED.example,
+             level = EXCLUDED.level,
+             count = GREATEST(log_patterns.count, EXCLUDED.count),
+             first_seen = LEAST(log_patterns.first_seen, EXCLUDED.first_seen),
+             last_seen = GREATEST(log_patterns.last_seen, EXCLUDED.last_seen),
+             muted = EXCLUDED.muted,
+             muted_until = EXCLUDED.muted_until,
+             updated_at = now()`,
+          params,
+        );
+      }
+    },
+
+    async list({ service }) {
+      const { rows } = await db.query<DbRow>(
+        `SELECT id, service, template, example, level, count, first_seen, last_seen, muted, muted_until
+         FROM log_patterns ${service === undefined ? '' : 'WHERE service = $1'} ORDER BY last_seen DESC`,
+        service === undefined ? [] : [service],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        service: r.service,
+        template: r.template,
+        example: r.example,
+        level: r.level,
+        count: Number(r.count),
+        firstSeen: toMs(r.first_seen),
+        lastSeen: toMs(r.last_seen),
+        muted: r.muted,
+        mutedUntil: r.muted_until !== null ? toMs(r.muted_until) : r.muted ? Infinity : null,
+      }));
+    },
+
+    async setMuted(id, untilMs, muted) {
+      await db.query('UPDATE log_patterns SET muted = $2, muted_until = $3::timestamptz, updated_at = now() WHERE id = $1', [
+        id, muted, untilMs !== null && Number.isFinite(untilMs) ? isoTime(untilMs) : null,
+      ]);
+    },
+  };
+}
