@@ -1,0 +1,174 @@
+/**
+ * OTLP/gRPC: LogsService/Export plus the standard grpc.health.v1.Health service.
+ * Export takes the raw request bytes (pass-through deserializer) so decoding
+ * errors become INVALID_ARGUMENT, and decoding skips grpc-js's extra copy.
+ */
+import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
+import type { Logger } from '../logger.js';
+import { decodeExportRequest } from '../otlp/decode.js';
+import { encodeExportResponse, encodeStatusProto } from '../otlp/encode-response.js';
+import { OtlpDecodeError } from '../otlp/otlp-types.js';
+import { loadOtlpRoot } from '../otlp/proto-root.js';
+import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
+import type { ReceiverMetrics } from './receiver-metrics.js';
+
+const LOGS_SERVICE = 'opentelemetry.proto.collector.logs.v1.LogsService';
+const SERVING = 1;
+const NOT_SERVING = 2;
+
+const passThrough = (bytes: Buffer): Buffer => bytes;
+
+function methodOf(path: string, responseStream: boolean) {
+  return {
+    path,
+    requestStream: false,
+    responseStream,
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+  };
+}
+
+export interface GrpcReceiver {
+  listen(host: string, port: number): Promise<number>;
+  /** Stop accepting calls, let in-flight ones finish; forced after graceMs. */
+  close(graceMs: number): Promise<void>;
+}
+
+export function createGrpcReceiver(deps: {
+  handler: ExportHandler;
+  checkAuth: (authorization: string | undefined) => boolean;
+  metrics: ReceiverMetrics;
+  logger: Logger;
+  maxRequestBytes: number;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+}): GrpcReceiver {
+  const { handler, checkAuth, metrics, logger, maxRequestBytes, tls } = deps;
+  const root = loadOtlpRoot();
+  const healthRequest = root.lookupType('grpc.health.v1.HealthCheckRequest');
+  const healthResponse = root.lookupType('grpc.health.v1.HealthCheckResponse');
+  let servingStatus = SERVING;
+  const watchers = new Set<ServerWritableStream<Buffer, Buffer>>();
+
+  const server = new Server({
+    'grpc.max_receive_message_length': maxRequestBytes,
+    'grpc.max_send_message_length': 4 * 1024 * 1024,
+  });
+
+  function fail(callback: sendUnaryData<Buffer>, code: status, details: string, retryAfterSeconds?: number): void {
+    const metadata = new Metadata();
+    if (retryAfterSeconds !== undefined) {
+      metadata.set('grpc-status-details-bin', encodeStatusProto(code, details, retryAfterSeconds));
+    }
+    callback({ code, details, metadata });
+  }
+
+  async function exportLogs(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
+    const started = process.hrtime.bigint();
+    let code = status.OK;
+    const answer = (c: status, details?: string, retryAfterSeconds?: number, body?: Buffer): void => {
+      code = c;
+      if (c === status.OK) callback(null, body);
+      else fail(callback, c, details ?? '', retryAfterSeconds);
+    };
+    try {
+      const authorization = call.metadata.get('authorization')[0];
+      if (!checkAuth(typeof authorization === 'string' ? authorization : undefined)) {
+        answer(status.UNAUTHENTICATED, 'missing or invalid bearer token');
+        return;
+      }
+      if (!handler.tryAcquire()) {
+        answer(status.UNAVAILABLE, 'too many requests in flight, retry later', RETRY_AFTER_SECONDS);
+        return;
+      }
+      try {
+        let request;
+        try {
+          request = decodeExportRequest(call.request);
+        } catch (error) {
+          if (!(error instanceof OtlpDecodeError)) throw error;
+          answer(status.INVALID_ARGUMENT, error.message);
+          return;
+        }
+        const outcome = await handler.handle(request, 'grpc');
+        if (outcome.kind === 'retryable') answer(status.UNAVAILABLE, outcome.message, outcome.retryAfterSeconds);
+        else answer(status.OK, undefined, undefined, encodeExportResponse(outcome, 'protobuf'));
+      } finally {
+        handler.release();
+      }
+    } catch (error) {
+      logger.error({ err: error }, 'gRPC export failed unexpectedly');
+      answer(status.INTERNAL, 'internal error');
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.duration.observe({ transport: 'grpc', code: status[code] }, seconds);
+    }
+  }
+
+  function healthOf(call: { request: Buffer }): number | undefined {
+    const { service } = healthRequest.decode(call.request) as unknown as { service: string };
+    return service === '' || service === LOGS_SERVICE ? servingStatus : undefined;
+  }
+
+  const encodeHealth = (s: number): Buffer => Buffer.from(healthResponse.encode({ status: s }).finish());
+
+  server.addService(
+    { Export: methodOf(`/${LOGS_SERVICE}/Export`, false) },
+    { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => void exportLogs(call, cb) },
+  );
+  server.addService(
+    {
+      Check: methodOf('/grpc.health.v1.Health/Check', false),
+      Watch: methodOf('/grpc.health.v1.Health/Watch', true),
+    },
+    {
+      Check(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) {
+        const s = healthOf(call);
+        if (s === undefined) callback({ code: status.NOT_FOUND, details: 'unknown service' });
+        else callback(null, encodeHealth(s));
+      },
+      Watch(call: ServerWritableStream<Buffer, Buffer>) {
+        // The protocol answers SERVICE_UNKNOWN (3) on Watch rather than an error.
+        call.write(encodeHealth(healthOf(call) ?? 3));
+        watchers.add(call);
+        call.on('cancelled', () => watchers.delete(call));
+      },
+    },
+  );
+
+  return {
+    listen(host, port) {
+      const credentials = tls
+        ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+        : ServerCredentials.createInsecure();
+      return new Promise((resolve, reject) => {
+        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (error, bound) => {
+          if (error) reject(error);
+          else resolve(bound);
+        });
+      });
+    },
+    close(graceMs) {
+      servingStatus = NOT_SERVING;
+      // Watch streams never end on their own; tell them and close them so shutdown can finish.
+      for (const call of watchers) {
+        call.write(encodeHealth(NOT_SERVING));
+        call.end();
+      }
+      watchers.clear();
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          logger.warn('gRPC calls still running after the grace period; forcing shutdown');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown((error) => {
+          clearTimeout(timer);
+          if (error) logger.warn({ err: error }, 'gRPC shutdown reported an error');
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * OTLP/HTTP `POST /v1/logs` (protobuf and JSON, gzip) plus /healthz, /readyz,
+ * /metrics, and any routes an extension adds behind the same bearer check.
+ */
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import { decodeExportRequestJson } from '../otlp/decode-json.js';
+import { decodeExportRequest } from '../otlp/decode.js';
+import { encodeExportResponse, encodeStatus, type BodyFormat } from '../otlp/encode-response.js';
+import { OtlpDecodeError, type ExportLogsRequest } from '../otlp/otlp-types.js';
+import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
+import { readBody } from './read-body.js';
+import type { ReceiverMetrics } from './receiver-metrics.js';
+
+export interface HttpExtension {
+  /** Called for any request not handled by the receiver's own routes, after auth; return true if it answered. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+}
+
+export interface Readiness {
+  check(): Promise<{ ready: boolean; checks: Record<string, string> }>;
+}
+
+/** gRPC status codes used in google.rpc.Status bodies. */
+const CODE = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 };
+const HTTP_TO_CODE: Record<number, number> = {
+  400: CODE.INVALID_ARGUMENT,
+  401: CODE.UNAUTHENTICATED,
+  404: CODE.NOT_FOUND,
+  405: CODE.UNIMPLEMENTED,
+  413: CODE.RESOURCE_EXHAUSTED,
+  415: CODE.UNIMPLEMENTED,
+  500: CODE.INTERNAL,
+  503: CODE.UNAVAILABLE,
+};
+const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+function formatOf(req: IncomingMessage): BodyFormat | undefined {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}
+
+function contentTypeOf(format: BodyFormat): string {
+  return format === 'json' ? 'application/json' : 'application/x-protobuf';
+}
+
+export interface HttpReceiver {
+  listen(host: string, port: number): Promise<number>;
+  /** Stop accepting, let in-flight requests finish; connections forced closed after graceMs. */
+  close(graceMs: number): Promise<void>;
+}
+
+export function createHttpReceiver(deps: {
+  handler: ExportHandler;
+  checkAuth: (authorization: string | undefined) => boolean;
+  metrics: ReceiverMetrics;
+  registry: Registry;
+  logger: Logger;
+  maxRequestBytes: number;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+  extension: HttpExtension | undefined;
+  readiness: Readiness | undefined;
+}): HttpReceiver {
+  const { handler, checkAuth, metrics, registry, logger, maxRequestBytes, tls, extension, readiness } = deps;
+  let closing = false;
+
+  function send(res: ServerResponse, statusCode: number, contentType: string, body: Buffer | string, headers: Record<string, string> = {}): void {
+    if (closing) headers.connection = 'close';
+    res.writeHead(statusCode, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  function sendStatus(res: ServerResponse, statusCode: number, message: string, format: BodyFormat, headers: Record<string, string> = {}): void {
+    send(res, statusCode, contentTypeOf(format), encodeStatus(HTTP_TO_CODE[statusCode] ?? CODE.INTERNAL, message, format), headers);
+  }
+
+  async function exportLogs(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const format = formatOf(req);
+    if (!format) {
+      sendStatus(res, 415, 'content type must be application/x-protobuf or application/json', 'json');
+      return 415;
+    }
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'gzip' && encoding !== 'identity') {
+      sendStatus(res, 415, `unsupported content encoding "${encoding}" (gzip or none)`, format);
+      return 415;
+    }
+    if (!handler.tryAcquire()) {
+      sendStatus(res, 503, 'too many requests in flight, retry later', format, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+      return 503;
+    }
+    try {
+      const body = await readBody(req, maxRequestBytes, encoding === 'gzip');
+      if (body.kind === 'too_large') {
+        // The rest of the upload is not wanted: close once the answer is out.
+        sendStatus(res, 413, body.message, format, { connection: 'close' });
+        res.once('finish', () => req.destroy());
+        return 413;
+      }
+      if (body.kind === 'bad_encoding') {
+        sendStatus(res, 400, body.message, format);
+        return 400;
+      }
+      let request: ExportLogsRequest;
+      try {
+        request = format === 'json' ? decodeExportRequestJson(body.body.toString('utf8')) : decodeExportRequest(body.body);
+      } catch (error) {
+        if (!(error instanceof OtlpDecodeError)) throw error;
+        sendStatus(res, 400, error.message, format);
+        return 400;
+      }
+      const outcome = await handler.handle(request, 'http');
+      if (outcome.kind === 'retryable') {
+        sendStatus(res, 503, outcome.message, format, { 'retry-after': String(outcome.retryAfterSeconds) });
+        return 503;
+      }
+      send(res, 200, contentTypeOf(format), encodeExportResponse(outcome, format));
+      return 200;
+    } finally {
+      handler.release();
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://anomalog');
+    const path = url.pathname;
+    if (OPEN_ROUTES.has(path)) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, 'application/json', JSON.stringify({ code: CODE.UNIMPLEMENTED, message: 'use GET' }), { allow: 'GET, HEAD' });
+      } else if (path === '/healthz') {
+        send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+      } else if (path === '/readyz') {
+        const result = readiness ? await readiness.check() : { ready: true, checks: {} };
+        const ready = result.ready && !closing;
+        send(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ...result, ready }));
+      } else {
+        send(res, 200, registry.contentType, await registry.metrics());
+      }
+      return;
+    }
+    const format = formatOf(req) ?? 'json';
+    if (!checkAuth(req.headers.authorization)) {
+      sendStatus(res, 401, 'missing or invalid bearer token', format, { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    if (path === '/v1/logs') {
+      if (req.method !== 'POST') {
+        sendStatus(res, 405, 'use POST', format, { allow: 'POST' });
+        return;
+      }
+      const started = process.hrtime.bigint();
+      const statusCode = await exportLogs(req, res);
+      metrics.duration.observe({ transport: 'http', code: String(statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+      return;
+    }
+    if (extension && (await extension.handle(req, res, url))) return;
+    sendStatus(res, 404, `no route for ${path}`, format);
+  }
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    route(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url, method: req.method }, 'HTTP request failed unexpectedly');
+      if (!res.headersSent) sendStatus(res, 500, 'internal error', formatOf(req) ?? 'json');
+      else res.destroy();
+    });
+  };
+  const server: Server = tls ? createHttps({ cert: tls.cert, key: tls.key }, onRequest) : createHttp(onRequest);
+
+  return {
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    close(graceMs) {
+      closing = true;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          logger.warn('HTTP requests still running after the grace period; closing their connections');
+          server.closeAllConnections();
+        }, graceMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        // Idle keep-alive connections would hold close() open; busy ones close after their answer.
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/** The OTLP receiver: both transports over one export handler, started and stopped together. */
+import { readFileSync } from 'node:fs';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import type { Pipeline } from '../log-entry.js';
+import type { Logger } from '../logger.js';
+import { createBearerCheck } from './bearer-auth.js';
+import { createExportHandler } from './export-handler.js';
+import { createGrpcReceiver } from './grpc-server.js';
+import { createHttpReceiver, type HttpExtension, type Readiness } from './http-server.js';
+import { createReceiverMetrics } from './receiver-metrics.js';
+
+export type { HttpExtension, Readiness };
+
+/** How long stop() waits for in-flight requests before cutting connections. */
+const SHUTDOWN_GRACE_MS = 25_000;
+
+/** A PEM value may be given inline or as a file path. */
+function readPem(value: string): Buffer {
+  return value.includes('-----BEGIN') ? Buffer.from(value) : readFileSync(value);
+}
+
+export interface Receiver {
+  /** Binds both ports; resolves with the ports actually bound (tests ask for 0). */
+  start(): Promise<{ grpcPort: number; httpPort: number }>;
+  /** Stop accepting, finish in-flight requests, close. */
+  stop(): Promise<void>;
+}
+
+export function createReceiver(deps: {
+  config: Readonly<Config>;
+  pipeline: Pipeline;
+  logger: Logger;
+  registry: Registry;
+  extension?: HttpExtension;
+  readiness?: Readiness;
+}): Receiver {
+  const { config, pipeline, registry } = deps;
+  const logger = deps.logger.child({ component: 'receiver' });
+  const metrics = createReceiverMetrics(registry);
+  const handler = createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, logger });
+  const checkAuth = createBearerCheck(config.authToken);
+  const tls = config.tls ? { cert: readPem(config.tls.cert), key: readPem(config.tls.key) } : undefined;
+  const shared = { handler, checkAuth, metrics, logger, maxRequestBytes: config.maxRequestBytes, tls };
+  const grpc = createGrpcReceiver(shared);
+  const http = createHttpReceiver({ ...shared, registry, extension: deps.extension, readiness: deps.readiness });
+  let started = false;
+
+  return {
+    async start() {
+      const grpcPort = await grpc.listen(config.host, config.grpcPort);
+      let httpPort: number;
+      try {
+        httpPort = await http.listen(config.host, config.httpPort);
+      } catch (error) {
+        await grpc.close(0);
+        throw error;
+      }
+      started = true;
+      logger.info({ host: config.host, grpcPort, httpPort, tls: Boolean(tls), auth: Boolean(config.authToken) }, 'OTLP receiver listening');
+      return { grpcPort, httpPort };
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      logger.info('OTLP receiver stopping: finishing in-flight requests');
+      await Promise.all([grpc.close(SHUTDOWN_GRACE_MS), http.close(SHUTDOWN_GRACE_MS)]);
+      logger.info('OTLP receiver stopped');
+    },
+  };
+}
