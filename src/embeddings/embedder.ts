@@ -3,6 +3,8 @@ export interface Embedder {
   /** Part of the cache key: vectors of two models are never mixed. */
   readonly model: string;
   readonly dimensions: number;
+  /** True when embedding again is cheaper than a cache lookup (same text, same vector): not cached. */
+  readonly deterministic?: boolean;
   /** One L2-normalised vector per text, in order. */
   embed(texts: string[]): Promise<Float32Array[]>;
 }

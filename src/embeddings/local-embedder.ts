@@ -7,7 +7,7 @@
 import type { Embedder } from './embedder.js';
 import { normalise } from './embedder.js';
 
-const DIMENSIONS = 384;
+const DIMENSIONS = 256;
 const PLACEHOLDER = /^<[^<>]*>$/;
 const TOKEN = /<[^<>\s]*>|[A-Za-z]+|\d+|[^\sA-Za-z\d]/g;
 
@@ -56,6 +56,7 @@ export function createLocalEmbedder(): Embedder {
   return {
     model: `local-hash-v1-${DIMENSIONS}`,
     dimensions: DIMENSIONS,
+    deterministic: true,
     embed: (texts) => Promise.resolve(texts.map(embedText)),
   };
 }

@@ -195,7 +195,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
         const total = (counts.get(key) ?? 0) + t.count;
         counts.set(key, total);
         newest = Math.max(newest, t.window);
-        return total;
+        return { window: total, count: p?.count ?? 0 };
       });
       pruneCounts(newest, windowMs, retainWindows);
       return Promise.resolve(totals);

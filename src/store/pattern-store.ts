@@ -82,6 +82,13 @@ export interface PatternTouch {
   stats: PatternStats;
 }
 
+export interface RecordTotals {
+  /** The window's count so far. */
+  window: number;
+  /** The pattern's count since first seen. */
+  count: number;
+}
+
 export interface WindowQuery {
   service: string;
   id: string;
@@ -104,8 +111,8 @@ export interface PatternStore {
   markLearned(service: string): Promise<void>;
   /** Atomic per key: of two processes claiming one key, the first wins and both get its id. */
   claimTemplates(claims: TemplateClaim[]): Promise<ClaimResult[]>;
-  /** Adds the counts; resolves with each touch's window total across all processes. */
-  record(touches: PatternTouch[], windowSeconds: number, retainWindows: number): Promise<number[]>;
+  /** Adds the counts; resolves with each touch's totals across all processes. */
+  record(touches: PatternTouch[], windowSeconds: number, retainWindows: number): Promise<RecordTotals[]>;
   windowCounts(queries: WindowQuery[]): Promise<number[][]>;
   getEmbeddings(keys: string[]): Promise<(Float32Array | undefined)[]>;
   putEmbeddings(entries: Array<[string, Float32Array]>): Promise<void>;

@@ -1,0 +1,387 @@
+/**
+ * Ties the pipeline together: mask → miner (per service) → pattern lookup →
+ * counters → detectors. A known template costs a map lookup; only new templates
+ * are embedded and compared with the service's patterns. Stores are passed in and
+ * called a few times per export, never per record.
+ *
+ * Safe to repeat after a failure: local indexes take a new pattern only after the
+ * store accepted it, and a pattern created by this process stays "unannounced"
+ * until a process() call that emits its anomaly succeeds.
+ */
+import { Counter, type Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import type { Embedder } from '../embeddings/embedder.js';
+import type { Logger } from '../logger.js';
+import { levelRank, type LogEntry } from '../log-entry.js';
+import { isMuted, type PatternRecord, type PatternStore, type PatternTouch } from '../store/pattern-store.js';
+import type { Anomaly, AnomalyKind } from './anomaly.js';
+import { HISTORY_WINDOWS, baselineOf, spikeTest } from './baseline.js';
+import { mask } from './mask.js';
+import { createServiceRegistry, type PatternInfo, type ServiceContext } from './service-context.js';
+import { newPatternReason, newPatternScore, spikeReason, spikeScore, type NewPatternFacts } from './scoring.js';
+import { anomalyId, embeddingKey, patternIdOf, templateKey } from './template-key.js';
+
+export interface Detector {
+  /** Runs detection over one export's entries; resolves with the anomalies found. Rejects if a store is unreachable. */
+  process(entries: LogEntry[]): Promise<Anomaly[]>;
+  /** Same learning, never emits anomalies, and marks the services as past learning (anomalog learn). */
+  learn(entries: LogEntry[]): Promise<void>;
+  /** Patterns created or changed since the last call (for the Postgres mirror table log_patterns). */
+  drainPatternChanges(): PatternRecord[];
+}
+
+export interface DetectorDeps {
+  config: Config['detection'];
+  store: PatternStore;
+  embedder: Embedder;
+  registry?: Registry;
+  now?: () => number;
+  logger?: Logger;
+}
+
+const MAX_SAMPLES = 3;
+
+/** One export's records of one pattern in one window. */
+interface Touch {
+  ctx: ServiceContext;
+  info: PatternInfo;
+  window: number;
+  count: number;
+  lastSeen: number;
+  /** The record with the highest level (the first of them). */
+  top: LogEntry;
+  samples: string[];
+}
+
+/** Records of a template with no pattern yet, waiting for an embedding. */
+interface NewTemplate {
+  ctx: ServiceContext;
+  minerId: string;
+  entries: LogEntry[];
+}
+
+export function createDetector(deps: DetectorDeps): Detector {
+  const { config, store, embedder } = deps;
+  const now = deps.now ?? Date.now;
+  const windowMs = config.spikeWindowSeconds * 1000;
+  const services = createServiceRegistry({ store, logger: deps.logger, maxMessageChars: config.maxMessageChars });
+  const anomaliesTotal = deps.registry
+    ? new Counter({
+        name: 'anomalog_anomalies_total',
+        help: 'Anomalies detected, by kind.',
+        labelNames: ['kind'] as const,
+        registers: [deps.registry],
+      })
+    : undefined;
+  /** Patterns this process created whose new-pattern anomaly is not yet delivered. */
+  const unannounced = new Map<string, NewPatternFacts>();
+  /** Window start of each pattern's last spike anomaly: one per pattern per window. */
+  const lastSpike = new Map<string, number>();
+  const changed = new Map<string, ServiceContext>();
+  /** Templates whose embedding failed: retried with the next export. */
+  let deferred: NewTemplate[] = [];
+
+  function windowOf(entry: LogEntry, at: number): number {
+    return Math.floor(Math.min(entry.time, at) / windowMs) * windowMs;
+  }
+
+  function pastLearning(ctx: ServiceContext, time: number): boolean {
+    return ctx.state.learned || time - (ctx.state.firstSeen ?? time) >= config.learningPeriodSeconds * 1000;
+  }
+
+  function maturity(ctx: ServiceContext, time: number): number {
+    const period = config.learningPeriodSeconds * 1000;
+    if (ctx.state.learned || period === 0) return 1;
+    return Math.min(1, Math.max(0, (time - (ctx.state.firstSeen ?? time) - period) / (3 * period)));
+  }
+
+  function addToTouch(touches: Map<string, Touch>, ctx: ServiceContext, info: PatternInfo, entry: LogEntry, at: number): void {
+    const window = windowOf(entry, at);
+    const key = `${info.id}|${window}`;
+    const touch = touches.get(key);
+    if (!touch) {
+      touches.set(key, { ctx, info, window, count: 1, lastSeen: entry.time, top: entry, samples: [entry.message] });
+      return;
+    }
+    touch.count += 1;
+    if (entry.time > touch.lastSeen) touch.lastSeen = entry.time;
+    if (levelRank(entry.level) > levelRank(touch.top.level)) touch.top = entry;
+    if (touch.samples.length >= MAX_SAMPLES) touch.samples.shift();
+    touch.samples.push(entry.message);
+  }
+
+  /** Embeds new templates (cache first) and maps each to a pattern: joins the nearest or creates one. */
+  async function resolveNew(groups: NewTemplate[], learning: boolean, at: number): Promise<Array<[NewTemplate, PatternInfo]>> {
+    const texts = groups.map((g) => g.ctx.miner.get(g.minerId)!.template);
+    let vectors: Float32Array[];
+    try {
+      vectors = await embedTemplates(texts);
+    } catch (error) {
+      deps.logger?.warn({ err: error, templates: texts.length, model: embedder.model }, 'embedding failed; templates wait for the next export');
+      deferred.push(...groups);
+      return [];
+    }
+    const claims = groups.map((g, i) => {
+      const template = texts[i]!;
+      const vector = vectors[i]!;
+      const key = templateKey(g.ctx.name, template);
+      const nearest = g.ctx.nearest(vector);
+      if (nearest && nearest.similarity >= config.similarity) {
+        const centroid = g.ctx.joinedCentroid(nearest.id, vector);
+        return { group: g, key, vector, nearest, claim: { service: g.ctx.name, templateKey: key, joinId: nearest.id, centroid } };
+      }
+      const first = g.entries[0]!;
+      const time = Math.min(first.time, at);
+      const pattern: PatternRecord = {
+        id: patternIdOf(key),
+        service: g.ctx.name,
+        template,
+        example: first.message,
+        level: first.level,
+        count: 0,
+        firstSeen: time,
+        lastSeen: time,
+        centroid: vector,
+        templates: 1,
+        muted: false,
+        mutedUntil: null,
+        stats: { mean: 0, variance: 0, windows: 0 },
+      };
+      // Stage it, so a similar template later in this export joins it.
+      g.ctx.stage(pattern);
+      return { group: g, key, vector, nearest, claim: { service: g.ctx.name, templateKey: key, pattern } };
+    });
+    const keys = claims.map((c) => c.key);
+    services.claiming(keys, true);
+    let results;
+    try {
+      results = await store.claimTemplates(claims.map((c) => c.claim));
+    } finally {
+      services.claiming(keys, false);
+      for (const c of claims) c.group.ctx.unstage();
+    }
+    const resolved: Array<[NewTemplate, PatternInfo]> = [];
+    for (let i = 0; i < claims.length; i++) {
+      const { group, key, nearest, claim } = claims[i]!;
+      const result = results[i]!;
+      const ctx = group.ctx;
+      let info = ctx.patterns.get(result.id);
+      if (result.created && claim.pattern) {
+        info = ctx.commit(claim.pattern);
+        changed.set(info.id, ctx);
+        const time = Math.min(group.entries[0]!.time, at);
+        if (!learning && pastLearning(ctx, time)) {
+          unannounced.set(info.id, {
+            service: ctx.name,
+            level: info.level,
+            template: info.template,
+            knownPatterns: ctx.patterns.size - 1,
+            nearestSimilarity: nearest?.similarity,
+            maturity: maturity(ctx, time),
+          });
+        }
+      } else if (!info) {
+        // Another process won the race, and its announcement has not reached us yet.
+        const record = await store.get(result.id);
+        if (!record) throw new Error(`pattern ${result.id} claimed for ${key} is missing from the store`);
+        info = ctx.commit(record);
+      } else if (claim.centroid && result.id === claim.joinId) {
+        ctx.setCentroid(result.id, claim.centroid);
+      }
+      ctx.templateKeys.set(key, info.id);
+      ctx.byMinerId.set(group.minerId, info.id);
+      resolved.push([group, info]);
+    }
+    return resolved;
+  }
+
+  async function embedTemplates(texts: string[]): Promise<Float32Array[]> {
+    if (embedder.deterministic) return embedder.embed(texts);
+    const keys = texts.map((t) => embeddingKey(embedder.model, t));
+    const cached = await store.getEmbeddings(keys);
+    const missing = texts.filter((_, i) => !cached[i]);
+    if (missing.length === 0) return cached as Float32Array[];
+    const fresh = await embedder.embed(missing);
+    const put: Array<[string, Float32Array]> = [];
+    let next = 0;
+    const out = cached.map((v, i) => {
+      if (v) return v;
+      const vector = fresh[next++]!;
+      put.push([keys[i]!, vector]);
+      return vector;
+    });
+    await store.putEmbeddings(put);
+    return out;
+  }
+
+  /** Baselines from the windows before each touched window, read once per pattern per window. */
+  async function refreshBaselines(touches: Touch[]): Promise<void> {
+    const stale = touches.filter((t) => t.info.baselineWindow !== t.window);
+    if (stale.length === 0) return;
+    const queries = stale.map((t) => {
+      const firstWindow = Math.floor(t.info.firstSeen / windowMs) * windowMs;
+      const windows: number[] = [];
+      for (let w = Math.max(firstWindow, t.window - HISTORY_WINDOWS * windowMs); w < t.window; w += windowMs) windows.push(w);
+      return { service: t.ctx.name, id: t.info.id, windows };
+    });
+    const counts = await store.windowCounts(queries);
+    stale.forEach((t, i) => {
+      t.info.stats = baselineOf(counts[i]!);
+      t.info.baselineWindow = t.window;
+    });
+  }
+
+  function spikeAnomaly(t: Touch, total: number, at: number): Anomaly | undefined {
+    if (lastSpike.get(t.info.id) === t.window) return undefined;
+    const verdict = spikeTest(total, t.info.stats, { ratio: config.spikeRatio, minCount: config.spikeMinCount });
+    if (!verdict.spike) return undefined;
+    const facts = {
+      service: t.ctx.name,
+      level: t.info.level,
+      template: t.info.template,
+      count: total,
+      windowSeconds: config.spikeWindowSeconds,
+      expected: verdict.expected,
+      spread: Math.sqrt(Math.max(t.info.stats.variance, verdict.expected)),
+      ratio: verdict.ratio,
+      z: verdict.z,
+    };
+    return anomaly('frequency_spike', t, anomalyId(t.ctx.name, t.info.id, 'frequency_spike', t.window), spikeScore(facts), spikeReason(facts), total, at);
+  }
+
+  function anomaly(kind: AnomalyKind, t: Touch, id: string, score: number, reason: string, count: number, at: number): Anomaly {
+    return {
+      id,
+      kind,
+      service: t.ctx.name,
+      level: kind === 'new_pattern' ? t.top.level : t.info.level,
+      patternId: t.info.id,
+      template: t.info.template,
+      message: t.top.message,
+      samples: t.samples.slice(),
+      score,
+      reason,
+      traceId: t.top.traceId,
+      spanId: t.top.spanId,
+      timestamp: t.top.time,
+      detectedAt: at,
+      count,
+      attributes: t.top.attributes,
+      resource: t.top.resource,
+    };
+  }
+
+  async function run(entries: LogEntry[], learning: boolean): Promise<Anomaly[]> {
+    const at = now();
+    await services.load(entries, at);
+    const touches = new Map<string, Touch>();
+    const fresh = new Map<string, NewTemplate>();
+    const retry = deferred;
+    deferred = [];
+    for (const g of retry) fresh.set(`${g.ctx.name}|${g.minerId}`, g);
+
+    for (const entry of entries) {
+      const ctx = services.get(entry.service)!;
+      const mined = ctx.miner.add(mask(entry.message, config.maxMessageChars));
+      let id = ctx.byMinerId.get(mined.id);
+      if (id === undefined) {
+        id = ctx.templateKeys.get(templateKey(ctx.name, mined.template));
+        if (id !== undefined) ctx.byMinerId.set(mined.id, id);
+      } else if (mined.changed) {
+        ctx.patterns.get(id)!.pendingTemplate = mined.template;
+      }
+      if (id === undefined) {
+        const key = `${ctx.name}|${mined.id}`;
+        const group = fresh.get(key);
+        if (group) group.entries.push(entry);
+        else fresh.set(key, { ctx, minerId: mined.id, entries: [entry] });
+        continue;
+      }
+      addToTouch(touches, ctx, ctx.patterns.get(id)!, entry, at);
+    }
+
+    if (fresh.size > 0) {
+      for (const [group, info] of await resolveNew([...fresh.values()], learning, at)) {
+        for (const entry of group.entries) addToTouch(touches, group.ctx, info, entry, at);
+      }
+    }
+
+    const list = [...touches.values()];
+    await refreshBaselines(list);
+    const totals = await store.record(list.map(toPatternTouch), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
+
+    const found: Anomaly[] = [];
+    const announced = new Set<string>();
+    const spiked: Array<[string, number]> = [];
+    list.forEach((t, i) => {
+      const info = t.info;
+      const total = totals[i]!;
+      if (levelRank(t.top.level) > levelRank(info.level)) info.level = t.top.level;
+      if (info.pendingTemplate !== undefined) {
+        info.template = info.pendingTemplate;
+        info.pendingTemplate = undefined;
+      }
+      info.count = total.count;
+      info.lastSeen = Math.max(info.lastSeen, t.lastSeen);
+      changed.set(info.id, t.ctx);
+      if (learning) return;
+      const facts = unannounced.get(info.id);
+      if (facts && !announced.has(info.id)) {
+        announced.add(info.id);
+        if (levelRank(t.top.level) >= levelRank(config.newPatternMinLevel)) {
+          const f = { ...facts, level: t.top.level };
+          found.push(anomaly('new_pattern', t, anomalyId(t.ctx.name, info.id, 'new_pattern'), newPatternScore(f), newPatternReason(f), t.count, at));
+        }
+      }
+      const spike = spikeAnomaly(t, total.window, at);
+      if (spike) {
+        found.push(spike);
+        spiked.push([info.id, t.window]);
+      }
+    });
+
+    const muted = await mutedPatterns(found, at);
+    const out = found.filter((a) => !muted.has(a.patternId));
+    for (const id of announced) unannounced.delete(id);
+    for (const [id, window] of spiked) lastSpike.set(id, window);
+    for (const a of out) anomaliesTotal?.inc({ kind: a.kind });
+    if (learning) for (const ctx of services.touched(entries)) await services.markLearned(ctx);
+    return out;
+  }
+
+  async function mutedPatterns(found: Anomaly[], at: number): Promise<Set<string>> {
+    const ids = [...new Set(found.map((a) => a.patternId))];
+    // Read fresh: another process (or the admin API) may have muted the pattern.
+    const records = await Promise.all(ids.map((id) => store.get(id)));
+    return new Set(ids.filter((_, i) => records[i] && isMuted(records[i]!, at)));
+  }
+
+  function toPatternTouch(t: Touch): PatternTouch {
+    return {
+      service: t.ctx.name,
+      id: t.info.id,
+      window: t.window,
+      count: t.count,
+      lastSeen: t.lastSeen,
+      level: levelRank(t.top.level) > levelRank(t.info.level) ? t.top.level : t.info.level,
+      ...(t.info.pendingTemplate === undefined ? {} : { template: t.info.pendingTemplate }),
+      stats: t.info.stats,
+    };
+  }
+
+  return {
+    process: (entries) => run(entries, false),
+    learn: async (entries) => {
+      await run(entries, true);
+    },
+    drainPatternChanges() {
+      const records: PatternRecord[] = [];
+      for (const [id, ctx] of changed) {
+        const record = ctx.record(id);
+        if (record) records.push(record);
+      }
+      changed.clear();
+      return records;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Per-service nearest-neighbour search over pattern centroids (unit vectors, so
+ * cosine similarity is a dot product). Rows live in one growing Float32Array so
+ * a scan walks contiguous memory.
+ */
+export interface Nearest {
+  id: string;
+  similarity: number;
+}
+
+export interface PatternIndex {
+  readonly size: number;
+  has(id: string): boolean;
+  /** Adds the pattern, or replaces its centroid. */
+  set(id: string, centroid: Float32Array): void;
+  centroid(id: string): Float32Array | undefined;
+  nearest(vector: Float32Array): Nearest | undefined;
+}
+
+export function createPatternIndex(dimensions: number): PatternIndex {
+  let matrix = new Float32Array(dimensions * 16);
+  const ids: string[] = [];
+  const rows = new Map<string, number>();
+
+  function row(i: number): Float32Array {
+    return matrix.subarray(i * dimensions, (i + 1) * dimensions);
+  }
+
+  return {
+    get size() {
+      return ids.length;
+    },
+    has: (id) => rows.has(id),
+    set(id, centroid) {
+      if (centroid.length !== dimensions) {
+        throw new Error(`pattern ${id}: centroid has ${centroid.length} dimensions, index has ${dimensions}`);
+      }
+      let i = rows.get(id);
+      if (i === undefined) {
+        i = ids.length;
+        if ((i + 1) * dimensions > matrix.length) {
+          const grown = new Float32Array(matrix.length * 2);
+          grown.set(matrix);
+          matrix = grown;
+        }
+        ids.push(id);
+        rows.set(id, i);
+      }
+      matrix.set(centroid, i * dimensions);
+    },
+    centroid(id) {
+      const i = rows.get(id);
+      return i === undefined ? undefined : row(i).slice();
+    },
+    nearest(vector) {
+      let best = -1;
+      let bestSimilarity = -Infinity;
+      for (let i = 0, base = 0; i < ids.length; i++, base += dimensions) {
+        let dot = 0;
+        for (let d = 0; d < dimensions; d++) dot += matrix[base + d]! * vector[d]!;
+        if (dot > bestSimilarity) {
+          bestSimilarity = dot;
+          best = i;
+        }
+      }
+      return best < 0 ? undefined : { id: ids[best]!, similarity: bestSimilarity };
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * What the detector keeps in memory per service: its template miner, the maps
+ * from miner template and template key to pattern, the pattern index, and the
+ * learning state. Loaded from the store the first time a service is seen, and
+ * kept equal across processes by the store's pattern events.
+ */
+import { normalise } from '../embeddings/embedder.js';
+import type { Logger } from '../logger.js';
+import type { LogEntry } from '../log-entry.js';
+import type { PatternRecord, PatternStore, ServiceState } from '../store/pattern-store.js';
+import { createPatternIndex, type Nearest, type PatternIndex } from './pattern-index.js';
+import { createTemplateMiner, type MinerSnapshot, type TemplateMiner } from './template-miner.js';
+
+export type PatternInfo = Omit<PatternRecord, 'centroid'> & {
+  /** Window the stats were built for. */
+  baselineWindow?: number;
+  /** A generalised template text, written to the store with the next counts. */
+  pendingTemplate?: string | undefined;
+};
+
+export interface ServiceContext {
+  readonly name: string;
+  state: ServiceState;
+  readonly miner: TemplateMiner;
+  readonly byMinerId: Map<string, string>;
+  readonly templateKeys: Map<string, string>;
+  readonly patterns: Map<string, PatternInfo>;
+  nearest(vector: Float32Array): Nearest | undefined;
+  /** The centroid after `vector` joins the pattern (the mean of its template embeddings). */
+  joinedCentroid(id: string, vector: Float32Array): Float32Array;
+  /** A pattern proposed but not yet accepted by the store: visible to nearest() only. */
+  stage(record: PatternRecord): void;
+  unstage(): void;
+  commit(record: PatternRecord): PatternInfo;
+  setCentroid(id: string, centroid: Float32Array): void;
+  record(id: string): PatternRecord | undefined;
+}
+
+function createServiceContext(name: string, state: ServiceState, miner: TemplateMiner): ServiceContext {
+  let index: PatternIndex | undefined;
+  const patterns = new Map<string, PatternInfo>();
+  let staged: PatternRecord[] = [];
+
+  function indexFor(vector: Float32Array): PatternIndex {
+    index ??= createPatternIndex(vector.length);
+    return index;
+  }
+
+  return {
+    name,
+    state,
+    miner,
+    byMinerId: new Map(),
+    templateKeys: new Map(),
+    patterns,
+    nearest(vector) {
+      let best = index?.nearest(vector);
+      for (const p of staged) {
+        let dot = 0;
+        for (let d = 0; d < vector.length; d++) dot += p.centroid[d]! * vector[d]!;
+        if (!best || dot > best.similarity) best = { id: p.id, similarity: dot };
+      }
+      return best;
+    },
+    joinedCentroid(id, vector) {
+      const current = index?.centroid(id) ?? staged.find((p) => p.id === id)?.centroid;
+      if (!current) return vector;
+      const n = patterns.get(id)?.templates ?? staged.find((p) => p.id === id)?.templates ?? 1;
+      const sum = new Float32Array(vector.length);
+      for (let d = 0; d < vector.length; d++) sum[d] = current[d]! * n + vector[d]!;
+      return normalise(sum);
+    },
+    stage(record) {
+      staged.push(record);
+    },
+    unstage() {
+      staged = [];
+    },
+    commit(record) {
+      const { centroid, ...rest } = record;
+      indexFor(centroid).set(record.id, centroid);
+      const info: PatternInfo = { ...rest };
+      patterns.set(record.id, info);
+      return info;
+    },
+    setCentroid(id, centroid) {
+      indexFor(centroid).set(id, centroid);
+      const info = patterns.get(id);
+      if (info) info.templates += 1;
+    },
+    record(id) {
+      const info = patterns.get(id);
+      const centroid = index?.centroid(id);
+      if (!info || !centroid) return undefined;
+      const { baselineWindow: _w, pendingTemplate: _t, ...rest } = info;
+      return { ...rest, centroid };
+    },
+  };
+}
+
+export interface ServiceRegistry {
+  /** Loads every service of these entries not seen before (one store round trip each). */
+  load(entries: LogEntry[], at: number): Promise<void>;
+  get(name: string): ServiceContext | undefined;
+  touched(entries: LogEntry[]): ServiceContext[];
+  markLearned(ctx: ServiceContext): Promise<void>;
+  /** Marks template keys this process is claiming, so their store events are not applied twice. */
+  claiming(keys: string[], on: boolean): void;
+}
+
+export function createServiceRegistry(deps: { store: PatternStore; logger: Logger | undefined; maxMessageChars: number }): ServiceRegistry {
+  const contexts = new Map<string, ServiceContext>();
+  const inFlight = new Set<string>();
+  const savedMiners = (deps.store.attachState('miners', () =>
+    Object.fromEntries([...contexts].map(([name, ctx]) => [name, ctx.miner.snapshot()])),
+  ) ?? {}) as Record<string, MinerSnapshot>;
+
+  function restoreMiner(name: string): TemplateMiner {
+    const saved = savedMiners[name];
+    if (saved) {
+      try {
+        return createTemplateMiner({}, saved);
+      } catch (error) {
+        deps.logger?.warn({ err: error, service: name }, 'miner snapshot unusable; mining from scratch');
+      }
+    }
+    return createTemplateMiner();
+  }
+
+  deps.store.onPatternEvent((event) => {
+    const ctx = contexts.get(event.service);
+    if (!ctx || inFlight.has(event.templateKey) || ctx.templateKeys.get(event.templateKey) === event.id) return;
+    deps.store.get(event.id).then(
+      (record) => {
+        if (!record) return;
+        if (ctx.patterns.has(record.id)) ctx.setCentroid(record.id, record.centroid);
+        else ctx.commit(record);
+        ctx.templateKeys.set(event.templateKey, record.id);
+      },
+      (error: unknown) => deps.logger?.warn({ err: error, patternId: event.id }, 'cannot read announced pattern'),
+    );
+  });
+
+  async function loadOne(name: string, firstTime: number): Promise<void> {
+    const loaded = await deps.store.loadService(name);
+    const state = loaded.state.firstSeen === null ? await deps.store.startService(name, firstTime) : loaded.state;
+    if (contexts.has(name)) return;
+    const ctx = createServiceContext(name, state, restoreMiner(name));
+    for (const record of loaded.patterns) ctx.commit(record);
+    for (const [key, id] of loaded.templates) ctx.templateKeys.set(key, id);
+    contexts.set(name, ctx);
+  }
+
+  return {
+    async load(entries, at) {
+      const firstTimes = new Map<string, number>();
+      for (const e of entries) {
+        if (contexts.has(e.service)) continue;
+        const t = Math.min(e.time, at);
+        firstTimes.set(e.service, Math.min(t, firstTimes.get(e.service) ?? t));
+      }
+      await Promise.all([...firstTimes].map(([name, t]) => loadOne(name, t)));
+    },
+    get: (name) => contexts.get(name),
+    touched(entries) {
+      const names = new Set(entries.map((e) => e.service));
+      return [...names].map((n) => contexts.get(n)!).filter(Boolean);
+    },
+    async markLearned(ctx) {
+      await deps.store.markLearned(ctx.name);
+      ctx.state.learned = true;
+    },
+    claiming(keys, on) {
+      for (const key of keys) {
+        if (on) inFlight.add(key);
+        else inFlight.delete(key);
+      }
+    },
+  };
+}
