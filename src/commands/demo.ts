@@ -9,48 +9,12 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SeverityNumber } from '@opentelemetry/api-logs';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
 import { startService } from '../service/start-service.js';
+import { NORMAL, NOVEL_ERROR, SPIKE, createTrafficDriver } from '../demo/traffic.js';
 import type { CommandIo } from './main.js';
-
-type Severity = 'info' | 'warn' | 'error';
-const SEVERITY: Record<Severity, SeverityNumber> = { info: SeverityNumber.INFO, warn: SeverityNumber.WARN, error: SeverityNumber.ERROR };
-
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
-const hex = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('');
-const ms = () => Math.floor(5 + Math.random() * 400);
-
-/** Normal traffic: a few message shapes per service, with variable parts. */
-const NORMAL: Record<string, Array<() => [Severity, string]>> = {
-  checkout: [
-    () => ['info', `POST /api/checkout 200 ${ms()}ms user=${hex(8)}`],
-    () => ['info', `cart ${hex(12)} priced with ${1 + Math.floor(Math.random() * 9)} items total=${(Math.random() * 300).toFixed(2)} EUR`],
-    () => ['info', `order ${crypto.randomUUID()} created for customer ${1000 + Math.floor(Math.random() * 9000)}`],
-  ],
-  'payment-gateway': [
-    () => ['info', `charge ${hex(16)} authorised amount=${(Math.random() * 300).toFixed(2)} currency=EUR in ${ms()}ms`],
-    () => ['info', `3DS challenge completed for card ending ${1000 + Math.floor(Math.random() * 9000)}`],
-    () => ['warn', `retrying charge ${hex(16)} attempt ${1 + Math.floor(Math.random() * 2)} after ${ms()}ms`],
-  ],
-  inventory: [
-    () => ['info', `reserved ${1 + Math.floor(Math.random() * 5)} units of sku ${pick(['A', 'B', 'C'])}-${10000 + Math.floor(Math.random() * 90000)}`],
-    () => ['info', `GET /stock/${10000 + Math.floor(Math.random() * 90000)} 200 ${ms()}ms`],
-  ],
-  auth: [
-    () => ['info', `login ok for user ${hex(8)} from 10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`],
-    () => ['info', `token refreshed for session ${crypto.randomUUID()} ttl=3600s`],
-    () => ['warn', `slow LDAP bind took ${800 + ms()}ms`],
-  ],
-};
-
-const NOVEL_ERROR = () => `Card processor connection pool exhausted: 0/32 connections available, acquire timed out after 5000ms (merchant ${hex(6)})`;
-const SPIKE = () => `GET /stock/${10000 + Math.floor(Math.random() * 90000)} 200 ${ms()}ms`;
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 
@@ -105,46 +69,21 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
   });
   say(`listening: OTLP/gRPC 127.0.0.1:${service.grpcPort}, OTLP/HTTP 127.0.0.1:${service.httpPort}`);
 
-  const providers = new Map<string, LoggerProvider>();
-  const emit = (serviceName: string, severity: Severity, body: string) => {
-    let provider = providers.get(serviceName);
-    if (!provider) {
-      provider = new LoggerProvider({
-        resource: resourceFromAttributes({ 'service.name': serviceName, 'deployment.environment': 'demo' }),
-        processors: [
-          new BatchLogRecordProcessor({
-            exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${service.grpcPort}` }),
-            scheduledDelayMillis: 100,
-          }),
-        ],
-      });
-      providers.set(serviceName, provider);
-    }
-    provider.getLogger('demo').emit({ severityNumber: SEVERITY[severity], severityText: severity.toUpperCase(), body });
-  };
-  const normalTraffic = async (seconds: number, perSecond: number) => {
-    const until = Date.now() + seconds * 1000;
-    while (Date.now() < until) {
-      for (const [name, shapes] of Object.entries(NORMAL)) {
-        for (let i = 0; i < perSecond / 10; i++) emit(name, ...pick(shapes)());
-      }
-      await sleep(100);
-    }
-  };
+  const traffic = createTrafficDriver({ grpcPort: service.grpcPort });
 
   try {
     say(`phase 1: learning — ${Object.keys(NORMAL).length} services send normal traffic for ${learningSeconds}s`);
-    await normalTraffic(learningSeconds + 1, 40);
+    await traffic.normal(learningSeconds + 1, 40);
     say('phase 2: quiet traffic after learning — nothing should be reported');
     const beforeQuiet = detected.length;
-    await normalTraffic(6, 40);
+    await traffic.normal(6, 40);
     say(detected.length === beforeQuiet ? 'quiet phase over: no anomalies, as expected' : `quiet phase over: ${detected.length - beforeQuiet} anomalies`);
 
     say('phase 3: payment-gateway starts failing with an error it has never logged');
     const novelFrom = detected.length;
     for (let i = 0; i < 3; i++) {
-      emit('payment-gateway', 'error', NOVEL_ERROR());
-      await normalTraffic(1, 40);
+      traffic.emit('payment-gateway', 'error', NOVEL_ERROR());
+      await traffic.normal(1, 40);
     }
     await waitFor(() => detected.slice(novelFrom).some((a) => a.kind === 'new_pattern'), 5_000);
 
@@ -152,14 +91,14 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     const spikeFrom = detected.length;
     const spikeUntil = Date.now() + 4_000;
     while (Date.now() < spikeUntil && !detected.slice(spikeFrom).some((a) => a.kind === 'frequency_spike')) {
-      for (let i = 0; i < 60; i++) emit('inventory', 'info', SPIKE());
-      await normalTraffic(0.1, 40);
+      for (let i = 0; i < 60; i++) traffic.emit('inventory', 'info', SPIKE());
+      await traffic.normal(0.1, 40);
     }
     await waitFor(() => detected.slice(spikeFrom).some((a) => a.kind === 'frequency_spike'), 5_000);
-    await Promise.all([...providers.values()].map((p) => p.forceFlush()));
+    await traffic.flush();
     await sleep(1_500); // let the Slack outbox deliver
   } finally {
-    await Promise.all([...providers.values()].map((p) => p.shutdown()));
+    await traffic.shutdown();
     await service.stop();
     slack.server.close();
     if (!values['keep-data']) await rm(dataDir, { recursive: true, force: true });

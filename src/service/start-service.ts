@@ -91,7 +91,7 @@ export async function startService({ config, logger, onAnomalies }: ServiceOptio
     const alertManager = createAlertManager({
       config: config.alerts,
       db,
-      dedupe: redis ? createRedisDedupe(redis) : createMemoryDedupe(),
+      dedupe: redis ? createRedisDedupe(redis, 'anomalog:') : createMemoryDedupe(),
       channels,
       logger,
       registry,
