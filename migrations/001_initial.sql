@@ -51,14 +51,16 @@ CREATE TABLE alerts (
   template         text NOT NULL,
   anomaly_score    double precision NOT NULL,
   trace_id         text NOT NULL DEFAULT '',
+  -- Anomalies grouped into this alert (the grouping window) and the log records behind them.
   anomaly_count    integer NOT NULL,
+  record_count     bigint NOT NULL,
   first_seen       timestamptz NOT NULL,
   last_seen        timestamptz NOT NULL,
   samples          jsonb NOT NULL DEFAULT '[]',
   -- Set on a follow-up alert: the alert whose pattern kept growing.
   parent_id        text REFERENCES alerts (id),
-  -- Anomalies of this service+pattern after the grouping window, during the cooldown.
-  suppressed_count integer NOT NULL DEFAULT 0,
+  -- Records of this service+pattern after the grouping window, during the cooldown.
+  suppressed_count bigint NOT NULL DEFAULT 0,
   followup_sent    boolean NOT NULL DEFAULT false,
   -- Outbox: 'pending' while some channel still has to be tried, then 'done'.
   status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),

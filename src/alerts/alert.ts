@@ -1,0 +1,62 @@
+/** What an alert is, how severe it is, and the port every delivery channel implements. */
+import type { AnomalyKind } from '../pipeline/anomaly.js';
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** critical above criticalScore, warning above warningScore, else info. */
+export function severityFor(score: number, t: { criticalScore: number; warningScore: number }): Severity {
+  if (score > t.criticalScore) return 'critical';
+  if (score > t.warningScore) return 'warning';
+  return 'info';
+}
+
+export interface AlertMessage {
+  id: string;
+  createdAt: number;
+  severity: Severity;
+  title: string;
+  /** The triggering anomaly's reason, or for a follow-up why it was sent. */
+  description: string;
+  service: string;
+  patternId: string;
+  kind: AnomalyKind;
+  template: string;
+  score: number;
+  traceId: string;
+  anomalyCount: number;
+  recordCount: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Original messages, newest last, at most three. */
+  samples: string[];
+  /** The alert this one follows up, when the pattern kept growing after it. */
+  parentId: string | null;
+}
+
+/** Expected outcomes of one delivery attempt; only the outbox decides what to do next. */
+export type DeliveryResult =
+  | { kind: 'success' }
+  | { kind: 'retryable'; error: string; retryAfterMs?: number }
+  | { kind: 'failure'; error: string };
+
+export interface AlertChannel {
+  readonly name: string;
+  /** Whether this alert is for this channel at all (e.g. below its minimum severity). */
+  accepts(alert: AlertMessage): boolean;
+  deliver(alert: AlertMessage): Promise<DeliveryResult>;
+}
+
+const KIND_TITLES: Record<AnomalyKind, string> = {
+  new_pattern: 'New log pattern',
+  frequency_spike: 'Log frequency spike',
+};
+
+export function alertTitle(kind: AnomalyKind, level: string, service: string): string {
+  const what = kind === 'new_pattern' && level !== 'info' ? `New ${level.toUpperCase()} pattern` : KIND_TITLES[kind];
+  return `${what} in ${service}`;
+}

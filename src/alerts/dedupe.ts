@@ -1,0 +1,55 @@
+/**
+ * One alert per service + pattern per cooldown: the first caller to claim the key
+ * wins. Redis (SET NX EX) when several processes share the work, memory otherwise.
+ */
+import type { Redis } from 'ioredis';
+
+export interface DedupeStore {
+  /** True when this caller is the first in ttlSeconds for service + pattern. */
+  claim(service: string, patternId: string, ttlSeconds: number): Promise<boolean>;
+  /** Gives a claim back (its alert could not be stored), so the next anomaly alerts. */
+  release(service: string, patternId: string): Promise<void>;
+}
+
+/** The only Redis commands dedupe uses. */
+export type DedupeRedis = Pick<Redis, 'set' | 'del'>;
+
+/** Hash tag on the service so a service's keys share one Redis Cluster slot. */
+export function dedupeKey(prefix: string, service: string, patternId: string): string {
+  return `${prefix}{${service}}:alert:${patternId}`;
+}
+
+export function createRedisDedupe(redis: DedupeRedis, prefix: string): DedupeStore {
+  return {
+    async claim(service, patternId, ttlSeconds) {
+      const reply = await redis.set(dedupeKey(prefix, service, patternId), '1', 'EX', Math.ceil(ttlSeconds), 'NX');
+      return reply === 'OK';
+    },
+    async release(service, patternId) {
+      await redis.del(dedupeKey(prefix, service, patternId));
+    },
+  };
+}
+
+export function createMemoryDedupe(now: () => number = Date.now): DedupeStore {
+  const expiries = new Map<string, number>();
+  let sweepAt = 1024;
+  return {
+    async claim(service, patternId, ttlSeconds) {
+      const key = dedupeKey('', service, patternId);
+      const t = now();
+      const until = expiries.get(key);
+      if (until !== undefined && until > t) return false;
+      // Drop expired keys when the map has doubled, so it stays proportional to the live claims.
+      if (expiries.size >= sweepAt) {
+        for (const [k, v] of expiries) if (v <= t) expiries.delete(k);
+        sweepAt = Math.max(1024, expiries.size * 2);
+      }
+      expiries.set(key, t + ttlSeconds * 1000);
+      return true;
+    },
+    async release(service, patternId) {
+      expiries.delete(dedupeKey('', service, patternId));
+    },
+  };
+}
