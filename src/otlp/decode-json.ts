@@ -9,7 +9,7 @@
 import { exportRequestType } from './decode.js';
 import { OtlpDecodeError, type ExportLogsRequest } from './otlp-types.js';
 
-const ID_BYTES: Record<string, number> = { traceId: 16, spanId: 8 };
+const ID_FIELDS = new Set(['traceId', 'spanId']);
 const INT64_FIELDS = new Set(['timeUnixNano', 'observedTimeUnixNano', 'intValue']);
 const INTEGER_TEXT = /^-?\d+$/;
 const HEX_TEXT = /^[0-9a-fA-F]*$/;
@@ -18,11 +18,9 @@ function camel(key: string): string {
   return key.includes('_') ? key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : key;
 }
 
-function hexToBytes(field: string, hex: string, size: number): Uint8Array {
-  if (hex === '') return new Uint8Array(0);
-  if (hex.length !== size * 2 || !HEX_TEXT.test(hex)) {
-    throw new OtlpDecodeError(`${field} must be ${size * 2} hex characters, got "${hex}"`);
-  }
+/** Only the text is checked here; a wrong id length is the mapper's per-record rejection, as for protobuf. */
+function hexToBytes(field: string, hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !HEX_TEXT.test(hex)) throw new OtlpDecodeError(`${field} must be hex, got "${hex}"`);
   return Buffer.from(hex, 'hex');
 }
 
@@ -32,9 +30,8 @@ function normalize(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [rawKey, child] of Object.entries(value)) {
     const key = camel(rawKey);
-    const idSize = ID_BYTES[key];
-    if (idSize !== undefined && typeof child === 'string') {
-      out[key] = hexToBytes(key, child, idSize);
+    if (ID_FIELDS.has(key) && typeof child === 'string') {
+      out[key] = hexToBytes(key, child);
     } else if (INT64_FIELDS.has(key) && typeof child === 'string' && !INTEGER_TEXT.test(child)) {
       throw new OtlpDecodeError(`${key} must be an integer, got "${child}"`);
     } else {

@@ -57,6 +57,12 @@ describe('OTLP/JSON', () => {
     expect(entries.map((e) => e.message)).toEqual(['ok']);
   });
 
+  test('leaves a wrong-length hex id to the per-record rejection, as for protobuf', () => {
+    const result = map({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: 'abcd' }, {}] }] }] });
+    expect(result.entries).toHaveLength(1);
+    expect(result.rejected).toBe(1);
+  });
+
   test('reads bytes values as base64, unlike ids', () => {
     const { entries } = map({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { bytesValue: 'aGkh' } }] }] }] });
     expect(entries[0]!.message).toBe('aGkh');
@@ -66,7 +72,7 @@ describe('OTLP/JSON', () => {
     ['not JSON', '{"resourceLogs": ['],
     ['a JSON array', '[]'],
     ['a bad trace id', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: 'xyz' }] }] }] })],
-    ['a short span id', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ spanId: 'abcd' }] }] }] })],
+    ['an odd-length span id', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ spanId: 'abc' }] }] }] })],
     ['a non-integer timestamp', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: 'soon' }] }] }] })],
     ['a wrongly typed field', JSON.stringify({ resourceLogs: [{ scopeLogs: 'nope' }] })],
   ])('refuses %s with a decode error', (_name, text) => {
