@@ -29,15 +29,21 @@ export interface GrpcAnswer {
   response: Buffer | undefined;
 }
 
-export function grpcExport(port: number, body: Buffer, options: { token?: string; gzip?: boolean } = {}): Promise<GrpcAnswer> {
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), {
+export function grpcExport(port: number, body: Buffer, options: { token?: string; gzip?: boolean; ca?: Buffer } = {}): Promise<GrpcAnswer> {
+  return grpcUnary(port, EXPORT_PATH, body, options);
+}
+
+/** One unary call with raw bytes in and out (any method path). */
+export function grpcUnary(port: number, path: string, body: Buffer, options: { token?: string; gzip?: boolean; ca?: Buffer } = {}): Promise<GrpcAnswer> {
+  const channelCredentials = options.ca ? credentials.createSsl(options.ca) : credentials.createInsecure();
+  const client = new Client(`127.0.0.1:${port}`, channelCredentials, {
     'grpc.max_send_message_length': -1,
     ...(options.gzip ? { 'grpc.default_compression_algorithm': 2 } : {}),
   });
   const metadata = new Metadata();
   if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
   return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, metadata, (error, response) => {
+    client.makeUnaryRequest(path, identity, identity, body, metadata, (error, response) => {
       client.close();
       resolve({ error: error ?? undefined, response: response ?? undefined });
     });

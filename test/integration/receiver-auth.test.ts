@@ -1,0 +1,158 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadOtlpRoot } from '../../src/otlp/proto-root.js';
+import type { HttpExtension } from '../../src/receiver/receiver.js';
+import { startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
+import { encodeRequest, grpcExport, grpcUnary, postLogs, simpleRequest } from '../helpers/otlp-raw.js';
+import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
+
+const TOKEN = 's3cret-token';
+const body = encodeRequest(simpleRequest(1, 'auth'));
+
+describe('with ANOMALOG_AUTH_TOKEN set', () => {
+  let receiver: TestReceiver;
+  const extension: HttpExtension = {
+    async handle(_req, res, url) {
+      if (url.pathname !== '/api/ping') return false;
+      res.end('pong');
+      return true;
+    },
+  };
+  beforeAll(async () => {
+    receiver = await startTestReceiver({ env: { ANOMALOG_AUTH_TOKEN: TOKEN }, extension });
+  });
+  afterAll(() => receiver.stop());
+
+  test('gRPC answers UNAUTHENTICATED without a token or with a wrong one', async () => {
+    expect((await grpcExport(receiver.grpcPort, body)).error?.code).toBe(status.UNAUTHENTICATED);
+    expect((await grpcExport(receiver.grpcPort, body, { token: 'wrong' })).error?.code).toBe(status.UNAUTHENTICATED);
+    expect((await grpcExport(receiver.grpcPort, body, { token: `${TOKEN}x` })).error?.code).toBe(status.UNAUTHENTICATED);
+  });
+
+  test('gRPC accepts the right bearer token', async () => {
+    expect((await grpcExport(receiver.grpcPort, body, { token: TOKEN })).error).toBeUndefined();
+  });
+
+  test('HTTP answers 401 without a token or with a wrong one, and 200 with the right one', async () => {
+    expect((await postLogs(receiver.httpUrl, body)).status).toBe(401);
+    expect((await postLogs(receiver.httpUrl, body, { 'content-type': 'application/x-protobuf', authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await postLogs(receiver.httpUrl, body, { 'content-type': 'application/x-protobuf', authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+    expect((await postLogs(receiver.httpUrl, body, { 'content-type': 'application/x-protobuf', authorization: `bearer ${TOKEN}` })).status).toBe(200);
+  });
+
+  test('the OTel SDK exporters get through with the token in metadata and headers', async () => {
+    for (const encoding of ['grpc', 'http/protobuf', 'http/json'] as const) {
+      const provider = createSdkProvider(createSdkExporter(encoding, receiver, { token: TOKEN }), { 'service.name': `auth-${encoding}` });
+      provider.getLogger('t').emit({ body: 'hello' });
+      await provider.forceFlush();
+      await provider.shutdown();
+      expect(receiver.entries.filter((e) => e.service === `auth-${encoding}`)).toHaveLength(1);
+    }
+  });
+
+  test('extension routes need the token too', async () => {
+    expect((await fetch(`${receiver.httpUrl}/api/ping`)).status).toBe(401);
+    const res = await fetch(`${receiver.httpUrl}/api/ping`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await res.text()).toBe('pong');
+    expect((await fetch(`${receiver.httpUrl}/api/none`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+  });
+
+  test('health, readiness and metrics stay open', async () => {
+    expect((await fetch(`${receiver.httpUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${receiver.httpUrl}/readyz`)).status).toBe(200);
+    expect((await fetch(`${receiver.httpUrl}/metrics`)).status).toBe(200);
+  });
+});
+
+describe('without ANOMALOG_AUTH_TOKEN', () => {
+  test('both transports accept requests that carry no token', async () => {
+    const receiver = await startTestReceiver();
+    try {
+      expect((await grpcExport(receiver.grpcPort, body)).error).toBeUndefined();
+      expect((await postLogs(receiver.httpUrl, body)).status).toBe(200);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
+describe('health and readiness', () => {
+  const root = loadOtlpRoot();
+  const checkRequest = root.lookupType('grpc.health.v1.HealthCheckRequest');
+  const checkResponse = root.lookupType('grpc.health.v1.HealthCheckResponse');
+  const check = (port: number, service: string) =>
+    grpcUnary(port, '/grpc.health.v1.Health/Check', Buffer.from(checkRequest.encode({ service }).finish()));
+
+  test('grpc.health.v1.Health/Check reports SERVING for the server and the logs service, NOT_FOUND otherwise', async () => {
+    const receiver = await startTestReceiver();
+    try {
+      for (const service of ['', 'opentelemetry.proto.collector.logs.v1.LogsService']) {
+        const { response } = await check(receiver.grpcPort, service);
+        expect(checkResponse.toObject(checkResponse.decode(response!))).toEqual({ status: 1 });
+      }
+      expect((await check(receiver.grpcPort, 'other.Service')).error?.code).toBe(status.NOT_FOUND);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  test('/readyz answers 503 with the checks when readiness says not ready', async () => {
+    let ready = false;
+    const receiver = await startTestReceiver({
+      readiness: { check: () => Promise.resolve({ ready, checks: { postgres: ready ? 'ok' : 'connection refused' } }) },
+    });
+    try {
+      const res = await fetch(`${receiver.httpUrl}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ ready: false, checks: { postgres: 'connection refused' } });
+      ready = true;
+      expect((await fetch(`${receiver.httpUrl}/readyz`)).status).toBe(200);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
+describe('TLS', () => {
+  let dir: string;
+  let receiver: TestReceiver;
+  let ca: Buffer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'anomalog-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
+    ], { stdio: 'ignore' });
+    ca = readFileSync(cert);
+    receiver = await startTestReceiver({ env: { ANOMALOG_TLS_CERT: cert, ANOMALOG_TLS_KEY: key } });
+  });
+  afterAll(async () => {
+    await receiver.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('gRPC serves over TLS and refuses plaintext', async () => {
+    expect((await grpcExport(receiver.grpcPort, body, { ca })).error).toBeUndefined();
+    expect((await grpcExport(receiver.grpcPort, body)).error?.code).toBe(status.UNAVAILABLE);
+  });
+
+  test('HTTP serves over TLS', async () => {
+    const statusCode = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpsRequest(`${receiver.httpUrl}/v1/logs`, { method: 'POST', ca, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(statusCode).toBe(200);
+    expect(receiver.entries).toHaveLength(2);
+  });
+});
