@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertChannel } from '../../src/alerts/alert.js';
+import { createAlertManager, type AlertManager } from '../../src/alerts/alert-manager.js';
+import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
+import { createSlackChannel } from '../../src/alerts/slack.js';
+import type { Config } from '../../src/config.js';
+import { createAlertRepo } from '../../src/store/alert-repo.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { createScratchDatabase } from '../helpers/postgres-scratch.js';
+import { makeAnomaly } from '../helpers/slack-fixtures.js';
+import { startSlackServer, waitFor } from '../helpers/slack-server.js';
+
+const logger = pino({ level: 'silent' });
+const FAST_RETRY = { baseMs: 200, maxMs: 2_000, maxAttempts: 5 };
+
+function alertsConfig(over: Partial<Config['alerts']> = {}): Config['alerts'] {
+  return {
+    windowSeconds: 1, cooldownSeconds: 1800, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: undefined,
+    slackMinSeverity: 'warning', eventsEndpoint: undefined, eventsProtocol: 'grpc', eventsHeaders: {}, ...over,
+  };
+}
+
+describe('alert manager with Postgres, Redis and a Slack webhook', () => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let slack: Awaited<ReturnType<typeof startSlackServer>>;
+  let redis: Redis;
+  const prefix = `test:alerts:${randomBytes(4).toString('hex')}:`;
+  const open: Array<{ manager?: AlertManager; db: Database }> = [];
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('alerts');
+    const db = await openDatabase({ databaseUrl: scratch.url, dataDir: '/nonexistent', logger });
+    await migrate(db, logger);
+    await db.close();
+    redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+    await redis.connect();
+  });
+  afterEach(async () => {
+    for (const { manager, db } of open.splice(0)) {
+      await manager?.stop();
+      await db.close();
+    }
+    await slack?.close();
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    await scratch.drop();
+  });
+
+  async function makeManager(opts: {
+    dedupe?: DedupeStore; config?: Partial<Config['alerts']>; channels?: AlertChannel[]; registry?: Registry; now?: () => number;
+  } = {}) {
+    const db = await openDatabase({ databaseUrl: scratch.url, dataDir: '/nonexistent', logger });
+    const channels = opts.channels ?? [createSlackChannel({ webhookUrl: slack.url, minSeverity: 'warning', logger })];
+    const manager = createAlertManager({
+      config: alertsConfig(opts.config), db, dedupe: opts.dedupe ?? createMemoryDedupe(), channels, logger,
+      registry: opts.registry, retry: FAST_RETRY, pollMs: 100, ...(opts.now ? { now: opts.now } : {}),
+    });
+    open.push({ manager, db });
+    return { manager, db, repo: createAlertRepo(db) };
+  }
+
+  const uniq = () => randomBytes(4).toString('hex');
+
+  it('alerts on the first anomaly at once, counts later ones of the window into it, and posts Block Kit once', async () => {
+    slack = await startSlackServer();
+    const registry = new Registry();
+    const { manager, repo } = await makeManager({ registry });
+    manager.start();
+    const service = `svc-${uniq()}`;
+    const t0 = Date.now();
+    await manager.submit([makeAnomaly({ service, patternId: 'p1', score: 0.9, samples: ['first <failure>'] })]);
+    await waitFor(() => slack.requests.length === 1);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await manager.submit([makeAnomaly({ service, patternId: 'p1', score: 0.9, count: 4 })]);
+
+    const [row] = await repo.recent({ service });
+    expect(row).toMatchObject({ severity: 'critical', anomalyCount: 2, recordCount: 5, status: 'done' });
+    expect(row!.delivery.slack).toMatchObject({ state: 'delivered', attempts: 1 });
+    const body = slack.requests[0]!.body;
+    expect(body.text).toContain('[CRITICAL]');
+    expect(JSON.stringify(body.blocks)).toContain(service);
+    expect(JSON.stringify(body.blocks)).toContain('first &lt;failure&gt;');
+    expect(await registry.getSingleMetricAsString('anomalog_alert_deliveries_total')).toContain('channel="slack",outcome="success"} 1');
+    expect(await registry.getSingleMetricAsString('anomalog_alerts_total')).toContain('severity="critical"} 1');
+  });
+
+  it('stores an info alert but does not post it to Slack below the minimum severity', async () => {
+    slack = await startSlackServer();
+    const { manager, repo } = await makeManager();
+    manager.start();
+    const service = `svc-${uniq()}`;
+    await manager.submit([makeAnomaly({ service, score: 0.3 })]);
+    const [row] = await repo.recent({ service });
+    expect(row).toMatchObject({ severity: 'info', status: 'done', delivery: {} });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.requests).toHaveLength(0);
+  });
+
+  it('raises one alert when two managers sharing Redis and Postgres see the same pattern at once', async () => {
+    slack = await startSlackServer();
+    const a = await makeManager({ dedupe: createRedisDedupe(redis, prefix) });
+    const b = await makeManager({ dedupe: createRedisDedupe(redis, prefix) });
+    a.manager.start();
+    b.manager.start();
+    const service = `svc-${uniq()}`;
+    await Promise.all([
+      a.manager.submit([makeAnomaly({ service, patternId: 'shared' })]),
+      b.manager.submit([makeAnomaly({ service, patternId: 'shared' })]),
+      a.manager.submit([makeAnomaly({ service, patternId: 'other' })]),
+    ]);
+    await waitFor(() => slack.requests.length >= 2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(slack.requests).toHaveLength(2);
+    const rows = await a.repo.recent({ service });
+    expect(rows.map((r) => r.patternId).sort()).toEqual(['other', 'shared']);
+  });
+
+  it('retries a Slack 500 with backoff and delivers the alert exactly once', async () => {
+    slack = await startSlackServer([{ status: 500 }]);
+    const { manager, repo } = await makeManager();
+    manager.start();
+    const service = `svc-${uniq()}`;
+    await manager.submit([makeAnomaly({ service })]);
+    await waitFor(async () => (await repo.recent({ service }))[0]?.status === 'done');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(slack.requests).toHaveLength(2);
+    const [row] = await repo.recent({ service });
+    expect(row!.delivery.slack).toMatchObject({ state: 'delivered', attempts: 2 });
+  });
+
+  it('waits as long as a 429 Retry-After asks before posting again', async () => {
+    slack = await startSlackServer([{ status: 429, headers: { 'retry-after': '2' }, body: 'rate_limited' }]);
+    const { manager, repo } = await makeManager();
+    manager.start();
+    const service = `svc-${uniq()}`;
+    await manager.submit([makeAnomaly({ service })]);
+    await waitFor(async () => (await repo.recent({ service }))[0]?.status === 'done', 10_000);
+    expect(slack.requests).toHaveLength(2);
+    const gap = slack.requests[1]!.at - slack.requests[0]!.at;
+    expect(gap).toBeGreaterThanOrEqual(1950);
+    expect(gap).toBeLessThan(2800);
+  });
+
+  it('delivers alerts left undelivered by a previous run when a new manager starts', async () => {
+    slack = await startSlackServer([{ status: 503 }, { status: 503 }]);
+    const service = `svc-${uniq()}`;
+    const first = await makeManager();
+    first.manager.start();
+    await first.manager.submit([makeAnomaly({ service, patternId: 'p1' }), makeAnomaly({ service, patternId: 'p2' })]);
+    await waitFor(() => slack.requests.length === 2);
+    await first.manager.stop();
+    expect((await first.repo.recent({ service })).map((r) => r.status)).toEqual(['pending', 'pending']);
+
+    const second = await makeManager();
+    second.manager.start();
+    await waitFor(async () => (await second.repo.recent({ service })).every((r) => r.status === 'done'));
+    expect(slack.requests).toHaveLength(4);
+    const delivered = slack.requests.slice(2).map((r) => JSON.stringify(r.body.blocks));
+    expect(delivered.every((text) => text.includes(service))).toBe(true);
+  });
+
+  it('sends one follow-up, and no more, when a deduplicated pattern grows tenfold after its alert', async () => {
+    slack = await startSlackServer();
+    let clock = Date.now();
+    const { manager, repo } = await makeManager({ now: () => clock });
+    manager.start();
+    const service = `svc-${uniq()}`;
+    await manager.submit([makeAnomaly({ service, count: 3, kind: 'new_pattern' })]);
+    clock += 5_000; // past the 1 s window, well inside the cooldown
+    await manager.submit([makeAnomaly({ service, kind: 'frequency_spike', count: 20 })]);
+    expect(await repo.recent({ service })).toHaveLength(1);
+    await manager.submit([makeAnomaly({ service, kind: 'frequency_spike', count: 15 })]);
+    clock += 5_000;
+    await manager.submit([makeAnomaly({ service, kind: 'frequency_spike', count: 500 })]);
+    const rows = await repo.recent({ service });
+    expect(rows).toHaveLength(2);
+    const followup = rows.find((r) => r.parentId !== null)!;
+    expect(followup.title).toMatch(/^Still growing/);
+    expect(followup.recordCount).toBe(38);
+    await waitFor(() => slack.requests.length === 2);
+  });
+
+  it('alerts again for the same pattern once the cooldown has passed', async () => {
+    slack = await startSlackServer();
+    let clock = Date.now();
+    const { manager, repo } = await makeManager({ now: () => clock, config: { cooldownSeconds: 1 } });
+    const service = `svc-${uniq()}`;
+    await manager.submit([makeAnomaly({ service })]);
+    await manager.submit([makeAnomaly({ service })]);
+    expect(await repo.recent({ service })).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1100));
+    clock = Date.now();
+    await manager.submit([makeAnomaly({ service })]);
+    expect(await repo.recent({ service })).toHaveLength(2);
+  });
+});
