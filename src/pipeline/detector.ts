@@ -182,7 +182,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         }
       } else if (!info) {
         // Another process won the race, and its announcement has not reached us yet.
-        const record = await store.get(result.id);
+        const record = await store.get(result.id, ctx.name);
         if (!record) throw new Error(`pattern ${result.id} claimed for ${key} is missing from the store`);
         info = ctx.commit(record);
       } else if (claim.centroid && result.id === claim.joinId) {
@@ -350,9 +350,10 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   async function mutedPatterns(found: Anomaly[], at: number): Promise<Set<string>> {
-    const ids = [...new Set(found.map((a) => a.patternId))];
+    const owners = new Map(found.map((a) => [a.patternId, a.service]));
+    const ids = [...owners.keys()];
     // Read fresh: another process (or the admin API) may have muted the pattern.
-    const records = await Promise.all(ids.map((id) => store.get(id)));
+    const records = await Promise.all(ids.map((id) => store.get(id, owners.get(id))));
     return new Set(ids.filter((_, i) => records[i] && isMuted(records[i]!, at)));
   }
 

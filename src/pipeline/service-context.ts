@@ -130,7 +130,7 @@ export function createServiceRegistry(deps: { store: PatternStore; logger: Logge
   deps.store.onPatternEvent((event) => {
     const ctx = contexts.get(event.service);
     if (!ctx || inFlight.has(event.templateKey) || ctx.templateKeys.get(event.templateKey) === event.id) return;
-    deps.store.get(event.id).then(
+    deps.store.get(event.id, event.service).then(
       (record) => {
         if (!record) return;
         if (ctx.patterns.has(record.id)) ctx.setCentroid(record.id, record.centroid);

@@ -119,7 +119,8 @@ export interface PatternStore {
   /** Called for every claim by any process (including this one). */
   onPatternEvent(listener: (event: PatternEvent) => void): void;
   list(service?: string): Promise<PatternRecord[]>;
-  get(id: string): Promise<PatternRecord | undefined>;
+  /** With `service` known, one lookup less (and no wait for the id → service index). */
+  get(id: string, service?: string): Promise<PatternRecord | undefined>;
   /** untilMs null mutes until unmuted. False when there is no such pattern. */
   mute(id: string, untilMs: number | null): Promise<boolean>;
   unmute(id: string): Promise<boolean>;

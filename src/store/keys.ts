@@ -1,0 +1,37 @@
+/**
+ * Every Redis key and channel of the pattern library, built in one place. Keys
+ * of one service share the hash tag `{service}`, so a service's keys live in one
+ * Redis Cluster slot and its Lua scripts never cross slots.
+ */
+export interface PatternKeys {
+  /** Hash: firstSeen, learned. */
+  service(service: string): string;
+  /** Hash: template key → pattern id. */
+  templates(service: string): string;
+  /** Set of the service's pattern ids. */
+  patterns(service: string): string;
+  /** Hash: one pattern's fields. */
+  pattern(service: string, id: string): string;
+  /** String counter: a pattern's records in one window (start ms). */
+  windowCount(service: string, id: string, window: number): string;
+  /** Hash: pattern id → service, to find a pattern by id alone (mute, get). */
+  patternServices(): string;
+  /** String: one cached embedding (raw float32 bytes). */
+  embedding(key: string): string;
+  /** Pub/sub channel of pattern events. */
+  events(): string;
+}
+
+export function createPatternKeys(prefix = 'anomalog'): PatternKeys {
+  const tag = (service: string): string => `${prefix}:{${service}}`;
+  return {
+    service: (s) => `${tag(s)}:service`,
+    templates: (s) => `${tag(s)}:templates`,
+    patterns: (s) => `${tag(s)}:patterns`,
+    pattern: (s, id) => `${tag(s)}:pattern:${id}`,
+    windowCount: (s, id, window) => `${tag(s)}:n:${id}:${window}`,
+    patternServices: () => `${prefix}:pattern-services`,
+    embedding: (key) => `${prefix}:embedding:${key}`,
+    events: () => `${prefix}:pattern-events`,
+  };
+}

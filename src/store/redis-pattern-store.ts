@@ -1,0 +1,225 @@
+/**
+ * The shared pattern store: a hash per pattern, a per-service set and template
+ * map, window counters with INCRBY, atomic claims in Lua, and new patterns
+ * announced on a pub/sub channel so every process keeps its in-memory index
+ * equal. Every call is one round trip (a pipeline), whatever the batch size.
+ */
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { isLevel, levelRank } from '../log-entry.js';
+import { createPatternKeys } from './keys.js';
+import { decodeVector, encodeVector } from './pattern-codec.js';
+import type { ClaimResult, PatternEvent, PatternRecord, PatternStore, RecordTotals, ServiceState } from './pattern-store.js';
+import { callScript, defineScripts } from './redis-scripts.js';
+
+export interface RedisPatternStoreDeps {
+  redis: Redis;
+  /** A connection for SUBSCRIBE; by default a duplicate of `redis`, closed with the store. */
+  subscriber?: Redis;
+  prefix?: string;
+  logger: Logger;
+}
+
+export class RedisStoreError extends Error {
+  readonly code = 'ANOMALOG_REDIS_STORE';
+}
+
+async function run(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = await pipeline.exec();
+  if (!replies) throw new RedisStoreError('redis pipeline aborted');
+  return replies.map(([error, value]) => {
+    if (error) throw new RedisStoreError(`redis command failed: ${error.message}`, { cause: error });
+    return value;
+  });
+}
+
+function toFields(p: PatternRecord): string[] {
+  return [
+    'id', p.id,
+    'service', p.service,
+    'template', p.template,
+    'example', p.example,
+    'level', p.level,
+    'levelRank', String(levelRank(p.level)),
+    'count', String(p.count),
+    'firstSeen', String(p.firstSeen),
+    'lastSeen', String(p.lastSeen),
+    'centroid', encodeVector(p.centroid),
+    'templates', String(p.templates),
+    'muted', p.muted ? '1' : '0',
+    'mutedUntil', p.mutedUntil === null ? '' : String(p.mutedUntil),
+    'mean', String(p.stats.mean),
+    'variance', String(p.stats.variance),
+    'windows', String(p.stats.windows),
+  ];
+}
+
+function fromHash(h: Record<string, string>): PatternRecord | undefined {
+  if (!h.id || !h.service || !h.centroid) return undefined;
+  return {
+    id: h.id,
+    service: h.service,
+    template: h.template ?? '',
+    example: h.example ?? '',
+    level: h.level && isLevel(h.level) ? h.level : 'info',
+    count: Number(h.count ?? 0),
+    firstSeen: Number(h.firstSeen ?? 0),
+    lastSeen: Number(h.lastSeen ?? 0),
+    centroid: decodeVector(h.centroid),
+    templates: Number(h.templates ?? 1),
+    muted: h.muted === '1',
+    mutedUntil: h.mutedUntil ? Number(h.mutedUntil) : null,
+    stats: { mean: Number(h.mean ?? 0), variance: Number(h.variance ?? 0), windows: Number(h.windows ?? 0) },
+  };
+}
+
+function toState(h: Record<string, string>): ServiceState {
+  return { firstSeen: h.firstSeen ? Number(h.firstSeen) : null, learned: h.learned === '1' };
+}
+
+export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Promise<PatternStore> {
+  const { redis, logger } = deps;
+  const keys = createPatternKeys(deps.prefix);
+  const ownSubscriber = !deps.subscriber;
+  const subscriber = deps.subscriber ?? redis.duplicate();
+  const listeners: Array<(event: PatternEvent) => void> = [];
+  defineScripts(redis);
+
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel !== keys.events()) return;
+    let event: PatternEvent;
+    try {
+      event = JSON.parse(message) as PatternEvent;
+    } catch (error) {
+      logger.warn({ err: error, channel }, 'malformed pattern event');
+      return;
+    }
+    for (const listener of listeners) listener(event);
+  });
+  await subscriber.subscribe(keys.events());
+
+  async function readPatterns(refs: Array<[service: string, id: string]>): Promise<PatternRecord[]> {
+    if (refs.length === 0) return [];
+    const p = redis.pipeline();
+    for (const [service, id] of refs) p.hgetall(keys.pattern(service, id));
+    const hashes = (await run(p)) as Array<Record<string, string>>;
+    return hashes.map(fromHash).filter((r): r is PatternRecord => r !== undefined);
+  }
+
+  async function serviceOf(id: string): Promise<string | undefined> {
+    return (await redis.hget(keys.patternServices(), id)) ?? undefined;
+  }
+
+  async function setMute(id: string, muted: boolean, until: number | null): Promise<boolean> {
+    const service = await serviceOf(id);
+    if (service === undefined) return false;
+    const found = await callScript(redis, 'set-mute-1', [keys.pattern(service, id)], [muted ? '1' : '0', until === null ? '' : String(until)]);
+    return found === 1;
+  }
+
+  return {
+    async loadService(service) {
+      const p = redis.pipeline().hgetall(keys.service(service)).hgetall(keys.templates(service)).smembers(keys.patterns(service));
+      const [state, templates, ids] = (await run(p)) as [Record<string, string>, Record<string, string>, string[]];
+      const patterns = await readPatterns(ids.map((id) => [service, id]));
+      return { state: toState(state), patterns, templates: new Map(Object.entries(templates)) };
+    },
+    async startService(service, firstSeen) {
+      const p = redis.pipeline().hsetnx(keys.service(service), 'firstSeen', String(firstSeen)).hgetall(keys.service(service));
+      const [, state] = (await run(p)) as [number, Record<string, string>];
+      return toState(state);
+    },
+    async markLearned(service) {
+      await redis.hset(keys.service(service), 'learned', '1');
+    },
+    async claimTemplates(claims) {
+      if (claims.length === 0) return [];
+      const p = redis.pipeline();
+      for (const c of claims) {
+        const id = c.pattern?.id ?? c.joinId;
+        if (id === undefined) throw new RedisStoreError(`claim for ${c.templateKey} names neither a new pattern nor a known one`);
+        const args = [c.templateKey, id, c.pattern ? 'create' : 'join', keys.events(), c.service, c.centroid ? encodeVector(c.centroid) : ''];
+        callScript(p, 'claim-template-3', [keys.templates(c.service), keys.pattern(c.service, id), keys.patterns(c.service)], [
+          ...args,
+          ...(c.pattern ? toFields(c.pattern) : []),
+        ]);
+      }
+      const replies = (await run(p)) as Array<[string, number]>;
+      const results: ClaimResult[] = replies.map(([id, created]) => ({ id, created: created === 1 }));
+      // Cross-slot, so outside the script; idempotent, so safe to repeat.
+      const created = results.filter((r) => r.created);
+      if (created.length > 0) {
+        await redis.hset(keys.patternServices(), Object.fromEntries(created.map((r) => [r.id, claims[results.indexOf(r)]!.service])));
+      }
+      return results;
+    },
+    async record(touches, windowSeconds, retainWindows) {
+      if (touches.length === 0) return [];
+      const ttl = Math.ceil(windowSeconds * retainWindows);
+      const p = redis.pipeline();
+      for (const t of touches) {
+        callScript(p, 'record-touch-2', [keys.pattern(t.service, t.id), keys.windowCount(t.service, t.id, t.window)], [
+          t.count,
+          t.lastSeen,
+          levelRank(t.level),
+          t.level,
+          ttl,
+          t.stats.mean,
+          t.stats.variance,
+          t.stats.windows,
+          t.template ?? '',
+        ]);
+      }
+      const replies = (await run(p)) as Array<[number, number]>;
+      return replies.map(([window, count]): RecordTotals => ({ window, count }));
+    },
+    async windowCounts(queries) {
+      const p = redis.pipeline();
+      const asked = queries.filter((q) => q.windows.length > 0);
+      for (const q of asked) p.mget(q.windows.map((w) => keys.windowCount(q.service, q.id, w)));
+      const replies = asked.length > 0 ? ((await run(p)) as Array<Array<string | null>>) : [];
+      let next = 0;
+      return queries.map((q) => (q.windows.length === 0 ? [] : replies[next++]!.map((v) => Number(v ?? 0))));
+    },
+    async getEmbeddings(embeddingKeys) {
+      if (embeddingKeys.length === 0) return [];
+      const values = await redis.mgetBuffer(...embeddingKeys.map((k) => keys.embedding(k)));
+      return values.map((b) => {
+        if (!b) return undefined;
+        const out = new Float32Array(b.byteLength / 4);
+        new Uint8Array(out.buffer).set(b);
+        return out;
+      });
+    },
+    async putEmbeddings(entries) {
+      if (entries.length === 0) return;
+      const p = redis.pipeline();
+      for (const [k, v] of entries) p.set(keys.embedding(k), Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+      await run(p);
+    },
+    onPatternEvent(listener) {
+      listeners.push(listener);
+    },
+    async list(service) {
+      if (service !== undefined) {
+        const ids = await redis.smembers(keys.patterns(service));
+        return readPatterns(ids.map((id) => [service, id]));
+      }
+      const all = await redis.hgetall(keys.patternServices());
+      return readPatterns(Object.entries(all).map(([id, s]) => [s, id]));
+    },
+    async get(id, knownService) {
+      const service = knownService ?? (await serviceOf(id));
+      if (service === undefined) return undefined;
+      return fromHash(await redis.hgetall(keys.pattern(service, id)));
+    },
+    mute: (id, untilMs) => setMute(id, true, untilMs),
+    unmute: (id) => setMute(id, false, null),
+    attachState: () => undefined,
+    async close() {
+      listeners.length = 0;
+      if (ownSubscriber) subscriber.disconnect();
+      else await subscriber.unsubscribe(keys.events());
+    },
+  };
+}

@@ -1,0 +1,33 @@
+--[[
+  Adds one export's records of a pattern in one window, shared by all processes.
+
+  KEYS[1] pattern hash
+  KEYS[2] window counter
+  ARGV[1] records
+  ARGV[2] newest record time (ms)
+  ARGV[3] highest level rank (0 trace .. 5 fatal)
+  ARGV[4] that level's name
+  ARGV[5] window counter TTL (seconds)
+  ARGV[6] baseline mean, ARGV[7] variance, ARGV[8] windows
+  ARGV[9] generalised template text, or empty
+  Returns { window total, pattern count (0 if the pattern is missing) }.
+]]
+local total = redis.call('INCRBY', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return { total, 0 }
+end
+local count = redis.call('HINCRBY', KEYS[1], 'count', ARGV[1])
+local last = tonumber(redis.call('HGET', KEYS[1], 'lastSeen') or '0')
+if tonumber(ARGV[2]) > last then
+  redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2])
+end
+local rank = tonumber(redis.call('HGET', KEYS[1], 'levelRank') or '-1')
+if tonumber(ARGV[3]) > rank then
+  redis.call('HSET', KEYS[1], 'levelRank', ARGV[3], 'level', ARGV[4])
+end
+redis.call('HSET', KEYS[1], 'mean', ARGV[6], 'variance', ARGV[7], 'windows', ARGV[8])
+if ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[1], 'template', ARGV[9])
+end
+return { total, count }

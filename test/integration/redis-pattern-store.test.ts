@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { createLocalEmbedder } from '../../src/embeddings/local-embedder.js';
+import type { Level, LogEntry } from '../../src/log-entry.js';
+import { createDetector, type Detector } from '../../src/pipeline/detector.js';
+import type { PatternStore } from '../../src/store/pattern-store.js';
+import { createRedisPatternStore } from '../../src/store/redis-pattern-store.js';
+
+const logger = pino({ level: 'silent' });
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const MIN = 60_000;
+const SERVICE = 'checkout';
+
+const config: Config['detection'] = {
+  maxMessageChars: 4096,
+  similarity: 0.85,
+  learningPeriodSeconds: 3600,
+  newPatternMinLevel: 'warn',
+  spikeWindowSeconds: 60,
+  spikeRatio: 5,
+  spikeMinCount: 20,
+};
+
+function entry(message: string, time: number, level: Level = 'info'): LogEntry {
+  return { time, service: SERVICE, level, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' };
+}
+
+let prefix: string;
+let clients: Redis[];
+let stores: PatternStore[];
+let clock: number;
+
+beforeEach(() => {
+  prefix = `anomalog-test-${randomUUID()}`;
+  clients = [];
+  stores = [];
+  clock = T0;
+});
+
+afterEach(async () => {
+  for (const s of stores) await s.close();
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const found = await redis.keys(`${prefix}:*`);
+  if (found.length > 0) await redis.del(...found);
+  redis.disconnect();
+  for (const c of clients) c.disconnect();
+});
+
+/** One "process": its own connection, store and detector. */
+async function replica(): Promise<{ store: PatternStore; detector: Detector }> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  clients.push(redis);
+  const store = await createRedisPatternStore({ redis, prefix, logger });
+  stores.push(store);
+  const detector = createDetector({ config, store, embedder: createLocalEmbedder(), now: () => clock, logger });
+  return { store, detector };
+}
+
+async function until(check: () => Promise<boolean>, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('redis pattern store shared by replicas', () => {
+  it('two replicas meeting the same new template at once create one pattern and one anomaly', async () => {
+    const a = await replica();
+    const b = await replica();
+    await a.detector.learn([entry('Cart 1 updated with 3 items', T0)]);
+    clock = T0 + MIN;
+    const msg = 'Inventory reservation 8812 failed: stock service refused connection';
+    const [fromA, fromB] = await Promise.all([a.detector.process([entry(msg, clock, 'error')]), b.detector.process([entry(msg, clock, 'error')])]);
+    const patterns = (await a.store.list(SERVICE)).filter((p) => p.template.startsWith('Inventory'));
+    expect(patterns).toHaveLength(1);
+    expect([...fromA, ...fromB].map((x) => [x.kind, x.patternId])).toEqual([['new_pattern', patterns[0]!.id]]);
+    expect(patterns[0]!.count).toBe(2);
+  });
+
+  it('announces new patterns so another replica joins them without creating its own', async () => {
+    const a = await replica();
+    const b = await replica();
+    await a.detector.learn([entry('Cart 1 updated with 3 items', T0)]);
+    // b loads the service now, so it learns of a's next patterns only through pub/sub.
+    expect(await b.detector.process([entry('Cart 2 updated with 4 items', T0 + 1)])).toEqual([]);
+    clock = T0 + MIN;
+    const created = await a.detector.process([entry('Payment provider returned malformed signature for order 77', clock, 'error')]);
+    expect(created).toHaveLength(1);
+    const id = created[0]!.patternId;
+    await until(async () => (await b.store.get(id)) !== undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    // A different template text (one more token) that the embedding maps to a's pattern.
+    const joined = await b.detector.process([entry('Payment provider returned malformed signature again for order 78', clock, 'error')]);
+    expect(joined).toEqual([]);
+    const patterns = await b.store.list(SERVICE);
+    expect(patterns).toHaveLength(2);
+    expect(patterns.find((p) => p.id === id)?.templates).toBe(2);
+  });
+
+  it('shares window counters, so a spike split across replicas is seen', async () => {
+    const a = await replica();
+    const b = await replica();
+    const msg = 'Shipping quote 5 computed in 12 ms';
+    for (let w = 0; w < 6; w++) {
+      clock = T0 + w * MIN + 1000;
+      const batch = Array.from({ length: 5 }, () => entry(msg, clock));
+      if (w === 0) await a.detector.learn(batch);
+      else expect(await (w % 2 ? a : b).detector.process(batch)).toEqual([]);
+    }
+    clock = T0 + 6 * MIN + 1000;
+    const half = () => Array.from({ length: 20 }, () => entry(msg, clock));
+    expect(await a.detector.process(half())).toEqual([]); // 20: 4x
+    const found = await b.detector.process(half()); // 40 across both: 8x
+    expect(found.map((x) => [x.kind, x.count])).toEqual([['frequency_spike', 40]]);
+  });
+
+  it('honours a mute made through another replica', async () => {
+    const a = await replica();
+    const b = await replica();
+    await a.detector.learn([entry('Session 1 expired', T0, 'warn')]);
+    const [pattern] = await a.store.list(SERVICE);
+    expect(await b.store.mute(pattern!.id, null)).toBe(true);
+    expect((await a.store.get(pattern!.id))?.muted).toBe(true);
+    expect(await b.store.mute('no-such-pattern', null)).toBe(false);
+    for (let w = 1; w < 6; w++) {
+      clock = T0 + w * MIN;
+      await a.detector.process([entry('Session 1 expired', clock, 'warn')]);
+    }
+    clock = T0 + 6 * MIN;
+    expect(await a.detector.process(Array.from({ length: 300 }, () => entry('Session 9 expired', clock, 'warn')))).toEqual([]);
+    expect(await b.store.unmute(pattern!.id)).toBe(true);
+    expect((await a.store.get(pattern!.id))?.muted).toBe(false);
+  });
+
+  it('caches embeddings by key across store instances', async () => {
+    const a = await replica();
+    const b = await replica();
+    const v = Float32Array.from([0.6, 0.8, 0]);
+    await a.store.putEmbeddings([['k1', v]]);
+    const [hit, miss] = await b.store.getEmbeddings(['k1', 'k2']);
+    expect(Array.from(hit!)).toEqual(Array.from(v));
+    expect(miss).toBeUndefined();
+  });
+});
