@@ -30,6 +30,11 @@ const schema = z.object({
   ANOMALOG_SNAPSHOT_INTERVAL: seconds.default(30),
   REDIS_URL: optionalText,
   DATABASE_URL: optionalText,
+  ANOMALOG_SHARDS: positiveInt.max(1024).default(16),
+  // Records not yet acknowledged by the workers, per shard stream: a hot service
+  // pushes back on its own shard without stalling the others.
+  ANOMALOG_MAX_BACKLOG: positiveInt.default(100_000),
+  ANOMALOG_CLAIM_IDLE: seconds.default(30),
 
   ANOMALOG_MAX_MESSAGE_CHARS: positiveInt.default(4096),
   EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
@@ -69,6 +74,13 @@ export interface Config {
   snapshotIntervalSeconds: number;
   redisUrl: string | undefined;
   databaseUrl: string | undefined;
+  /** Production ingest queue (Redis Streams); unused when REDIS_URL is unset. */
+  queue: {
+    shards: number;
+    /** Unacknowledged log records allowed per shard stream before receivers push back. */
+    maxBacklog: number;
+    claimIdleSeconds: number;
+  };
   detection: {
     maxMessageChars: number;
     similarity: number;
@@ -169,6 +181,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     snapshotIntervalSeconds: c.ANOMALOG_SNAPSHOT_INTERVAL,
     redisUrl: c.REDIS_URL,
     databaseUrl: c.DATABASE_URL,
+    queue: {
+      shards: c.ANOMALOG_SHARDS,
+      maxBacklog: c.ANOMALOG_MAX_BACKLOG,
+      claimIdleSeconds: c.ANOMALOG_CLAIM_IDLE,
+    },
     detection: {
       maxMessageChars: c.ANOMALOG_MAX_MESSAGE_CHARS,
       similarity: c.ANOMALOG_SIMILARITY,
