@@ -206,10 +206,32 @@ function maskToken(token: string): string {
   return token.slice(0, start) + maskAtoms(core) + token.slice(end);
 }
 
-/** Cut to maxChars (the caller keeps the original for samples), then mask. */
-export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHARS): string {
-  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
-  let out = '';
+const MONTHS = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
+const WEEKDAYS = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+
+function isDayOfMonth(token: string | undefined): boolean {
+  if (token === undefined || token.length === 0 || token.length > 3) return false;
+  const d = token.endsWith(',') ? token.slice(0, -1) : token;
+  return d.length > 0 && d.length <= 2 && isDigit(d.charCodeAt(0)) && isDigit(d.charCodeAt(d.length - 1));
+}
+
+function isYear(token: string | undefined): boolean {
+  return token !== undefined && token.length === 4 && isDigit(token.charCodeAt(0)) && !Number.isNaN(Number(token));
+}
+
+/**
+ * Tokens used by a syslog/ctime date starting at `i` (`[Weekday] Mon DD hh:mm:ss [YYYY]`,
+ * the month at `i`), or 0 when there is none.
+ */
+function spokenDateLength(tokens: readonly string[], i: number): number {
+  if (!MONTHS.has(tokens[i]!) || !isDayOfMonth(tokens[i + 1])) return 0;
+  const time = tokens[i + 2];
+  if (time === undefined || !TIME_RE.test(time)) return 0;
+  return isYear(tokens[i + 3]) ? 4 : 3;
+}
+
+function splitWhitespace(text: string): string[] {
+  const tokens: string[] = [];
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -217,9 +239,27 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
     if (i >= n) break;
     let j = i;
     while (j < n && !isSpace(text.charCodeAt(j))) j++;
-    if (out.length > 0) out += ' ';
-    out += maskToken(text.slice(i, j));
+    tokens.push(text.slice(i, j));
     i = j;
   }
-  return out;
+  return tokens;
+}
+
+/** Cut to maxChars (the caller keeps the original for samples), then mask. */
+export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHARS): string {
+  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
+  const tokens = splitWhitespace(text);
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const date = MONTHS.has(token) ? spokenDateLength(tokens, i) : 0;
+    if (date > 0) {
+      if (out.length > 0 && WEEKDAYS.has(out[out.length - 1]!)) out.pop();
+      out.push('<TS>');
+      i += date - 1;
+    } else {
+      out.push(maskToken(token));
+    }
+  }
+  return out.join(' ');
 }

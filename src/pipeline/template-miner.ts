@@ -1,22 +1,30 @@
 /**
- * Online template miner (Drain-like): masked messages are bucketed by token count
- * and leading token; inside a bucket a message joins the most similar template
- * (differing positions become `<*>`) or starts a new one. Pure, synchronous, one
- * instance per service.
+ * Online template miner, Drain-like with cautious generalisation. Masked messages
+ * are bucketed by token count and first word. Inside a bucket a message joins a
+ * template whose words all agree with it (values — placeholders and tokens holding
+ * digits — may differ and become `<*>`). A message that differs from its nearest
+ * template in a few words starts a sibling template; once `mergeAfter` siblings
+ * differ from one template at the same positions, those positions are variable:
+ * the siblings fold into the oldest, which keeps its id (the others become aliases).
+ * So a word slot with two values stays two templates, a slot with many becomes `<*>`.
+ * Pure, synchronous, one instance per service.
  */
 import { createHash } from 'node:crypto';
 
 export const WILDCARD = '<*>';
 
 export interface MinerOptions {
-  /** Share of positions that must agree for a message to join a template, in (0, 1]. */
+  /** Share of comparable positions that must agree for a message to count as a sibling of a template, in (0, 1]. */
   similarity: number;
-  /** Distinct leading tokens kept per token count; later ones share the wildcard bucket. */
+  /** Distinct templates differing at the same positions before those positions become `<*>` (>= 2). */
+  mergeAfter: number;
+  /** Distinct first words kept per token count; later ones share the wildcard bucket. */
   maxChildren: number;
 }
 
 export const DEFAULT_MINER_OPTIONS: Readonly<MinerOptions> = Object.freeze({
-  similarity: 0.5,
+  similarity: 0.7,
+  mergeAfter: 3,
   maxChildren: 100,
 });
 
@@ -34,6 +42,8 @@ export interface MineResult {
   created: boolean;
   /** The template generalised (a position became `<*>`). */
   changed: boolean;
+  /** Ids of templates folded into this one by this message; they resolve to `id` from now on. */
+  merged?: string[];
 }
 
 export interface SnapshotTemplate {
@@ -45,13 +55,26 @@ export interface SnapshotTemplate {
   example: string;
 }
 
+export interface SnapshotFamily {
+  positions: number[];
+  /** Distinct tokens seen at each position (capped at mergeAfter). */
+  values: string[][];
+  /** Member template ids, oldest first. */
+  members: string[];
+}
+
 export interface MinerSnapshot {
   version: 1;
   templates: SnapshotTemplate[];
+  /** Folded template id → the id it resolves to. */
+  aliases: Record<string, string>;
+  /** Sibling groups still gathering evidence. */
+  families: Record<string, SnapshotFamily>;
 }
 
 export interface TemplateMiner {
   add(masked: string): MineResult;
+  /** A template by id; a folded id gives the template it was folded into. */
   get(id: string): MinedTemplate | undefined;
   templates(): MinedTemplate[];
   snapshot(): MinerSnapshot;
@@ -68,6 +91,15 @@ interface Cluster {
   template: string;
   count: number;
   example: string;
+  /** Keys of the families this template belongs to. */
+  families: string[];
+}
+
+/** Templates that differ from one template only at `positions`, with the values seen there. */
+interface Family {
+  positions: number[];
+  values: Array<Set<string>>;
+  members: string[];
 }
 
 /** A deterministic id from the masked text that started the template. */
@@ -75,12 +107,16 @@ export function templateId(masked: string): string {
   return createHash('sha256').update(masked).digest('hex').slice(0, 16);
 }
 
-/** Placeholders and tokens holding a digit are values, not words. */
+/** Tokens holding a digit or a placeholder are values, not words. */
 export function isVariableToken(token: string): boolean {
-  if (token.length > 2 && token.charCodeAt(0) === 60 && token.charCodeAt(token.length - 1) === 62) return true;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c >= 48 && c <= 57) return true;
+    // '<' followed by an upper-case letter or '*': a placeholder such as <NUM> or <*>.
+    if (c === 60) {
+      const d = token.charCodeAt(i + 1);
+      if ((d >= 65 && d <= 90) || d === 42) return true;
+    }
   }
   return false;
 }
@@ -89,23 +125,97 @@ function tokenize(masked: string): string[] {
   return masked.length === 0 ? [] : masked.split(' ');
 }
 
+/**
+ * Share of comparable positions whose words agree. A template wildcard agrees with
+ * anything; two values are not compared (they are always variable).
+ */
+export function similarity(template: readonly string[], tokens: readonly string[]): number {
+  let same = 0;
+  let compared = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = template[i]!;
+    const m = tokens[i]!;
+    if (t === m || t === WILDCARD) {
+      if (!isVariableToken(m) || t === WILDCARD) {
+        same++;
+        compared++;
+      }
+    } else if (!(isVariableToken(t) && isVariableToken(m)) || !sameShape(t, m)) {
+      compared++;
+    }
+  }
+  return compared === 0 ? 1 : same / compared;
+}
+
+/** Text outside placeholders, so `(uid=<NUM>)` and `LOGIN(uid=<NUM>)` differ but `id=<NUM>` and `id=<IP>` do not. */
+function shapeOf(token: string): string {
+  let out = '';
+  let i = 0;
+  while (i < token.length) {
+    const close = token.charCodeAt(i) === 60 ? token.indexOf('>', i) : -1;
+    if (close > i && isPlaceholderBody(token, i + 1, close)) {
+      out += '<>';
+      i = close + 1;
+    } else {
+      out += token[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+function isPlaceholderBody(token: string, from: number, to: number): boolean {
+  if (to === from) return false;
+  for (let i = from; i < to; i++) {
+    const c = token.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || c === 42)) return false;
+  }
+  return true;
+}
+
+/** Two values compare by shape only when both hold placeholders; raw digit tokens always agree. */
+function sameShape(t: string, m: string): boolean {
+  if (!t.includes('<') || !m.includes('<')) return true;
+  return shapeOf(t) === shapeOf(m);
+}
+
+function wildcards(tokens: readonly string[]): number {
+  let n = 0;
+  for (const t of tokens) if (t === WILDCARD) n++;
+  return n;
+}
+
+function validate(opts: MinerOptions): void {
+  if (!(opts.similarity > 0 && opts.similarity <= 1)) throw new RangeError('similarity must be in (0, 1]');
+  if (!(Number.isInteger(opts.mergeAfter) && opts.mergeAfter >= 2)) throw new RangeError('mergeAfter must be an integer >= 2');
+  if (!(Number.isInteger(opts.maxChildren) && opts.maxChildren >= 1)) throw new RangeError('maxChildren must be a positive integer');
+}
+
 export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapshot?: MinerSnapshot): TemplateMiner {
   const opts: MinerOptions = { ...DEFAULT_MINER_OPTIONS, ...options };
-  if (!(opts.similarity > 0 && opts.similarity <= 1)) throw new RangeError('similarity must be in (0, 1]');
-  if (!(Number.isInteger(opts.maxChildren) && opts.maxChildren >= 1)) throw new RangeError('maxChildren must be a positive integer');
+  validate(opts);
 
   const byId = new Map<string, Cluster>();
+  const aliases = new Map<string, string>();
   const buckets = new Map<string, Cluster[]>();
-  /** Distinct leading-token buckets per token count, for the maxChildren cap. */
+  const families = new Map<string, Family>();
+  /** Distinct first-word buckets per token count, for the maxChildren cap. */
   const childrenPerLength = new Map<number, number>();
 
+  function resolve(id: string): string {
+    let target = id;
+    for (let next = aliases.get(target); next !== undefined; next = aliases.get(target)) target = next;
+    if (target !== id) aliases.set(id, target);
+    return target;
+  }
+
+  /** Token count and first word (the first token that is not a value). */
   function bucketKey(tokens: string[]): string {
     const n = tokens.length;
-    if (n === 0) return '0';
-    const first = tokens[0]!;
+    const word = tokens.find((t) => !isVariableToken(t));
     const wildKey = `${n} ${WILDCARD}`;
-    if (isVariableToken(first)) return wildKey;
-    const key = `${n} ${first}`;
+    if (word === undefined) return wildKey;
+    const key = `${n} ${word}`;
     if (buckets.has(key)) return key;
     return (childrenPerLength.get(n) ?? 0) >= opts.maxChildren ? wildKey : key;
   }
@@ -122,33 +232,26 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     byId.set(cluster.id, cluster);
   }
 
-  /** Agreeing positions: equal tokens, a template wildcard, or two values. */
-  function agreement(template: string[], tokens: string[]): number {
-    let same = 0;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = template[i]!;
-      const m = tokens[i]!;
-      if (t === m || t === WILDCARD || (isVariableToken(t) && isVariableToken(m))) same++;
-    }
-    return same;
-  }
-
-  function bestMatch(bucket: Cluster[], tokens: string[]): Cluster | undefined {
-    const needed = Math.max(1, Math.ceil(opts.similarity * tokens.length - 1e-9));
+  /** Most similar template; ties go to the one with fewer wildcards (the more specific), then the oldest. */
+  function bestMatch(bucket: Cluster[], tokens: string[]): { cluster: Cluster; score: number } | undefined {
     let best: Cluster | undefined;
-    let bestScore = needed - 1;
+    let bestScore = opts.similarity - 1e-9;
+    let bestWild = Infinity;
     for (const cluster of bucket) {
-      const score = agreement(cluster.tokens, tokens);
-      if (score > bestScore) {
+      const score = similarity(cluster.tokens, tokens);
+      if (score < bestScore) continue;
+      const wild = score > bestScore ? 0 : wildcards(cluster.tokens);
+      if (score > bestScore || wild < bestWild) {
         best = cluster;
+        bestWild = score > bestScore ? wildcards(cluster.tokens) : wild;
         bestScore = score;
-        if (score === tokens.length) break;
       }
     }
-    return best;
+    return best && { cluster: best, score: bestScore };
   }
 
-  function generalise(cluster: Cluster, tokens: string[]): boolean {
+  /** Positions that differ become `<*>`; true when the template changed. */
+  function generalise(cluster: Cluster, tokens: readonly string[]): boolean {
     let changed = false;
     const t = cluster.tokens;
     for (let i = 0; i < tokens.length; i++) {
@@ -161,6 +264,78 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return changed;
   }
 
+  /** Record the message's tokens at the family's positions; true once every position has enough distinct values. */
+  function observe(family: Family, tokens: readonly string[]): boolean {
+    let ready = true;
+    family.positions.forEach((p, i) => {
+      const seen = family.values[i]!;
+      if (seen.size < opts.mergeAfter) seen.add(tokens[p]!);
+      if (seen.size < opts.mergeAfter) ready = false;
+    });
+    return ready;
+  }
+
+  /** Fold every live member into the oldest; returns it and the folded ids. */
+  function fold(key: string, family: Family): { target: Cluster; folded: string[] } {
+    families.delete(key);
+    const live = [...new Set(family.members.map(resolve))];
+    const target = byId.get(live[0]!)!;
+    target.families = target.families.filter((k) => k !== key);
+    const folded: string[] = [];
+    for (const id of live.slice(1)) {
+      const other = byId.get(id)!;
+      target.count += other.count;
+      generalise(target, other.tokens);
+      const bucket = buckets.get(other.key)!;
+      bucket.splice(bucket.indexOf(other), 1);
+      byId.delete(id);
+      aliases.set(id, target.id);
+      folded.push(id);
+    }
+    return { target, folded };
+  }
+
+  /** A message that differs from `near` at a few word positions joins (or starts) their family. */
+  function relate(near: Cluster, cluster: Cluster, tokens: readonly string[]): MineResult | undefined {
+    const positions: number[] = [];
+    near.tokens.forEach((t, i) => {
+      const m = tokens[i]!;
+      if (t !== WILDCARD && t !== m && !(isVariableToken(t) && isVariableToken(m))) positions.push(i);
+    });
+    const key = `${near.id} ${positions.join(',')}`;
+    let family = families.get(key);
+    if (!family) {
+      family = { positions, values: positions.map((p) => new Set([near.tokens[p]!])), members: [near.id] };
+      families.set(key, family);
+      near.families.push(key);
+    }
+    family.members.push(cluster.id);
+    cluster.families.push(key);
+    return observe(family, tokens) ? folded(key, family, cluster.id) : undefined;
+  }
+
+  function folded(key: string, family: Family, hiddenId?: string): MineResult {
+    const { target, folded: ids } = fold(key, family);
+    const merged = ids.filter((id) => id !== hiddenId);
+    return { id: target.id, template: target.template, created: false, changed: true, merged };
+  }
+
+  function join(cluster: Cluster, tokens: readonly string[]): MineResult {
+    cluster.count++;
+    const changed = generalise(cluster, tokens);
+    for (const key of cluster.families) {
+      const family = families.get(key);
+      if (family && observe(family, tokens)) return folded(key, family);
+    }
+    return { id: cluster.id, template: cluster.template, created: false, changed };
+  }
+
+  function uniqueId(masked: string): string {
+    let id = templateId(masked);
+    for (let n = 1; byId.has(id) || aliases.has(id); n++) id = templateId(`${masked}\u0000${n}`);
+    return id;
+  }
+
   function view(cluster: Cluster): MinedTemplate {
     return { id: cluster.id, template: cluster.template, count: cluster.count, example: cluster.example };
   }
@@ -170,7 +345,13 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       throw new MinerSnapshotError(`unsupported miner snapshot version ${String((snapshot as { version?: unknown }).version)}`);
     }
     for (const s of snapshot.templates) {
-      insert({ id: s.id, key: s.key, tokens: tokenize(s.template), template: s.template, count: s.count, example: s.example });
+      const tokens = tokenize(s.template);
+      insert({ id: s.id, key: s.key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
+    }
+    for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
+    for (const [key, f] of Object.entries(snapshot.families)) {
+      families.set(key, { positions: [...f.positions], values: f.values.map((v) => new Set(v)), members: [...f.members] });
+      for (const id of f.members) byId.get(resolve(id))?.families.push(key);
     }
   }
 
@@ -180,17 +361,13 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       const key = bucketKey(tokens);
       const bucket = buckets.get(key);
       const match = bucket ? bestMatch(bucket, tokens) : undefined;
-      if (match) {
-        match.count++;
-        const changed = generalise(match, tokens);
-        return { id: match.id, template: match.template, created: false, changed };
-      }
-      const cluster: Cluster = { id: templateId(masked), key, tokens, template: masked, count: 1, example: masked };
+      if (match && match.score === 1) return join(match.cluster, tokens);
+      const cluster: Cluster = { id: uniqueId(masked), key, tokens, template: masked, count: 1, example: masked, families: [] };
       insert(cluster);
-      return { id: cluster.id, template: cluster.template, created: true, changed: false };
+      return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
     },
     get(id: string): MinedTemplate | undefined {
-      const cluster = byId.get(id);
+      const cluster = byId.get(resolve(id));
       return cluster && view(cluster);
     },
     templates(): MinedTemplate[] {
@@ -206,6 +383,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
           count: c.count,
           example: c.example,
         })),
+        aliases: Object.fromEntries([...aliases.keys()].map((id) => [id, resolve(id)])),
+        families: Object.fromEntries(
+          [...families].map(([key, f]) => [key, { positions: f.positions, values: f.values.map((v) => [...v]), members: f.members }]),
+        ),
       };
     },
   };
