@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOpenAiEmbedder } from '../../src/embeddings/openai-embedder.js';
+import type { LogEntry } from '../../src/log-entry.js';
+import { createDetector } from '../../src/pipeline/detector.js';
+import { createMemoryPatternStore } from '../../src/store/memory-pattern-store.js';
+
+const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
+
+interface Call {
+  model: string;
+  input: string[];
+}
+
+/** A minimal OpenAI-compatible /v1/embeddings server; `respond` may answer instead (errors). */
+let server: Server;
+let baseURL: string;
+let calls: Call[];
+let respond: ((res: ServerResponse) => boolean) | undefined;
+
+/** Vectors from the text alone, unnormalised, so the test can check normalisation and order; texts with different first letters are far apart. */
+function vectorOf(text: string): number[] {
+  const v = new Array<number>(8).fill(0);
+  const c = text.charCodeAt(0);
+  v[c % 8] = text.length;
+  v[(c + 1) % 8] = 1;
+  return v;
+}
+
+beforeEach(async () => {
+  calls = [];
+  respond = undefined;
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      if (req.url !== '/v1/embeddings' || req.method !== 'POST') {
+        res.writeHead(404).end();
+        return;
+      }
+      const parsed = JSON.parse(body) as Call;
+      calls.push(parsed);
+      if (respond?.(res)) return;
+      // Answer in reverse order: the client must place vectors by index.
+      const data = parsed.input.map((text, index) => ({ object: 'embedding', index, embedding: vectorOf(text) })).reverse();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data, model: parsed.model, usage: { prompt_tokens: 1, total_tokens: 1 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+afterEach(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('openai embedder against an OpenAI-compatible server', () => {
+  it('sends batches of at most 100 and returns unit vectors in input order', async () => {
+    const embedder = createOpenAiEmbedder({ baseURL, model: 'text-embedding-3-small', logger });
+    const texts = Array.from({ length: 250 }, (_, i) => `template ${i} ${'x'.repeat(i % 7)}`);
+    const vectors = await embedder.embed(texts);
+    expect(calls.map((c) => c.input.length)).toEqual([100, 100, 50]);
+    expect(calls.every((c) => c.model === 'text-embedding-3-small')).toBe(true);
+    expect(vectors).toHaveLength(250);
+    vectors.forEach((v, i) => {
+      const raw = vectorOf(texts[i]!);
+      const norm = Math.hypot(...raw);
+      raw.forEach((x, d) => expect(v[d]).toBeCloseTo(x / norm, 5));
+    });
+    expect(embedder.dimensions).toBe(8);
+  });
+
+  it('retries after a 429 and succeeds', async () => {
+    let failures = 1;
+    respond = (res) => {
+      if (failures-- <= 0) return false;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '20' });
+      res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit' } }));
+      return true;
+    };
+    const embedder = createOpenAiEmbedder({ baseURL, model: 'm', logger });
+    const [v] = await embedder.embed(['Disk <*> full']);
+    expect(calls).toHaveLength(2);
+    expect(v!.length).toBe(8);
+  });
+
+  it('gives up with an error after its retries on persistent 5xx', async () => {
+    respond = (res) => {
+      res.writeHead(503).end('{"error":{"message":"down"}}');
+      return true;
+    };
+    const embedder = createOpenAiEmbedder({ baseURL, model: 'm', maxRetries: 1, logger });
+    await expect(embedder.embed(['a'])).rejects.toThrow();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('delays detection of a template while the provider fails, then reports it without losing records', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'anomalog-openai-'));
+    const store = await createMemoryPatternStore({ dataDir: dir, snapshotIntervalSeconds: 3600, logger });
+    const now = Date.UTC(2026, 10, 25, 12);
+    const detector = createDetector({
+      config: { maxMessageChars: 4096, similarity: 0.85, learningPeriodSeconds: 0, newPatternMinLevel: 'warn', spikeWindowSeconds: 60, spikeRatio: 5, spikeMinCount: 20 },
+      store,
+      embedder: createOpenAiEmbedder({ baseURL, model: 'm', maxRetries: 0, logger }),
+      now: () => now,
+      logger,
+    });
+    const entry = (message: string, level: LogEntry['level']): LogEntry => ({ time: now, service: 'api', level, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' });
+    await detector.learn([entry('Request served', 'info')]);
+    respond = (res) => {
+      res.writeHead(500).end('{"error":{"message":"boom"}}');
+      return true;
+    };
+    expect(await detector.process([entry('Database failover started', 'error'), entry('Database failover started', 'error')])).toEqual([]);
+    respond = undefined;
+    const found = await detector.process([]);
+    expect(found.map((a) => [a.kind, a.count])).toEqual([['new_pattern', 2]]);
+    const cached = calls.length;
+    // Cached in the store: the same template is not sent again.
+    await detector.process([entry('Database failover started', 'error')]);
+    expect(calls.length).toBe(cached);
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
