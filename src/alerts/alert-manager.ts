@@ -9,7 +9,8 @@ import type { Logger } from '../logger.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
 import { createAlertRepo, mergeSamples, type NewAlert } from '../store/alert-repo.js';
 import type { Database } from '../store/database.js';
-import { alertTitle, severityFor, type AlertChannel, type AlertMessage } from './alert.js';
+import { alertTitle, severityFor, type AlertMessage } from './alert.js';
+import type { AlertChannel } from './alert-channel.js';
 import type { DedupeStore } from './dedupe.js';
 import { createOutbox, DEFAULT_RETRY, type RetryPolicy } from './outbox.js';
 

@@ -1,4 +1,4 @@
-/** What an alert is, how severe it is, and the port every delivery channel implements. */
+/** What an alert is and how severe it is. */
 import type { AnomalyKind } from '../pipeline/anomaly.js';
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
@@ -36,19 +36,6 @@ export interface AlertMessage {
   samples: string[];
   /** The alert this one follows up, when the pattern kept growing after it. */
   parentId: string | null;
-}
-
-/** Expected outcomes of one delivery attempt; only the outbox decides what to do next. */
-export type DeliveryResult =
-  | { kind: 'success' }
-  | { kind: 'retryable'; error: string; retryAfterMs?: number }
-  | { kind: 'failure'; error: string };
-
-export interface AlertChannel {
-  readonly name: string;
-  /** Whether this alert is for this channel at all (e.g. below its minimum severity). */
-  accepts(alert: AlertMessage): boolean;
-  deliver(alert: AlertMessage): Promise<DeliveryResult>;
 }
 
 const KIND_TITLES: Record<AnomalyKind, string> = {

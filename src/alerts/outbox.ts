@@ -7,7 +7,7 @@
 import type { Counter } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { AlertRepo, ChannelDelivery, OutboxRow } from '../store/alert-repo.js';
-import type { AlertChannel, DeliveryResult } from './alert.js';
+import type { AlertChannel, DeliveryResult } from './alert-channel.js';
 
 export interface RetryPolicy {
   baseMs: number;

@@ -1,6 +1,7 @@
 /** The Slack incoming-webhook channel: one POST per alert, results as DeliveryResult. */
 import type { Logger } from '../logger.js';
-import { severityRank, type AlertChannel, type DeliveryResult, type Severity } from './alert.js';
+import { severityRank, type Severity } from './alert.js';
+import type { AlertChannel, DeliveryResult } from './alert-channel.js';
 import { buildSlackMessage } from './slack-message.js';
 
 export interface SlackChannelDeps {

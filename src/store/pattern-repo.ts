@@ -12,19 +12,16 @@ export interface PatternMirrorRow {
   count: number;
   firstSeen: number;
   lastSeen: number;
-  /** ms since the epoch until which the pattern is muted (Infinity: for good); null when not muted. */
-  mutedUntil: number | null;
-}
-
-export interface PatternListRow extends PatternMirrorRow {
   muted: boolean;
+  /** With muted: ms since the epoch until which it is muted; null for "until unmuted". */
+  mutedUntil: number | null;
 }
 
 export interface PatternRepo {
   /** Insert or refresh from the library (the source of truth); counts and times only move forward. */
   upsert(patterns: PatternMirrorRow[]): Promise<void>;
   /** Most recently seen first. */
-  list(q: { service?: string }): Promise<PatternListRow[]>;
+  list(q: { service?: string }): Promise<PatternMirrorRow[]>;
   setMuted(id: string, untilMs: number | null, muted: boolean): Promise<void>;
 }
 
@@ -51,7 +48,7 @@ export function createPatternRepo(db: Queryable): PatternRepo {
       for (const part of chunk(patterns, BATCH)) {
         const params = part.flatMap((p) => [
           p.id, p.service, p.template, p.example, p.level, p.count, isoTime(p.firstSeen), isoTime(p.lastSeen),
-          p.mutedUntil !== null && Number.isFinite(p.mutedUntil) ? isoTime(p.mutedUntil) : null, p.mutedUntil !== null,
+          p.mutedUntil === null ? null : isoTime(p.mutedUntil), p.muted,
         ]);
         await db.query(
           `INSERT INTO log_patterns (id, service, template, example, level, count, first_seen, last_seen, muted_until, muted)
@@ -87,13 +84,13 @@ export function createPatternRepo(db: Queryable): PatternRepo {
         firstSeen: toMs(r.first_seen),
         lastSeen: toMs(r.last_seen),
         muted: r.muted,
-        mutedUntil: r.muted_until !== null ? toMs(r.muted_until) : r.muted ? Infinity : null,
+        mutedUntil: r.muted_until === null ? null : toMs(r.muted_until),
       }));
     },
 
     async setMuted(id, untilMs, muted) {
       await db.query('UPDATE log_patterns SET muted = $2, muted_until = $3::timestamptz, updated_at = now() WHERE id = $1', [
-        id, muted, untilMs !== null && Number.isFinite(untilMs) ? isoTime(untilMs) : null,
+        id, muted, untilMs === null ? null : isoTime(untilMs),
       ]);
     },
   };

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertChannel } from '../../src/alerts/alert.js';
+import type { AlertChannel } from '../../src/alerts/alert-channel.js';
 import { createAlertManager, type AlertManager } from '../../src/alerts/alert-manager.js';
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';

@@ -72,17 +72,20 @@ describe.each(['postgres', 'pglite'] as const)('repositories on %s', (kind) => {
     const repo = createPatternRepo(db);
     const p = {
       id: 'pat-1', service: 'billing', template: 'timeout after <NUM> ms', example: 'timeout after 30 ms',
-      level: 'warn', count: 10, firstSeen: 1_000, lastSeen: 5_000, mutedUntil: null,
+      level: 'warn', count: 10, firstSeen: 1_000, lastSeen: 5_000, muted: false, mutedUntil: null,
     };
     await repo.upsert([p]);
     await repo.upsert([{ ...p, count: 7, lastSeen: 4_000 }]);
     await repo.upsert([{ ...p, count: 25, lastSeen: 9_000 }]);
-    expect(await repo.list({ service: 'billing' })).toEqual([{ ...p, count: 25, lastSeen: 9_000, muted: false }]);
+    expect(await repo.list({ service: 'billing' })).toEqual([{ ...p, count: 25, lastSeen: 9_000 }]);
 
     await repo.setMuted('pat-1', 99_000, true);
     expect((await repo.list({ service: 'billing' }))[0]).toMatchObject({ muted: true, mutedUntil: 99_000 });
     await repo.setMuted('pat-1', null, true);
-    expect((await repo.list({ service: 'billing' }))[0]).toMatchObject({ muted: true, mutedUntil: Infinity });
+    expect((await repo.list({ service: 'billing' }))[0]).toMatchObject({ muted: true, mutedUntil: null });
+    // The library is the source of truth: a later upsert carries its mute state.
+    await repo.upsert([{ ...p, muted: true, mutedUntil: 123_000 }]);
+    expect((await repo.list({ service: 'billing' }))[0]).toMatchObject({ muted: true, mutedUntil: 123_000, count: 25 });
     await repo.setMuted('pat-1', null, false);
     expect((await repo.list({}))[0]).toMatchObject({ id: 'pat-1', muted: false, mutedUntil: null });
   });
