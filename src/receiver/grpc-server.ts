@@ -101,6 +101,7 @@ export function createGrpcReceiver(deps: {
       logger.error({ err: error }, 'gRPC export failed unexpectedly');
       answer(status.INTERNAL, 'internal error');
     } finally {
+      if (code !== status.OK) logger.debug({ transport: 'grpc', code: status[code] }, 'export refused');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.duration.observe({ transport: 'grpc', code: status[code] }, seconds);
     }

@@ -134,7 +134,9 @@ export function createHttpReceiver(deps: {
       } else if (path === '/healthz') {
         send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
       } else if (path === '/readyz') {
-        const result = readiness ? await readiness.check() : { ready: true, checks: {} };
+        const result = readiness
+          ? await readiness.check().catch((error: unknown) => ({ ready: false, checks: { readiness: String(error) } }))
+          : { ready: true, checks: {} };
         const ready = result.ready && !closing;
         send(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ...result, ready }));
       } else {
@@ -154,6 +156,7 @@ export function createHttpReceiver(deps: {
       }
       const started = process.hrtime.bigint();
       const statusCode = await exportLogs(req, res);
+      if (statusCode !== 200) logger.debug({ transport: 'http', statusCode }, 'export refused');
       metrics.duration.observe({ transport: 'http', code: String(statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
       return;
     }

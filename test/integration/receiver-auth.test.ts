@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { status } from '@grpc/grpc-js';
+import { Client, credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadOtlpRoot } from '../../src/otlp/proto-root.js';
 import type { HttpExtension } from '../../src/receiver/receiver.js';
@@ -99,6 +99,26 @@ describe('health and readiness', () => {
     } finally {
       await receiver.stop();
     }
+  });
+
+  test('a Health/Watch stream hears NOT_SERVING and ends when the receiver stops, without holding up shutdown', async () => {
+    const receiver = await startTestReceiver();
+    const client = new Client(`127.0.0.1:${receiver.grpcPort}`, credentials.createInsecure());
+    const identity = (b: Buffer): Buffer => b;
+    const stream = client.makeServerStreamRequest('/grpc.health.v1.Health/Watch', identity, identity, Buffer.from(checkRequest.encode({ service: '' }).finish()));
+    const statuses: number[] = [];
+    const ended = new Promise<void>((resolve) => {
+      stream.on('data', (b: Buffer) => statuses.push((checkResponse.decode(b) as unknown as { status: number }).status));
+      stream.on('status', () => resolve());
+      stream.on('error', () => undefined);
+    });
+    while (statuses.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    await receiver.stop();
+    await ended;
+    client.close();
+    expect(statuses).toEqual([1, 2]);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   test('/readyz answers 503 with the checks when readiness says not ready', async () => {

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -104,6 +105,21 @@ describe('HTTP', () => {
     const res = await postLogs(receiver.httpUrl, oversized);
     expect(res.status).toBe(413);
     expect(decodeStatus(Buffer.from(await res.arrayBuffer())).code).toBe(status.RESOURCE_EXHAUSTED);
+    await expectHttpStillServes();
+  });
+
+  test('answers 413 for a chunked upload that grows past the limit, then keeps serving', async () => {
+    const statusCode = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(`${receiver.httpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      // No content-length: the limit must be enforced while reading.
+      for (let i = 0; i < 4; i++) req.write(oversized.subarray(0, LIMIT / 2));
+      req.end();
+    });
+    expect(statusCode).toBe(413);
     await expectHttpStillServes();
   });
 
