@@ -38,6 +38,8 @@ export function grpcUnary(port: number, path: string, body: Buffer, options: { t
   const channelCredentials = options.ca ? credentials.createSsl(options.ca) : credentials.createInsecure();
   const client = new Client(`127.0.0.1:${port}`, channelCredentials, {
     'grpc.max_send_message_length': -1,
+    // Test certificates name localhost; naming the IP in SNI is deprecated.
+    ...(options.ca ? { 'grpc.ssl_target_name_override': 'localhost' } : {}),
     ...(options.gzip ? { 'grpc.default_compression_algorithm': 2 } : {}),
   });
   const metadata = new Metadata();

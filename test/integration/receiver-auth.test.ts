@@ -165,7 +165,7 @@ describe('TLS', () => {
 
   test('HTTP serves over TLS', async () => {
     const statusCode = await new Promise<number | undefined>((resolve, reject) => {
-      const req = httpsRequest(`${receiver.httpUrl}/v1/logs`, { method: 'POST', ca, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
+      const req = httpsRequest(`${receiver.httpUrl}/v1/logs`, { method: 'POST', ca, servername: 'localhost', headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
         res.resume();
         resolve(res.statusCode);
       });
