@@ -1,0 +1,57 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAlertManager } from '../../src/alerts/alert-manager.js';
+import { createMemoryDedupe } from '../../src/alerts/dedupe.js';
+import { createSlackChannel } from '../../src/alerts/slack.js';
+import { createAlertRepo } from '../../src/store/alert-repo.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { makeAnomaly } from '../helpers/slack-fixtures.js';
+import { startSlackServer, waitFor } from '../helpers/slack-server.js';
+
+const logger = pino({ level: 'silent' });
+
+describe('alert manager on the embedded PGlite database', () => {
+  let dir: string;
+  let db: Database;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'anomalog-alerts-'));
+    db = await openDatabase({ dataDir: dir, logger });
+    await migrate(db, logger);
+  });
+  afterAll(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('groups, stores and delivers alerts with the same SQL as Postgres', async () => {
+    const slack = await startSlackServer([{ status: 502 }]);
+    const manager = createAlertManager({
+      config: {
+        windowSeconds: 1, cooldownSeconds: 1800, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: slack.url,
+        slackMinSeverity: 'warning', eventsEndpoint: undefined, eventsProtocol: 'grpc', eventsHeaders: {},
+      },
+      db, dedupe: createMemoryDedupe(),
+      channels: [createSlackChannel({ webhookUrl: slack.url, minSeverity: 'warning', logger })],
+      logger, retry: { baseMs: 100, maxMs: 500, maxAttempts: 5 }, pollMs: 50,
+    });
+    manager.start();
+    try {
+      await manager.submit([makeAnomaly({ service: 'embedded', count: 2 }), makeAnomaly({ service: 'embedded', count: 3 })]);
+      await manager.submit([makeAnomaly({ service: 'embedded', samples: ['another line'] })]);
+      const repo = createAlertRepo(db);
+      await waitFor(async () => (await repo.recent({ service: 'embedded' }))[0]?.status === 'done');
+      const [row] = await repo.recent({ service: 'embedded' });
+      expect(row).toMatchObject({ anomalyCount: 3, recordCount: 6 });
+      expect(row!.samples.at(-1)).toBe('another line');
+      expect(row!.delivery.slack).toMatchObject({ state: 'delivered', attempts: 2 });
+      expect(slack.requests).toHaveLength(2);
+    } finally {
+      await manager.stop();
+      await slack.close();
+    }
+  });
+});
