@@ -25,9 +25,15 @@ export interface Detector {
   /** Runs detection over one export's entries; resolves with the anomalies found. Rejects if a store is unreachable. */
   process(entries: LogEntry[]): Promise<Anomaly[]>;
   /** Same learning, never emits anomalies, and marks the services as past learning (anomalog learn). */
-  learn(entries: LogEntry[]): Promise<void>;
+  learn(entries: LogEntry[]): Promise<LearnSummary>;
   /** Patterns created or changed since the last call (for the Postgres mirror table log_patterns). */
   drainPatternChanges(): PatternRecord[];
+}
+
+export interface LearnSummary {
+  /** Templates that were new to this process, and of those, the ones that became new patterns. */
+  newTemplates: number;
+  newPatterns: number;
 }
 
 export interface DetectorDeps {
@@ -111,7 +117,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   /** Embeds new templates (cache first) and maps each to a pattern: joins the nearest or creates one. */
-  async function resolveNew(groups: NewTemplate[], learning: boolean, at: number): Promise<Array<[NewTemplate, PatternInfo]>> {
+  async function resolveNew(groups: NewTemplate[], learning: boolean, at: number, tally: LearnSummary): Promise<Array<[NewTemplate, PatternInfo]>> {
     const texts = groups.map((g) => g.ctx.miner.get(g.minerId)!.template);
     let vectors: Float32Array[];
     try {
@@ -166,7 +172,9 @@ export function createDetector(deps: DetectorDeps): Detector {
       const result = results[i]!;
       const ctx = group.ctx;
       let info = ctx.patterns.get(result.id);
+      tally.newTemplates += 1;
       if (result.created && claim.pattern) {
+        tally.newPatterns += 1;
         info = ctx.commit(claim.pattern);
         changed.set(info.id, ctx);
         const time = Math.min(group.entries[0]!.time, at);
@@ -271,8 +279,9 @@ export function createDetector(deps: DetectorDeps): Detector {
     };
   }
 
-  async function run(entries: LogEntry[], learning: boolean): Promise<Anomaly[]> {
+  async function run(entries: LogEntry[], learning: boolean): Promise<{ anomalies: Anomaly[]; tally: LearnSummary }> {
     const at = now();
+    const tally: LearnSummary = { newTemplates: 0, newPatterns: 0 };
     await services.load(entries, at);
     const touches = new Map<string, Touch>();
     const fresh = new Map<string, NewTemplate>();
@@ -301,7 +310,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     }
 
     if (fresh.size > 0) {
-      for (const [group, info] of await resolveNew([...fresh.values()], learning, at)) {
+      for (const [group, info] of await resolveNew([...fresh.values()], learning, at, tally)) {
         for (const entry of group.entries) addToTouch(touches, group.ctx, info, entry, at);
       }
     }
@@ -346,7 +355,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     for (const [id, window] of spiked) lastSpike.set(id, window);
     for (const a of out) anomaliesTotal?.inc({ kind: a.kind });
     if (learning) for (const ctx of services.touched(entries)) await services.markLearned(ctx);
-    return out;
+    return { anomalies: out, tally };
   }
 
   async function mutedPatterns(found: Anomaly[], at: number): Promise<Set<string>> {
@@ -371,10 +380,8 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   return {
-    process: (entries) => run(entries, false),
-    learn: async (entries) => {
-      await run(entries, true);
-    },
+    process: async (entries) => (await run(entries, false)).anomalies,
+    learn: async (entries) => (await run(entries, true)).tally,
     drainPatternChanges() {
       const records: PatternRecord[] = [];
       for (const [id, ctx] of changed) {

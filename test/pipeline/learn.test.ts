@@ -1,0 +1,76 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runLearn } from '../../src/commands/learn.js';
+import { createLocalEmbedder } from '../../src/embeddings/local-embedder.js';
+import { createDetector, type Detector } from '../../src/pipeline/detector.js';
+import { createMemoryPatternStore, type MemoryPatternStore } from '../../src/store/memory-pattern-store.js';
+
+const logger = pino({ level: 'silent' });
+const NOW = Date.UTC(2026, 10, 25, 12);
+
+let dir: string;
+let store: MemoryPatternStore;
+let detector: Detector;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'anomalog-learn-'));
+  store = await createMemoryPatternStore({ dataDir: join(dir, 'data'), snapshotIntervalSeconds: 3600, logger });
+  detector = createDetector({
+    config: { maxMessageChars: 4096, similarity: 0.85, learningPeriodSeconds: 3600, newPatternMinLevel: 'warn', spikeWindowSeconds: 60, spikeRatio: 5, spikeMinCount: 20 },
+    store,
+    embedder: createLocalEmbedder(),
+    now: () => NOW,
+    logger,
+  });
+});
+
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function io(stdin = '') {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = new PassThrough().on('data', (c: Buffer) => out.push(c.toString()));
+  const stderr = new PassThrough().on('data', (c: Buffer) => err.push(c.toString()));
+  return { io: { stdin: Readable.from([stdin]), stdout, stderr }, out, err };
+}
+
+describe('anomalog learn', () => {
+  it('learns a file of history so the service skips its learning period, then alerts on a new error', async () => {
+    const file = join(dir, 'history.log');
+    const lines = Array.from({ length: 2500 }, (_, i) => (i % 2 ? `Order ${i} shipped in ${i % 17} ms` : `Cache miss for key user:${i}`));
+    await writeFile(file, `${lines.join('\n')}\n\nDisk quota at 91 percent\n`);
+    const t = io();
+    expect(await runLearn([file, '--service', 'orders', '--level=warn'], { detector, io: t.io })).toBe(0);
+    expect(t.out.join('')).toBe('learned 2501 lines for orders: 3 new templates, 3 new patterns; orders is now past its learning period\n');
+    expect((await store.loadService('orders')).state.learned).toBe(true);
+    const patterns = await store.list('orders');
+    expect(patterns).toHaveLength(3);
+    expect(patterns.reduce((n, p) => n + p.count, 0)).toBe(2501);
+    expect(patterns.every((p) => p.level === 'warn')).toBe(true);
+    const entry = (message: string) => ({ time: NOW, service: 'orders', level: 'error' as const, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' });
+    expect(await detector.process([entry('Order 7 shipped in 3 ms')])).toEqual([]);
+    expect((await detector.process([entry('Payment ledger out of balance')])).map((a) => a.kind)).toEqual(['new_pattern']);
+  });
+
+  it('reads standard input for -', async () => {
+    const t = io('Job 1 done\nJob 2 done\n');
+    expect(await runLearn(['-', '--service', 'batch'], { detector, io: t.io })).toBe(0);
+    expect(t.out.join('')).toMatch(/^learned 2 lines for batch: 1 new templates, 1 new patterns/);
+  });
+
+  it('rejects missing arguments and unreadable files with a message', async () => {
+    const t = io();
+    expect(await runLearn(['x.log'], { detector, io: t.io })).toBe(2);
+    expect(t.err.join('')).toMatch(/--service is required/);
+    expect(await runLearn(['x.log', '--service', 's', '--level', 'loud'], { detector, io: t.io })).toBe(2);
+    expect(await runLearn([join(dir, 'missing.log'), '--service', 's'], { detector, io: t.io })).toBe(1);
+    expect(t.err.join('')).toMatch(/cannot read .*missing\.log/);
+  });
+});
