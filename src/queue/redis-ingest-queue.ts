@@ -35,6 +35,9 @@ export interface IngestQueue {
   backlog(): Promise<number>;
 }
 
+/** Connection states in which a command would only wait for a reconnect. */
+const DOWN = new Set(['reconnecting', 'close', 'end']);
+
 /** How long a pushed-back exporter should wait: about one worker batch cycle. */
 const RETRY_AFTER_MS = 1_000;
 
@@ -66,7 +69,7 @@ export function createRedisIngestQueue(deps: {
   return {
     async append(entries) {
       if (entries.length === 0) return;
-      if (redis.status !== 'ready') {
+      if (DOWN.has(redis.status)) {
         refused.inc({ reason: 'unavailable' }, entries.length);
         throw new QueueUnavailableError(`redis is ${redis.status}`);
       }

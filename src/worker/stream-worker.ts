@@ -1,0 +1,314 @@
+/**
+ * A worker: for the shards it holds leases on, reads the shard streams in the
+ * consumer group, hands the batches to `handle` (detect, commit) and
+ * acknowledges only once `handle` resolved. A rejected batch stays pending in
+ * this consumer and is retried after a backoff; a dead worker's pending entries
+ * are claimed (XAUTOCLAIM) once idle for claimIdleSeconds. Within a shard,
+ * pending entries are always finished before new ones are read, so a shard's
+ * records reach `handle` in stream order even across crashes.
+ */
+import type { Redis } from 'ioredis';
+import prom from 'prom-client';
+import type { LogEntry } from '../log-entry.js';
+import type { Logger } from '../logger.js';
+import { EntryCodecError, decodeEntries } from '../queue/entry-codec.js';
+import { CONSUMER_GROUP, createQueueKeys } from '../queue/queue-keys.js';
+import { defineQueueScripts, runQueueScript } from '../queue/queue-scripts.js';
+import { createShardLeases } from './shard-leases.js';
+
+export interface StreamBatch {
+  shard: number;
+  /** The stream entry id: unique per stored batch, the same on every redelivery. */
+  streamId: string;
+  entries: LogEntry[];
+}
+
+export interface WorkerStatus {
+  /** 'ok', or the last Redis error while it persists. */
+  redis: string;
+  /** 'ok', or the last error of `handle` while batches keep failing. */
+  handler: string;
+  leases: number;
+}
+
+export interface StreamWorker {
+  start(): void;
+  /** Finish the batch in hand, release the leases, close the reading connection. */
+  stop(): Promise<void>;
+  status(): WorkerStatus;
+}
+
+type Fields = string[] | null;
+type RawEntry = [id: string, fields: Fields];
+interface Delivered {
+  shard: number;
+  id: string;
+  fields: Fields;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+function field(fields: Fields, name: string): string | undefined {
+  if (!fields) return undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** XREAD(GROUP) replies per stream: RESP2 gives [key, entries] pairs, RESP3 (ioredis's legacy mapping) a flat [key, entries, ...] list. */
+function streamReplies(reply: unknown): [string, RawEntry[]][] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  if (Array.isArray(reply[0])) return reply as [string, RawEntry[]][];
+  const pairs: [string, RawEntry[]][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([reply[i] as string, reply[i + 1] as RawEntry[]]);
+  return pairs;
+}
+
+export function createStreamWorker(deps: {
+  redis: Redis;
+  shards: number;
+  claimIdleSeconds: number;
+  consumerName: string;
+  handle: (batch: StreamBatch[]) => Promise<void>;
+  logger: Logger;
+  registry?: prom.Registry;
+  prefix?: string;
+  /** Lease lifetime; a dead worker's shards move after this long. */
+  leaseMs?: number;
+  /** Longest wait for new entries in one read. */
+  blockMs?: number;
+  /** Stream entries (each a whole export's batch for the shard) per read. */
+  readCount?: number;
+}): StreamWorker {
+  const { redis, shards, consumerName, handle } = deps;
+  const leaseMs = deps.leaseMs ?? 15_000;
+  const blockMs = deps.blockMs ?? Math.min(1_000, Math.floor(leaseMs / 3));
+  const readCount = deps.readCount ?? 32;
+  const claimIdleMs = Math.round(deps.claimIdleSeconds * 1000);
+  const logger = deps.logger.child({ component: 'stream-worker', consumer: consumerName });
+  const keys = createQueueKeys(deps.prefix);
+  defineQueueScripts(redis);
+  const leases = createShardLeases({ redis, keys, shards, owner: consumerName, leaseMs, logger });
+  // Blocking reads get their own connection so lease renewals never wait behind them.
+  let reader: Redis | undefined;
+
+  const registers = deps.registry ? [deps.registry] : [];
+  const metrics = {
+    processed: new prom.Counter({ name: 'anomalog_worker_processed_records_total', help: 'Log records handled and acknowledged', registers }),
+    claimed: new prom.Counter({ name: 'anomalog_worker_claimed_entries_total', help: 'Stream entries claimed from other (dead or stalled) workers', registers }),
+    failures: new prom.Counter({ name: 'anomalog_worker_handle_failures_total', help: 'Batches whose handling failed (left pending, retried)', registers }),
+    errors: new prom.Counter({ name: 'anomalog_worker_redis_errors_total', help: 'Worker loop errors talking to Redis', registers }),
+    poison: new prom.Counter({ name: 'anomalog_worker_undecodable_entries_total', help: 'Stream entries dropped because they could not be decoded', registers }),
+    leases: new prom.Gauge({ name: 'anomalog_worker_leases', help: 'Shard leases this worker holds', registers }),
+    backlog: new prom.Gauge({ name: 'anomalog_queue_backlog_records', help: 'Log records queued and not yet acknowledged, by shard', labelNames: ['shard'], registers }),
+  };
+
+  const status: WorkerStatus = { redis: 'ok', handler: 'ok', leases: 0 };
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let renewTimer: NodeJS.Timeout | undefined;
+  let groupsReady = false;
+  let wake: (() => void) | undefined;
+
+  /** A sleep that stop() cuts short. */
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function ensureGroups(): Promise<void> {
+    await Promise.all(
+      Array.from({ length: shards }, (_v, s) =>
+        redis.xgroup('CREATE', keys.stream(s), CONSUMER_GROUP, '0', 'MKSTREAM').catch((error: Error) => {
+          if (!error.message.includes('BUSYGROUP')) throw error;
+        }),
+      ),
+    );
+    groupsReady = true;
+  }
+
+  async function refreshGauges(): Promise<void> {
+    status.leases = leases.owned().length;
+    metrics.leases.set(status.leases);
+    const values = await redis.mget(Array.from({ length: shards }, (_v, s) => keys.backlog(s)));
+    values.forEach((v, s) => metrics.backlog.set({ shard: String(s) }, Number(v ?? 0)));
+  }
+
+  function readerClient(): Redis {
+    if (!reader) {
+      reader = redis.duplicate();
+      reader.on('error', (error: Error) => logger.debug({ err: error.message }, 'reader connection error'));
+    }
+    return reader;
+  }
+
+  function collect(shardOrder: number[], reply: unknown): Delivered[] {
+    const out: Delivered[] = [];
+    for (const [stream, entries] of streamReplies(reply)) {
+      const shard = shardOrder[shardOrder.findIndex((s) => keys.stream(s) === stream)]!;
+      for (const [id, fields] of entries) out.push({ shard, id, fields });
+    }
+    return out;
+  }
+
+  /** What to work next: own pending first, then claimable entries of others, then new entries. */
+  async function next(owned: number[]): Promise<Delivered[]> {
+    const summaries = (await Promise.all(owned.map((s) => redis.call('XPENDING', keys.stream(s), CONSUMER_GROUP)))) as [
+      number,
+      string | null,
+      string | null,
+      [string, string][] | null,
+    ][];
+    const mine: number[] = [];
+    const others: number[] = [];
+    const clear: number[] = [];
+    owned.forEach((s, i) => {
+      const [count, , , consumers] = summaries[i]!;
+      if (count === 0) clear.push(s);
+      else if (consumers?.some(([name]) => name === consumerName)) mine.push(s);
+      else others.push(s);
+    });
+    if (mine.length > 0) {
+      // Id 0 re-reads this consumer's own pending entries, oldest first.
+      const reply = await redis.call('XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'STREAMS', ...mine.map((s) => keys.stream(s)), ...mine.map(() => '0'));
+      const own = collect(mine, reply);
+      if (own.length > 0) return own;
+    }
+    const claimed: Delivered[] = [];
+    for (const s of others) {
+      const [, entries] = (await redis.call('XAUTOCLAIM', keys.stream(s), CONSUMER_GROUP, consumerName, claimIdleMs, '0-0', 'COUNT', readCount)) as [string, RawEntry[]];
+      for (const [id, fields] of entries) claimed.push({ shard: s, id, fields });
+    }
+    if (claimed.length > 0) {
+      metrics.claimed.inc(claimed.length);
+      logger.info({ entries: claimed.length, shards: [...new Set(claimed.map((c) => c.shard))] }, 'claimed idle entries of another worker');
+      return claimed;
+    }
+    if (clear.length === 0) {
+      // Only others' not-yet-idle entries: new entries must wait behind them to keep order.
+      await pause(Math.min(blockMs, claimIdleMs));
+      return [];
+    }
+    const reply = await readerClient().call(
+      'XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'BLOCK', blockMs,
+      'STREAMS', ...clear.map((s) => keys.stream(s)), ...clear.map(() => '>'),
+    );
+    return collect(clear, reply);
+  }
+
+  async function ack(items: { shard: number; id: string; records: number }[]): Promise<void> {
+    const byShard = new Map<number, Array<string | number>>();
+    for (const { shard, id, records } of items) {
+      let args = byShard.get(shard);
+      if (!args) byShard.set(shard, (args = [CONSUMER_GROUP]));
+      args.push(id, records);
+    }
+    await Promise.all([...byShard].map(([s, args]) => runQueueScript(redis, 'ack-2', [keys.stream(s), keys.backlog(s)], args)));
+  }
+
+  async function work(delivered: Delivered[]): Promise<void> {
+    const batch: StreamBatch[] = [];
+    const poison: { shard: number; id: string; records: number }[] = [];
+    for (const d of delivered) {
+      const records = Number(field(d.fields, 'n') ?? 0);
+      const data = field(d.fields, 'd');
+      try {
+        if (data === undefined) throw new EntryCodecError('entry has no data field');
+        batch.push({ shard: d.shard, streamId: d.id, entries: decodeEntries(data) });
+      } catch (error) {
+        if (!(error instanceof EntryCodecError)) throw error;
+        // Retrying cannot help an entry this version cannot read: drop it loudly.
+        logger.error({ err: error, shard: d.shard, streamId: d.id, records }, 'dropping undecodable stream entry');
+        poison.push({ shard: d.shard, id: d.id, records });
+      }
+    }
+    if (poison.length > 0) {
+      await ack(poison);
+      metrics.poison.inc(poison.length);
+    }
+    if (batch.length === 0) return;
+    try {
+      await handle(batch);
+    } catch (error) {
+      metrics.failures.inc();
+      status.handler = (error as Error).message;
+      throw Object.assign(new Error(`handling ${batch.length} stream entries failed; they stay pending`, { cause: error }), { handler: true });
+    }
+    status.handler = 'ok';
+    const records = batch.map((b) => ({ shard: b.shard, id: b.streamId, records: b.entries.length }));
+    await ack(records);
+    metrics.processed.inc(records.reduce((sum, r) => sum + r.records, 0));
+  }
+
+  async function run(): Promise<void> {
+    let backoffMs = 0;
+    let nextRebalance = 0;
+    while (running) {
+      try {
+        if (!groupsReady) await ensureGroups();
+        if (Date.now() >= nextRebalance) {
+          await leases.rebalance();
+          await refreshGauges();
+          nextRebalance = Date.now() + Math.floor(leaseMs / 3);
+        }
+        const owned = leases.owned();
+        if (owned.length === 0) {
+          await pause(Math.floor(leaseMs / 3));
+          continue;
+        }
+        const delivered = await next(owned);
+        if (delivered.length > 0 && running) await work(delivered);
+        status.redis = 'ok';
+        backoffMs = 0;
+      } catch (error) {
+        const fromHandler = (error as { handler?: boolean }).handler === true;
+        if (!fromHandler) {
+          metrics.errors.inc();
+          status.redis = (error as Error).message;
+          // Redis may have restarted empty: recreate the groups before reading again.
+          groupsReady = false;
+        }
+        backoffMs = Math.min(Math.max(backoffMs * 2, 100), MAX_BACKOFF_MS);
+        logger.warn({ err: error, backoffMs }, fromHandler ? 'batch handling failed; retrying after backoff' : 'worker loop error; retrying after backoff');
+        if (running) await pause(backoffMs);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      renewTimer = setInterval(() => {
+        leases.renew().catch((error: unknown) => logger.warn({ err: error }, 'lease renewal failed'));
+      }, Math.floor(leaseMs / 3));
+      loop = run();
+      logger.info({ shards, leaseMs, claimIdleMs }, 'stream worker started');
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      clearInterval(renewTimer);
+      wake?.();
+      // Cuts a blocking read short; a batch being handled still finishes and is acknowledged.
+      reader?.disconnect();
+      await loop;
+      reader = undefined;
+      try {
+        await leases.releaseAll();
+      } catch (error) {
+        logger.warn({ err: error }, 'could not release shard leases; they expire on their own');
+      }
+      status.leases = 0;
+      metrics.leases.set(0);
+      logger.info('stream worker stopped');
+    },
+    status: () => ({ ...status }),
+  };
+}

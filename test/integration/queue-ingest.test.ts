@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeEntries } from '../../src/queue/entry-codec.js';
+import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
+import { runQueueScript } from '../../src/queue/queue-scripts.js';
+import { BacklogFullError, createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
+import { entry, redisFixture, silent, type RedisFixture } from '../queue/redis-fixture.js';
+
+let fx: RedisFixture;
+beforeEach(async () => {
+  fx = await redisFixture();
+});
+afterEach(async () => {
+  await fx.cleanup();
+});
+
+async function streamEntries(stream: string): Promise<{ id: string; messages: string[] }[]> {
+  const rows = (await fx.redis.xrange(stream, '-', '+')) as [string, string[]][];
+  return rows.map(([id, fields]) => ({ id, messages: decodeEntries(fields[fields.indexOf('d') + 1]!).map((e) => e.message) }));
+}
+
+describe('redis ingest queue', () => {
+  it('appends one stream entry per shard per export, keeping each service in order', async () => {
+    const shards = 4;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 1000, prefix: fx.prefix, logger: silent });
+    const keys = createQueueKeys(fx.prefix);
+    const services = ['checkout', 'payments', 'search', 'auth', 'cart', 'mail'];
+    for (let round = 0; round < 3; round++) {
+      await queue.append(services.flatMap((s) => [entry(s, `${s} ${round} a`), entry(s, `${s} ${round} b`)]));
+    }
+    for (let shard = 0; shard < shards; shard++) {
+      const rows = await streamEntries(keys.stream(shard));
+      const mine = services.filter((s) => shardOf(s, shards) === shard);
+      expect(rows).toHaveLength(mine.length > 0 ? 3 : 0);
+      for (const s of mine) {
+        const seen = rows.flatMap((r) => r.messages).filter((m) => m.startsWith(`${s} `));
+        expect(seen).toEqual([0, 1, 2].flatMap((r) => [`${s} ${r} a`, `${s} ${r} b`]));
+      }
+    }
+    expect(await queue.backlog()).toBe(36);
+  });
+
+  it('refuses a whole export with BacklogFullError once a shard it touches is at the bound, appending nothing', async () => {
+    const shards = 8;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10, prefix: fx.prefix, logger: silent });
+    const keys = createQueueKeys(fx.prefix);
+    const [hot, cold] = ['checkout', 'payments'];
+    expect(shardOf(hot!, shards)).not.toBe(shardOf(cold!, shards));
+    await queue.append(Array.from({ length: 10 }, (_v, i) => entry(hot!, `hot ${i}`)));
+    const error = await queue.append([entry(cold!, 'cold 1'), entry(hot!, 'hot 10')]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BacklogFullError);
+    expect((error as BacklogFullError).code).toBe('ANOMALOG_BACKLOG_FULL');
+    expect((error as BacklogFullError).shard).toBe(shardOf(hot!, shards));
+    expect((error as BacklogFullError).retryAfterMs).toBeGreaterThan(0);
+    expect(await fx.redis.xlen(keys.stream(shardOf(cold!, shards)))).toBe(0);
+    expect(await queue.backlog()).toBe(10);
+    // Other shards still take traffic.
+    await queue.append([entry(cold!, 'cold 2')]);
+    expect(await queue.backlog()).toBe(11);
+  });
+
+  it('trims only entries the group acknowledged, and counts each acknowledgement once', async () => {
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards: 1, maxBacklog: 1000, prefix: fx.prefix, logger: silent });
+    const keys = createQueueKeys(fx.prefix);
+    const stream = keys.stream(0);
+    for (let i = 0; i < 4; i++) await queue.append([entry('svc', `m${i}a`), entry('svc', `m${i}b`)]);
+    // Deliver the first three; the fourth stays undelivered.
+    const read = await fx.redis.xreadgroup('GROUP', CONSUMER_GROUP, 'c1', 'COUNT', 3, 'STREAMS', stream, '>');
+    const ids = (read as [string, [string, string[]][]][])[0]![1].map(([id]) => id);
+    expect(ids).toHaveLength(3);
+    const ack = (...which: string[]) => runQueueScript(fx.redis, 'ack-2', [stream, keys.backlog(0)], [CONSUMER_GROUP, ...which.flatMap((id) => [id, 2])]);
+
+    expect(await ack(ids[0]!, ids[2]!)).toBe(2);
+    // ids[1] is still pending: it and everything after it stays.
+    expect((await streamEntries(stream)).map((r) => r.id)).toEqual([ids[1], ids[2], expect.any(String)]);
+    expect(await queue.backlog()).toBe(4);
+
+    expect(await ack(ids[1]!)).toBe(1);
+    expect(await ack(ids[1]!, ids[0]!)).toBe(0);
+    expect(await queue.backlog()).toBe(2);
+    // Nothing pending: all delivered entries go, the undelivered one stays.
+    const left = await streamEntries(stream);
+    expect(left.map((r) => r.messages)).toEqual([['m3a', 'm3b']]);
+  });
+});

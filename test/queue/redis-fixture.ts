@@ -1,0 +1,87 @@
+/** Real Redis for queue and worker tests: a unique key prefix per test, removed afterwards. */
+import { randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { LogEntry } from '../../src/log-entry.js';
+
+export const silent = pino({ level: 'silent' });
+
+export interface RedisFixture {
+  redis: Redis;
+  prefix: string;
+  cleanup(): Promise<void>;
+}
+
+export function connect(url = 'redis://127.0.0.1:6379'): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 2, retryStrategy: (n) => Math.min(50 * 2 ** n, 500) });
+}
+
+export async function redisFixture(): Promise<RedisFixture> {
+  const redis = connect();
+  await redis.ping();
+  const prefix = `anomalog-test-${randomUUID()}`;
+  return {
+    redis,
+    prefix,
+    async cleanup() {
+      // The prefix is unique to this test and contains no glob characters.
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        if (found.length > 0) await redis.del(...found);
+        cursor = next;
+      } while (cursor !== '0');
+      redis.disconnect();
+    },
+  };
+}
+
+export function entry(service: string, message: string, extra: Partial<LogEntry> = {}): LogEntry {
+  return { time: 1_700_000_000_000, service, level: 'info', message, traceId: '', spanId: '', attributes: {}, resource: { 'service.name': service }, scope: 'test', ...extra };
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** A private redis-server without persistence, for outage tests. */
+export async function startRedisServer(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await until(async () => {
+      try {
+        if (probe.status !== 'ready') await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        probe.disconnect();
+        return false;
+      }
+    }, 5_000, `redis-server on ${port}`);
+  } finally {
+    probe.disconnect();
+  }
+  return child;
+}
+
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
