@@ -183,12 +183,12 @@ function maskAtom(atom: string): string {
   if (core.length === 0) return atom;
   const kind = classify(core);
   if (kind) return atom.slice(0, start) + kind + atom.slice(end);
-  // `req-<uuid>`, `node-12`: a word prefix joined by '-' to a known shape.
-  const dash = core.indexOf('-');
-  if (dash > 0 && !hasDigit(core.slice(0, dash))) {
-    const rest = core.slice(dash + 1);
-    const restKind = rest.length > 0 ? classify(rest) : undefined;
-    if (restKind) return atom.slice(0, start) + core.slice(0, dash + 1) + restKind + atom.slice(end);
+  // `req-<uuid>`, `memory:1024`: a word prefix joined by '-' or ':' to a known shape.
+  let sep = 0;
+  while (sep < core.length && core.charCodeAt(sep) !== 45 && core.charCodeAt(sep) !== 58 && !isDigit(core.charCodeAt(sep))) sep++;
+  if (sep > 0 && sep < core.length - 1 && !isDigit(core.charCodeAt(sep))) {
+    const restKind = classify(core.slice(sep + 1));
+    if (restKind) return atom.slice(0, start) + core.slice(0, sep + 1) + restKind + atom.slice(end);
   }
   return atom;
 }
@@ -245,6 +245,20 @@ function splitWhitespace(text: string): string[] {
   return tokens;
 }
 
+const SIZE_UNITS = new Set(['B', 'KB', 'MB', 'GB', 'TB', 'KiB', 'MiB', 'GiB', 'TiB', 'bytes']);
+const TIME_UNITS = new Set(['ns', 'us', 'ms', 'msec', 'msecs', 's', 'sec', 'secs', 'seconds', 'min', 'mins', 'minutes']);
+
+/** A number followed by a unit word (`12 MB,`) is one size or duration; the unit's trailing punctuation stays. */
+function unitOf(next: string | undefined): string | undefined {
+  if (next === undefined) return undefined;
+  let end = next.length;
+  while (end > 0 && isWrapper(next.charCodeAt(end - 1))) end--;
+  const unit = next.slice(0, end);
+  if (SIZE_UNITS.has(unit)) return `<SIZE>${next.slice(end)}`;
+  if (TIME_UNITS.has(unit)) return `<DURATION>${next.slice(end)}`;
+  return undefined;
+}
+
 /** Cut to maxChars (the caller keeps the original for samples), then mask. */
 export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHARS): string {
   const text = message.length > maxChars ? message.slice(0, maxChars) : message;
@@ -258,7 +272,14 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
       out.push('<TS>');
       i += date - 1;
     } else {
-      out.push(maskToken(token));
+      const masked = maskToken(token);
+      const unit = masked === '<NUM>' ? unitOf(tokens[i + 1]) : undefined;
+      if (unit) {
+        out.push(unit);
+        i++;
+      } else {
+        out.push(masked);
+      }
     }
   }
   return out.join(' ');

@@ -24,7 +24,7 @@ export interface MinerOptions {
 
 export const DEFAULT_MINER_OPTIONS: Readonly<MinerOptions> = Object.freeze({
   similarity: 0.7,
-  mergeAfter: 3,
+  mergeAfter: 5,
   maxChildren: 100,
 });
 
@@ -140,7 +140,7 @@ export function similarity(template: readonly string[], tokens: readonly string[
         same++;
         compared++;
       }
-    } else if (!(isVariableToken(t) && isVariableToken(m)) || !sameShape(t, m)) {
+    } else if (!valuesAgree(t, m)) {
       compared++;
     }
   }
@@ -173,8 +173,12 @@ function isPlaceholderBody(token: string, from: number, to: number): boolean {
   return true;
 }
 
-/** Two values compare by shape only when both hold placeholders; raw digit tokens always agree. */
-function sameShape(t: string, m: string): boolean {
+/**
+ * Two different tokens that may share a template slot without evidence: both values,
+ * and, when both hold placeholders, the same text around them.
+ */
+function valuesAgree(t: string, m: string): boolean {
+  if (!isVariableToken(t) || !isVariableToken(m)) return false;
   if (!t.includes('<') || !m.includes('<')) return true;
   return shapeOf(t) === shapeOf(m);
 }
@@ -300,7 +304,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const positions: number[] = [];
     near.tokens.forEach((t, i) => {
       const m = tokens[i]!;
-      if (t !== WILDCARD && t !== m && !(isVariableToken(t) && isVariableToken(m))) positions.push(i);
+      if (t !== WILDCARD && t !== m && !valuesAgree(t, m)) positions.push(i);
     });
     const key = `${near.id} ${positions.join(',')}`;
     let family = families.get(key);
