@@ -29,6 +29,8 @@ function normalize(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [rawKey, child] of Object.entries(value)) {
+    // Not an OTLP field; assigning it would swap the prototype instead.
+    if (rawKey === '__proto__') continue;
     const key = camel(rawKey);
     if (ID_FIELDS.has(key) && typeof child === 'string') {
       out[key] = hexToBytes(key, child);

@@ -100,7 +100,12 @@ export function anyValueToAttribute(v: OtlpAnyValue | null | undefined): Attribu
 
 export function keyValuesToAttributes(list: OtlpKeyValue[]): Attributes {
   const out: Attributes = {};
-  for (const kv of list) out[kv.key] = anyValueToAttribute(kv.value);
+  for (const kv of list) {
+    const value = anyValueToAttribute(kv.value);
+    // A plain assignment to "__proto__" would replace the prototype instead of adding a key.
+    if (kv.key === '__proto__') Object.defineProperty(out, kv.key, { value, enumerable: true, writable: true, configurable: true });
+    else out[kv.key] = value;
+  }
   return out;
 }
 

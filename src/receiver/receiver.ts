@@ -1,7 +1,7 @@
 /** The OTLP receiver: both transports over one export handler, started and stopped together. */
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Pipeline } from '../log-entry.js';
 import type { Logger } from '../logger.js';
 import { createBearerCheck } from './bearer-auth.js';
@@ -16,8 +16,13 @@ export type { HttpExtension, Readiness };
 const SHUTDOWN_GRACE_MS = 25_000;
 
 /** A PEM value may be given inline or as a file path. */
-function readPem(value: string): Buffer {
-  return value.includes('-----BEGIN') ? Buffer.from(value) : readFileSync(value);
+function readPem(variable: string, value: string): Buffer {
+  if (value.includes('-----BEGIN')) return Buffer.from(value);
+  try {
+    return readFileSync(value);
+  } catch (error) {
+    throw new ConfigError(`${variable}: cannot read ${value}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export interface Receiver {
@@ -40,7 +45,9 @@ export function createReceiver(deps: {
   const metrics = createReceiverMetrics(registry);
   const handler = createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, logger });
   const checkAuth = createBearerCheck(config.authToken);
-  const tls = config.tls ? { cert: readPem(config.tls.cert), key: readPem(config.tls.key) } : undefined;
+  const tls = config.tls
+    ? { cert: readPem('ANOMALOG_TLS_CERT', config.tls.cert), key: readPem('ANOMALOG_TLS_KEY', config.tls.key) }
+    : undefined;
   const shared = { handler, checkAuth, metrics, logger, maxRequestBytes: config.maxRequestBytes, tls };
   const grpc = createGrpcReceiver(shared);
   const http = createHttpReceiver({ ...shared, registry, extension: deps.extension, readiness: deps.readiness });

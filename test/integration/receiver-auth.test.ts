@@ -163,6 +163,12 @@ describe('TLS', () => {
     expect((await grpcExport(receiver.grpcPort, body)).error?.code).toBe(status.UNAVAILABLE);
   });
 
+  test('names the variable when a certificate file cannot be read', async () => {
+    await expect(startTestReceiver({ env: { ANOMALOG_TLS_CERT: join(dir, 'missing.pem'), ANOMALOG_TLS_KEY: join(dir, 'key.pem') } })).rejects.toThrow(
+      /^ANOMALOG_TLS_CERT: cannot read .*missing\.pem/,
+    );
+  });
+
   test('HTTP serves over TLS', async () => {
     const statusCode = await new Promise<number | undefined>((resolve, reject) => {
       const req = httpsRequest(`${receiver.httpUrl}/v1/logs`, { method: 'POST', ca, servername: 'localhost', headers: { 'content-type': 'application/x-protobuf' } }, (res) => {

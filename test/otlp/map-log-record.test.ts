@@ -117,6 +117,13 @@ describe('attributes, resource, scope and ids', () => {
       s: 'v', i: -7, big: '9223372036854775807', d: 0.25, b: true, arr: [1, 'two'], map: { k: 'v' }, bytes: 'AQID', empty: null,
     });
   });
+  test('keeps an attribute named __proto__ as an ordinary key', () => {
+    const entry = one({ attributes: [kv('__proto__', { kvlistValue: { values: [kv('polluted', { boolValue: true })] } })] });
+    expect(Object.keys(entry.attributes)).toEqual(['__proto__']);
+    expect((entry.attributes as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(entry.attributes))).toEqual(JSON.parse('{"__proto__":{"polluted":true}}'));
+  });
+
   test('adds event_name as the event.name attribute', () => {
     expect(one({ eventName: 'e1', body: { stringValue: 'm' } }).attributes).toEqual({ 'event.name': 'e1' });
   });
