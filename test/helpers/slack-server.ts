@@ -10,6 +10,8 @@ export interface ScriptedReply {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answer only after this long (a slow or hanging Slack). */
+  delayMs?: number;
 }
 
 /**
@@ -30,8 +32,10 @@ export async function startSlackServer(script: ScriptedReply[] = []): Promise<{
     req.on('end', () => {
       requests.push({ at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as SlackRequest['body'] });
       const reply = replies.shift() ?? { status: 200, body: 'ok' };
-      res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-      res.end(reply.body ?? (reply.status === 200 ? 'ok' : 'error'));
+      setTimeout(() => {
+        res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
+        res.end(reply.body ?? (reply.status === 200 ? 'ok' : 'error'));
+      }, reply.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

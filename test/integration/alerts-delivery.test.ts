@@ -123,6 +123,36 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
     expect(rows.map((r) => r.patternId).sort()).toEqual(['other', 'shared']);
   });
 
+  it('delivers each alert once when two processes run the outbox over the same table', async () => {
+    slack = await startSlackServer();
+    const a = await makeManager();
+    const b = await makeManager();
+    const service = `svc-${uniq()}`;
+    const anomalies = Array.from({ length: 40 }, (_, i) => makeAnomaly({ service, patternId: `p${i}` }));
+    await a.manager.submit(anomalies);
+    a.manager.start();
+    b.manager.start();
+    await waitFor(async () => (await a.repo.recent({ service, limit: 100 })).every((r) => r.status === 'done'));
+    await new Promise((r) => setTimeout(r, 300));
+    const ids = slack.requests.map((r) => JSON.stringify(r.body.blocks).match(/alert (alert:[^ ]+) ·/)![1]);
+    expect(ids).toHaveLength(40);
+    expect(new Set(ids).size).toBe(40);
+  });
+
+  it('returns from submit without waiting for a Slack that takes seconds to answer', async () => {
+    slack = await startSlackServer([{ status: 200, delayMs: 3_000 }]);
+    const { manager } = await makeManager();
+    manager.start();
+    const service = `svc-${uniq()}`;
+    await manager.submit([makeAnomaly({ service, patternId: 'slow-1' })]);
+    await waitFor(() => slack.requests.length === 1);
+    const t0 = Date.now();
+    await manager.submit([makeAnomaly({ service, patternId: 'slow-2' })]);
+    expect(Date.now() - t0).toBeLessThan(500);
+    // Leave no pending rows behind for the next test's outbox.
+    await waitFor(async () => (await createAlertRepo(open[0]!.db).recent({ service })).every((r) => r.status === 'done'));
+  });
+
   it('retries a Slack 500 with backoff and delivers the alert exactly once', async () => {
     slack = await startSlackServer([{ status: 500 }]);
     const { manager, repo } = await makeManager();
