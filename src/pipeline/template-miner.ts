@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 
 export const WILDCARD = '<*>';
+const KEYED_WILDCARD = `=${WILDCARD}`;
 
 export interface MinerOptions {
   /** Share of comparable positions that must agree for a message to count as a sibling of a template, in (0, 1]. */
@@ -24,7 +25,7 @@ export interface MinerOptions {
 
 export const DEFAULT_MINER_OPTIONS: Readonly<MinerOptions> = Object.freeze({
   similarity: 0.7,
-  mergeAfter: 5,
+  mergeAfter: 4,
   maxChildren: 100,
 });
 
@@ -135,16 +136,33 @@ export function similarity(template: readonly string[], tokens: readonly string[
   for (let i = 0; i < tokens.length; i++) {
     const t = template[i]!;
     const m = tokens[i]!;
-    if (t === m || t === WILDCARD) {
-      if (!isVariableToken(m) || t === WILDCARD) {
+    if (t === m) {
+      if (!isVariableToken(m)) {
         same++;
         compared++;
       }
+    } else if (coveredBy(t, m)) {
+      same++;
+      compared++;
     } else if (!valuesAgree(t, m)) {
       compared++;
     }
   }
   return compared === 0 ? 1 : same / compared;
+}
+
+/** Whether template token `t` is a wildcard (`<*>`, or `key=<*>`) that covers `m`. */
+function coveredBy(t: string, m: string): boolean {
+  if (t === WILDCARD) return true;
+  return t.endsWith(KEYED_WILDCARD) && m.startsWith(t.slice(0, t.length - WILDCARD.length));
+}
+
+/** What two differing tokens generalise to: `key=<*>` when they share the key, else `<*>`. */
+function wildcardFor(t: string, m: string): string {
+  const eq = t.indexOf('=');
+  if (eq <= 0 || eq === t.length - 1) return WILDCARD;
+  const key = t.slice(0, eq + 1);
+  return m.startsWith(key) && m.length > key.length && !isVariableToken(key) ? key + WILDCARD : WILDCARD;
 }
 
 /** Text outside placeholders, so `(uid=<NUM>)` and `LOGIN(uid=<NUM>)` differ but `id=<NUM>` and `id=<IP>` do not. */
@@ -185,7 +203,7 @@ function valuesAgree(t: string, m: string): boolean {
 
 function wildcards(tokens: readonly string[]): number {
   let n = 0;
-  for (const t of tokens) if (t === WILDCARD) n++;
+  for (const t of tokens) if (t.endsWith(WILDCARD)) n++;
   return n;
 }
 
@@ -259,8 +277,9 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     let changed = false;
     const t = cluster.tokens;
     for (let i = 0; i < tokens.length; i++) {
-      if (t[i] !== tokens[i] && t[i] !== WILDCARD) {
-        t[i] = WILDCARD;
+      const m = tokens[i]!;
+      if (t[i] !== m && !coveredBy(t[i]!, m)) {
+        t[i] = wildcardFor(t[i]!, m);
         changed = true;
       }
     }
@@ -304,7 +323,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const positions: number[] = [];
     near.tokens.forEach((t, i) => {
       const m = tokens[i]!;
-      if (t !== WILDCARD && t !== m && !valuesAgree(t, m)) positions.push(i);
+      if (t !== m && !coveredBy(t, m) && !valuesAgree(t, m)) positions.push(i);
     });
     const key = `${near.id} ${positions.join(',')}`;
     let family = families.get(key);

@@ -1,0 +1,122 @@
+/**
+ * `anomalog templates [FILE|-] [--service NAME] [--summary]`: masks and mines a log
+ * file (one message per line) with the service's miner settings and prints, per
+ * line, `{"line","templateId","template"}` as JSON lines; with --summary, one line
+ * per template instead, most frequent first. Streams, so it suits large files and pipes.
+ */
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import { loadConfig } from '../config.js';
+import { mask } from '../pipeline/mask.js';
+import { createTemplateMiner } from '../pipeline/template-miner.js';
+import type { CommandIo } from './main.js';
+
+const USAGE = 'usage: anomalog templates [FILE|-] [--service NAME] [--summary]\n';
+
+interface TemplatesArgs {
+  file: string;
+  service: string | undefined;
+  summary: boolean;
+  help: boolean;
+}
+
+function parseArgs(argv: string[]): TemplatesArgs | string {
+  const args: TemplatesArgs = { file: '-', service: undefined, summary: false, help: false };
+  let fileSeen = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (flag === '--service') {
+      const value = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') return '--service needs a value';
+      args.service = value;
+    } else if (arg === '--summary') {
+      args.summary = true;
+    } else if (arg === '--help' || arg === '-h') {
+      args.help = true;
+    } else if (arg.startsWith('-') && arg !== '-') {
+      return `unknown option ${arg}`;
+    } else if (!fileSeen) {
+      args.file = arg;
+      fileSeen = true;
+    } else {
+      return `unexpected argument ${arg}`;
+    }
+  }
+  return args;
+}
+
+/** Write one line, waiting for the stream to drain when its buffer is full. */
+async function writeLine(out: NodeJS.WritableStream, line: string): Promise<void> {
+  if (!out.write(`${line}\n`)) await once(out, 'drain');
+}
+
+export async function runTemplates(argv: string[], io: CommandIo): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    io.stderr.write(`anomalog templates: ${args}\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const { detection } = loadConfig();
+
+  let input: NodeJS.ReadableStream = io.stdin;
+  let close = async (): Promise<void> => {};
+  if (args.file !== '-') {
+    try {
+      const handle = await open(args.file, 'r');
+      if ((await handle.stat()).isDirectory()) {
+        await handle.close();
+        io.stderr.write(`anomalog templates: ${args.file} is a directory\n${USAGE}`);
+        return 2;
+      }
+      input = handle.createReadStream({ encoding: 'utf8' });
+      close = () => handle.close();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+      io.stderr.write(`anomalog templates: cannot read ${args.file}: ${reason}\n`);
+      return 2;
+    }
+  }
+
+  const miner = createTemplateMiner();
+  const firstLines = new Map<string, string>();
+  try {
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    let n = 0;
+    for await (const message of lines) {
+      n++;
+      const result = miner.add(mask(message, detection.maxMessageChars));
+      if (!firstLines.has(result.id)) firstLines.set(result.id, message);
+      if (!args.summary) await writeLine(io.stdout, JSON.stringify({ line: n, templateId: result.id, template: result.template }));
+    }
+  } catch (error) {
+    // The reader went away (`| head`): stop quietly, as Unix tools do.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+    io.stderr.write(`anomalog templates: reading ${args.file === '-' ? 'stdin' : args.file} failed: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    await close();
+  }
+
+  if (args.summary) {
+    const all = miner.templates().sort((a, b) => b.count - a.count);
+    for (const t of all) {
+      const row = {
+        ...(args.service === undefined ? {} : { service: args.service }),
+        templateId: t.id,
+        template: t.template,
+        count: t.count,
+        example: firstLines.get(t.id) ?? t.example,
+      };
+      await writeLine(io.stdout, JSON.stringify(row));
+    }
+  }
+  return 0;
+}
