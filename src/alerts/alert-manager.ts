@@ -37,7 +37,7 @@ export interface AlertManager {
 /** Suppressed records reaching this many times the alerted records earn one follow-up. */
 const GROWTH_FACTOR = 10;
 /** A claimed row is retried by another process if this one has not recorded a result by then. */
-const LEASE_MS = 60_000;
+const LEASE_MS = 120_000;
 
 interface Group {
   anomalies: Anomaly[];

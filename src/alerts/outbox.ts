@@ -38,7 +38,8 @@ export interface Outbox {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-const BATCH = 16;
+/** Rows per pass, delivered one after another (webhooks rate-limit per URL); BATCH × channel timeout stays under the lease. */
+const BATCH = 8;
 /** A channel that is not configured in this process keeps its rows pending; look again later. */
 const MISSING_CHANNEL_RETRY_MS = 5 * 60_000;
 
@@ -121,14 +122,17 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   /** Returns true when there may be more due rows right away. */
   async function pass(): Promise<boolean> {
     const rows = await repo.claimDue(now(), BATCH, deps.leaseMs);
-    await Promise.all(
-      rows.map((row) =>
-        deliverRow(row).catch((error: unknown) => {
-          // The lease runs out and another pass retries the row.
-          logger.error({ err: error, alert: row.alert.id }, 'could not record alert delivery');
-        }),
-      ),
-    );
+    for (const [i, row] of rows.entries()) {
+      if (!running) {
+        // Stopping: hand the untried rows back so a restarted process need not wait out the lease.
+        await repo.release(rows.slice(i).map((r) => r.alert.id));
+        break;
+      }
+      await deliverRow(row).catch((error: unknown) => {
+        // The lease runs out and another pass retries the row.
+        logger.error({ err: error, alert: row.alert.id }, 'could not record alert delivery');
+      });
+    }
     return rows.length === BATCH;
   }
 

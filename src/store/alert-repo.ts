@@ -54,6 +54,8 @@ export interface AlertRepo {
   recordRepeat(q: RepeatCount, makeFollowup: (parent: AlertMessage, suppressedRecords: number) => NewAlert): Promise<RepeatOutcome>;
   /** Leases up to limit due rows to this process (other processes skip them until the lease ends). */
   claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxRow[]>;
+  /** Ends the lease on rows this process claimed but did not try. */
+  release(ids: string[]): Promise<void>;
   saveDelivery(id: string, d: { delivery: DeliveryState; done: boolean; attempts: number; lastError: string | null; nextAttemptAt: number }): Promise<void>;
   recent(q: { service?: string; limit?: number }): Promise<Array<AlertMessage & { status: string; delivery: DeliveryState }>>;
 }
@@ -154,7 +156,7 @@ export function createAlertRepo(db: Database): AlertRepo {
           return 'grouped';
         }
         const suppressed = Number(row.suppressed_count) + q.records;
-        const due = !row.followup_sent && suppressed >= q.growthFactor * parent.recordCount;
+        const due = !row.followup_sent && suppressed >= q.growthFactor * Math.max(1, parent.recordCount);
         await tx.query(
           `UPDATE alerts SET suppressed_count = $2::bigint, last_seen = $3::timestamptz, followup_sent = followup_sent OR $4::boolean
            WHERE id = $1`,
@@ -177,6 +179,11 @@ export function createAlertRepo(db: Database): AlertRepo {
         [isoTime(now), isoTime(now + leaseMs), limit],
       );
       return rows.map((r) => ({ alert: toAlert(r), delivery: r.delivery, attempts: r.attempts }));
+    },
+
+    async release(ids) {
+      if (ids.length === 0) return;
+      await db.query(`UPDATE alerts SET claimed_until = NULL WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(',')})`, ids);
     },
 
     async saveDelivery(id, d) {

@@ -81,6 +81,8 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     await manager.submit([makeAnomaly({ service, patternId: 'p1', score: 0.9, count: 4 })]);
 
+    // Slack has answered; the outbox records that a moment later.
+    await waitFor(async () => (await repo.recent({ service }))[0]?.status === 'done');
     const [row] = await repo.recent({ service });
     expect(row).toMatchObject({ severity: 'critical', anomalyCount: 2, recordCount: 5, status: 'done' });
     expect(row!.delivery.slack).toMatchObject({ state: 'delivered', attempts: 1 });
