@@ -35,7 +35,7 @@ const hex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
 
 interface Sink {
   url: string;
-  requests: Array<{ decoded: Decoded; encoding: string | undefined }>;
+  requests: Array<{ decoded: Decoded; encoding: string | undefined; tenant: unknown }>;
   close(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ async function startGrpcSink(): Promise<Sink> {
     },
     {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
-        requests.push({ decoded: decode(call.request), encoding: undefined });
+        requests.push({ decoded: decode(call.request), encoding: undefined, tenant: call.metadata.get('x-tenant')[0] });
         cb(null, Buffer.alloc(0));
       },
     },
@@ -79,7 +79,7 @@ async function startHttpSink(port = 0): Promise<Sink> {
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const encoding = req.headers['content-encoding'];
-      requests.push({ decoded: decode(encoding === 'gzip' ? gunzipSync(raw) : raw), encoding });
+      requests.push({ decoded: decode(encoding === 'gzip' ? gunzipSync(raw) : raw), encoding, tenant: req.headers['x-tenant'] });
       res.writeHead(200, { 'content-type': 'application/x-protobuf' });
       res.end();
     });
@@ -159,9 +159,20 @@ describe('OTLP anomaly events', () => {
     expect(second.record.severityText).toBe('WARN');
     expect(second.record.traceId).toBeUndefined();
     expect(attrs(second.record.attributes)['anomaly.kind']).toBe('frequency_spike');
+    expect(sink.requests[0]!.tenant).toBe('sre');
     if (protocol === 'http/protobuf') expect(sink.requests[0]!.encoding).toBe('gzip');
     // The client counts once the sink's response is back, a moment after the sink saw the request.
     await waitFor(async () => / 2$/m.test(await registry.getSingleMetricAsString('anomalog_events_exported_total')));
+  });
+
+  it('sends what is still queued when shut down before the batch timer fires', async () => {
+    const sink = await startHttpSink();
+    cleanup.push(() => sink.close());
+    const exporter = createOtlpEventsExporter({ endpoint: sink.url, protocol: 'http/protobuf', headers: {}, logger, flushMs: 60_000 });
+    await exporter.export([makeAnomaly({ id: 's-1' }), makeAnomaly({ id: 's-2' }), makeAnomaly({ id: 's-3' })]);
+    expect(sink.requests).toHaveLength(0);
+    await exporter.shutdown();
+    expect(allRecords(sink)).toHaveLength(3);
   });
 
   it('keeps anomalies while the endpoint is down and sends them once it is up', async () => {
