@@ -10,9 +10,10 @@
  * Pure, synchronous, one instance per service.
  */
 import { createHash } from 'node:crypto';
+import { WILDCARD, coveredBy, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
-export const WILDCARD = '<*>';
-const KEYED_WILDCARD = `=${WILDCARD}`;
+export { WILDCARD, isVariableToken };
+
 
 export interface MinerOptions {
   /** Share of comparable positions that must agree for a message to count as a sibling of a template, in (0, 1]. */
@@ -21,12 +22,15 @@ export interface MinerOptions {
   mergeAfter: number;
   /** Distinct first words kept per token count; later ones share the wildcard bucket. */
   maxChildren: number;
+  /** Templates of one bucket compared with a message that matches none exactly (bounds the cost of a new message). */
+  maxScan: number;
 }
 
 export const DEFAULT_MINER_OPTIONS: Readonly<MinerOptions> = Object.freeze({
   similarity: 0.7,
   mergeAfter: 4,
   maxChildren: 100,
+  maxScan: 1000,
 });
 
 export interface MinedTemplate {
@@ -96,6 +100,13 @@ interface Cluster {
   families: string[];
 }
 
+interface Bucket {
+  /** Oldest first. */
+  clusters: Cluster[];
+  /** Templates by signature: the perfect match of a message without a scan. */
+  bySignature: Map<string, Cluster>;
+}
+
 /** Templates that differ from one template only at `positions`, with the values seen there. */
 interface Family {
   positions: number[];
@@ -108,109 +119,15 @@ export function templateId(masked: string): string {
   return createHash('sha256').update(masked).digest('hex').slice(0, 16);
 }
 
-/** Tokens holding a digit or a placeholder are values, not words. */
-export function isVariableToken(token: string): boolean {
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c >= 48 && c <= 57) return true;
-    // '<' followed by an upper-case letter or '*': a placeholder such as <NUM> or <*>.
-    if (c === 60) {
-      const d = token.charCodeAt(i + 1);
-      if ((d >= 65 && d <= 90) || d === 42) return true;
-    }
-  }
-  return false;
-}
-
 function tokenize(masked: string): string[] {
   return masked.length === 0 ? [] : masked.split(' ');
-}
-
-/**
- * Share of comparable positions whose words agree. A template wildcard agrees with
- * anything; two values are not compared (they are always variable).
- */
-export function similarity(template: readonly string[], tokens: readonly string[]): number {
-  let same = 0;
-  let compared = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = template[i]!;
-    const m = tokens[i]!;
-    if (t === m) {
-      if (!isVariableToken(m)) {
-        same++;
-        compared++;
-      }
-    } else if (coveredBy(t, m)) {
-      same++;
-      compared++;
-    } else if (!valuesAgree(t, m)) {
-      compared++;
-    }
-  }
-  return compared === 0 ? 1 : same / compared;
-}
-
-/** Whether template token `t` is a wildcard (`<*>`, or `key=<*>`) that covers `m`. */
-function coveredBy(t: string, m: string): boolean {
-  if (t === WILDCARD) return true;
-  return t.endsWith(KEYED_WILDCARD) && m.startsWith(t.slice(0, t.length - WILDCARD.length));
-}
-
-/** What two differing tokens generalise to: `key=<*>` when they share the key, else `<*>`. */
-function wildcardFor(t: string, m: string): string {
-  const eq = t.indexOf('=');
-  if (eq <= 0 || eq === t.length - 1) return WILDCARD;
-  const key = t.slice(0, eq + 1);
-  return m.startsWith(key) && m.length > key.length && !isVariableToken(key) ? key + WILDCARD : WILDCARD;
-}
-
-/** Text outside placeholders, so `(uid=<NUM>)` and `LOGIN(uid=<NUM>)` differ but `id=<NUM>` and `id=<IP>` do not. */
-function shapeOf(token: string): string {
-  let out = '';
-  let i = 0;
-  while (i < token.length) {
-    const close = token.charCodeAt(i) === 60 ? token.indexOf('>', i) : -1;
-    if (close > i && isPlaceholderBody(token, i + 1, close)) {
-      out += '<>';
-      i = close + 1;
-    } else {
-      out += token[i];
-      i++;
-    }
-  }
-  return out;
-}
-
-function isPlaceholderBody(token: string, from: number, to: number): boolean {
-  if (to === from) return false;
-  for (let i = from; i < to; i++) {
-    const c = token.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || c === 42)) return false;
-  }
-  return true;
-}
-
-/**
- * Two different tokens that may share a template slot without evidence: both values,
- * and, when both hold placeholders, the same text around them.
- */
-function valuesAgree(t: string, m: string): boolean {
-  if (!isVariableToken(t) || !isVariableToken(m)) return false;
-  if (!t.includes('<') || !m.includes('<')) return true;
-  return shapeOf(t) === shapeOf(m);
-}
-
-function wildcards(tokens: readonly string[]): number {
-  let n = 0;
-  for (const t of tokens) if (t.endsWith(WILDCARD)) n++;
-  return n;
 }
 
 function validate(opts: MinerOptions): void {
   if (!(opts.similarity > 0 && opts.similarity <= 1)) throw new RangeError('similarity must be in (0, 1]');
   if (!(Number.isInteger(opts.mergeAfter) && opts.mergeAfter >= 2)) throw new RangeError('mergeAfter must be an integer >= 2');
   if (!(Number.isInteger(opts.maxChildren) && opts.maxChildren >= 1)) throw new RangeError('maxChildren must be a positive integer');
+  if (!(Number.isInteger(opts.maxScan) && opts.maxScan >= 1)) throw new RangeError('maxScan must be a positive integer');
 }
 
 export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapshot?: MinerSnapshot): TemplateMiner {
@@ -219,7 +136,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   const byId = new Map<string, Cluster>();
   const aliases = new Map<string, string>();
-  const buckets = new Map<string, Cluster[]>();
+  const buckets = new Map<string, Bucket>();
   const families = new Map<string, Family>();
   /** Distinct first-word buckets per token count, for the maxChildren cap. */
   const childrenPerLength = new Map<number, number>();
@@ -245,27 +162,47 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   function insert(cluster: Cluster): void {
     let bucket = buckets.get(cluster.key);
     if (!bucket) {
-      bucket = [];
+      bucket = { clusters: [], bySignature: new Map() };
       buckets.set(cluster.key, bucket);
       const n = cluster.tokens.length;
       if (!cluster.key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
     }
-    bucket.push(cluster);
+    bucket.clusters.push(cluster);
+    index(bucket, cluster);
     byId.set(cluster.id, cluster);
   }
 
-  /** Most similar template; ties go to the one with fewer wildcards (the more specific), then the oldest. */
-  function bestMatch(bucket: Cluster[], tokens: string[]): { cluster: Cluster; score: number } | undefined {
+  function index(bucket: Bucket, cluster: Cluster): void {
+    const signature = signatureOf(cluster.tokens);
+    if (!bucket.bySignature.has(signature)) bucket.bySignature.set(signature, cluster);
+  }
+
+  function unindex(bucket: Bucket, cluster: Cluster): void {
+    const signature = signatureOf(cluster.tokens);
+    if (bucket.bySignature.get(signature) === cluster) bucket.bySignature.delete(signature);
+  }
+
+  /**
+   * Most similar template; ties go to the one with fewer wildcards (the more
+   * specific), then the oldest. A template with the message's signature is a
+   * perfect match found without a scan; scans stop after maxScan templates.
+   */
+  function bestMatch(bucket: Bucket, tokens: string[]): { cluster: Cluster; score: number } | undefined {
+    const exact = bucket.bySignature.get(signatureOf(tokens));
+    if (exact) return { cluster: exact, score: 1 };
     let best: Cluster | undefined;
     let bestScore = opts.similarity - 1e-9;
     let bestWild = Infinity;
-    for (const cluster of bucket) {
+    const list = bucket.clusters;
+    const end = Math.min(list.length, opts.maxScan);
+    for (let i = 0; i < end; i++) {
+      const cluster = list[i]!;
       const score = similarity(cluster.tokens, tokens);
       if (score < bestScore) continue;
-      const wild = score > bestScore ? 0 : wildcards(cluster.tokens);
+      const wild = wildcardCount(cluster.tokens);
       if (score > bestScore || wild < bestWild) {
         best = cluster;
-        bestWild = score > bestScore ? wildcards(cluster.tokens) : wild;
+        bestWild = wild;
         bestScore = score;
       }
     }
@@ -274,17 +211,19 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   /** Positions that differ become `<*>`; true when the template changed. */
   function generalise(cluster: Cluster, tokens: readonly string[]): boolean {
-    let changed = false;
     const t = cluster.tokens;
-    for (let i = 0; i < tokens.length; i++) {
+    let first = -1;
+    for (let i = 0; i < tokens.length && first < 0; i++) if (t[i] !== tokens[i] && !coveredBy(t[i]!, tokens[i]!)) first = i;
+    if (first < 0) return false;
+    const bucket = buckets.get(cluster.key)!;
+    unindex(bucket, cluster);
+    for (let i = first; i < tokens.length; i++) {
       const m = tokens[i]!;
-      if (t[i] !== m && !coveredBy(t[i]!, m)) {
-        t[i] = wildcardFor(t[i]!, m);
-        changed = true;
-      }
+      if (t[i] !== m && !coveredBy(t[i]!, m)) t[i] = wildcardFor(t[i]!, m);
     }
-    if (changed) cluster.template = t.join(' ');
-    return changed;
+    cluster.template = t.join(' ');
+    index(bucket, cluster);
+    return true;
   }
 
   /** Record the message's tokens at the family's positions; true once every position has enough distinct values. */
@@ -310,7 +249,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       target.count += other.count;
       generalise(target, other.tokens);
       const bucket = buckets.get(other.key)!;
-      bucket.splice(bucket.indexOf(other), 1);
+      unindex(bucket, other);
+      bucket.clusters.splice(bucket.clusters.indexOf(other), 1);
       byId.delete(id);
       aliases.set(id, target.id);
       folded.push(id);

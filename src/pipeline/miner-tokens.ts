@@ -1,0 +1,115 @@
+/** Token-level rules of the template miner: what is a value, what agrees, what a slot generalises to. */
+
+export const WILDCARD = '<*>';
+const KEYED_WILDCARD = `=${WILDCARD}`;
+/** Stands for a value without placeholders (a raw token holding digits) in a signature. */
+const RAW_VALUE = '\u0001';
+
+/** Tokens holding a digit or a placeholder are values, not words. */
+export function isVariableToken(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+    // '<' followed by an upper-case letter or '*': a placeholder such as <NUM> or <*>.
+    if (c === 60) {
+      const d = token.charCodeAt(i + 1);
+      if ((d >= 65 && d <= 90) || d === 42) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Share of comparable positions whose words agree. A template wildcard agrees with
+ * anything; two values are not compared (they are always variable).
+ */
+export function similarity(template: readonly string[], tokens: readonly string[]): number {
+  let same = 0;
+  let compared = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = template[i]!;
+    const m = tokens[i]!;
+    if (t === m) {
+      if (!isVariableToken(m)) {
+        same++;
+        compared++;
+      }
+    } else if (coveredBy(t, m)) {
+      same++;
+      compared++;
+    } else if (!valuesAgree(t, m)) {
+      compared++;
+    }
+  }
+  return compared === 0 ? 1 : same / compared;
+}
+
+/** Whether template token `t` is a wildcard (`<*>`, or `key=<*>`) that covers `m`. */
+export function coveredBy(t: string, m: string): boolean {
+  if (t === WILDCARD) return true;
+  return t.endsWith(KEYED_WILDCARD) && m.startsWith(t.slice(0, t.length - WILDCARD.length));
+}
+
+/** What two differing tokens generalise to: `key=<*>` when they share the key, else `<*>`. */
+export function wildcardFor(t: string, m: string): string {
+  const eq = t.indexOf('=');
+  if (eq <= 0 || eq === t.length - 1) return WILDCARD;
+  const key = t.slice(0, eq + 1);
+  return m.startsWith(key) && m.length > key.length && !isVariableToken(key) ? key + WILDCARD : WILDCARD;
+}
+
+/** Text outside placeholders, so `(uid=<NUM>)` and `LOGIN(uid=<NUM>)` differ but `id=<NUM>` and `id=<IP>` do not. */
+function shapeOf(token: string): string {
+  let out = '';
+  let i = 0;
+  while (i < token.length) {
+    const close = token.charCodeAt(i) === 60 ? token.indexOf('>', i) : -1;
+    if (close > i && isPlaceholderBody(token, i + 1, close)) {
+      out += '<>';
+      i = close + 1;
+    } else {
+      out += token[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+function isPlaceholderBody(token: string, from: number, to: number): boolean {
+  if (to === from) return false;
+  for (let i = from; i < to; i++) {
+    const c = token.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || c === 42)) return false;
+  }
+  return true;
+}
+
+/**
+ * Two different tokens that may share a template slot without evidence: both values,
+ * and, when both hold placeholders, the same text around them.
+ */
+export function valuesAgree(t: string, m: string): boolean {
+  if (!isVariableToken(t) || !isVariableToken(m)) return false;
+  if (!t.includes('<') || !m.includes('<')) return true;
+  return shapeOf(t) === shapeOf(m);
+}
+
+export function wildcardCount(tokens: readonly string[]): number {
+  let n = 0;
+  for (const t of tokens) if (t.endsWith(WILDCARD)) n++;
+  return n;
+}
+
+/**
+ * A key under which a message and a template agree at every position when they are
+ * equal: words as they are, placeholder tokens by shape, other values as one mark.
+ */
+export function signatureOf(tokens: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (i > 0) out += ' ';
+    out += !isVariableToken(t) ? t : t.includes('<') ? shapeOf(t) : RAW_VALUE;
+  }
+  return out;
+}
