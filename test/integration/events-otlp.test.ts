@@ -1,4 +1,5 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
@@ -163,6 +164,31 @@ describe('OTLP anomaly events', () => {
     if (protocol === 'http/protobuf') expect(sink.requests[0]!.encoding).toBe('gzip');
     // The client counts once the sink's response is back, a moment after the sink saw the request.
     await waitFor(async () => / 2$/m.test(await registry.getSingleMetricAsString('anomalog_events_exported_total')));
+  });
+
+  it('gzips gRPC messages (checked on the raw HTTP/2 frames, which grpc-js servers hide)', async () => {
+    const seen: Array<{ encoding: unknown; flag: number; decoded: Decoded }> = [];
+    const server = createHttp2Server((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const frame = Buffer.concat(chunks); // 1 byte compressed flag, 4 bytes length, message
+        const message = frame.subarray(5, 5 + frame.readUInt32BE(1));
+        seen.push({ encoding: req.headers['grpc-encoding'], flag: frame[0]!, decoded: decode(frame[0] ? gunzipSync(message) : message) });
+        res.writeHead(200, { 'content-type': 'application/grpc' });
+        res.addTrailers({ 'grpc-status': '0' });
+        res.end(Buffer.from([0, 0, 0, 0, 0]));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => server.close(() => r())));
+    const { port } = server.address() as AddressInfo;
+    const exporter = createOtlpEventsExporter({ endpoint: `http://127.0.0.1:${port}`, protocol: 'grpc', headers: {}, logger, flushMs: 10 });
+    cleanup.push(() => exporter.shutdown(1_000));
+    await exporter.export([makeAnomaly({ id: 'gz-1' })]);
+    await waitFor(() => seen.length === 1);
+    expect(seen[0]).toMatchObject({ encoding: 'gzip', flag: 1 });
+    expect(seen[0]!.decoded.resourceLogs[0].scopeLogs[0].logRecords[0].eventName).toBe(EVENT_NAME);
   });
 
   it('sends what is still queued when shut down before the batch timer fires', async () => {
