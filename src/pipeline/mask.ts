@@ -31,8 +31,8 @@ const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 const HEX_0X_RE = /^0[xX][0-9a-fA-F]+$/;
 const HEX_ID_RE = /^[0-9a-fA-F]{7,}$/;
 const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d{1,5})?$/;
-// Groups of 1-4 hex digits separated by ':' (one '::' allowed), optional zone, optional [..]:port.
-const IPV6_RE = /^\[?[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:%[A-Za-z0-9]+)?\]?(?::\d{1,5})?$/;
+// Groups of 1-4 hex digits separated by ':', optional zone, optional `]:port` (the '[' is stripped as punctuation).
+const IPV6_RE = /^[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:%[A-Za-z0-9]+)?(?:\]:\d{1,5})?$/;
 const NUMBER_RE = /^[-+]?\d+(?:[.,]\d+)*$/;
 const DURATION_RE = /^\d+(?:\.\d+)?(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d)$/;
 const COMPOUND_DURATION_RE = /^(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|ns)){2,5}$/;
@@ -115,10 +115,10 @@ function isIpv4(text: string): boolean {
 }
 
 function isIpv6(text: string): boolean {
-  // Needs hex digits and at least two colons; rules out times like 12:30:45 by needing '::' or 4+ groups.
+  // Rules out times like 12:30:45 (needs '::' or 5+ groups) and words like C++'s a::b (needs a digit).
   if (!IPV6_RE.test(text)) return false;
   const groups = text.split(':').length;
-  return text.includes('::') || groups >= 5;
+  return (text.includes('::') || groups >= 5) && hasDigit(text);
 }
 
 /** Epoch seconds/milliseconds between 2001 and 2033 read as timestamps, not counts. */
@@ -202,7 +202,11 @@ function maskToken(token: string): string {
   if (start === end) return token;
   const core = token.slice(start, end);
   const kind = classify(core);
-  if (kind) return token.slice(0, start) + kind + token.slice(end);
+  if (kind) {
+    // `[v6]:port` is one address: its '[' belongs to it.
+    if (kind === '<IP>' && core.includes(']') && token.charCodeAt(start - 1) === 91) start--;
+    return token.slice(0, start) + kind + token.slice(end);
+  }
   return token.slice(0, start) + maskAtoms(core) + token.slice(end);
 }
 

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { MASK_REGEXES, mask } from '../../src/pipeline/mask.js';
+
+describe('mask: placeholders', () => {
+  const cases: Array<[string, string, string]> = [
+    ['IPv4', 'connected to 10.0.0.1 ok', 'connected to <IP> ok'],
+    ['IPv4 with port', 'peer 192.168.1.20:8080 closed', 'peer <IP> closed'],
+    ['IPv6', 'listening on fe80::1ff:fe23:4567:890a now', 'listening on <IP> now'],
+    ['bracketed IPv6 with port', 'peer [2001:db8::1]:443 up', 'peer <IP> up'],
+    ['UUID', 'job 123e4567-e89b-12d3-a456-426614174000 done', 'job <UUID> done'],
+    ['0x hex', 'fault at 0xDEADbeef', 'fault at <HEX>'],
+    ['hex id', 'trace 4bf92f3577b34da6a3ce929d0e0e4736 sampled', 'trace <HEX> sampled'],
+    ['integer and decimal', 'retry 3 of 5 after 0.25', 'retry <NUM> of <NUM> after <NUM>'],
+    ['signed numbers', 'offset -42 and +7', 'offset <NUM> and <NUM>'],
+    ['duration with unit suffix', 'took 12ms then 1.5s then 3m', 'took <DURATION> then <DURATION> then <DURATION>'],
+    ['compound duration', 'uptime 1h30m', 'uptime <DURATION>'],
+    ['ISO-8601 duration', 'timeout PT1H30M reached', 'timeout <DURATION> reached'],
+    ['number followed by a time unit word', 'took 250 ms', 'took <DURATION>'],
+    ['size', 'used 12 MB, free 3.5GB', 'used <SIZE>, free <SIZE>'],
+    ['email', 'mail to bob.smith+x@example.co.uk bounced', 'mail to <EMAIL> bounced'],
+    ['URL', 'GET https://api.example.com/v1/users?id=7 failed', 'GET <URL> failed'],
+    ['unix path', 'cannot open /var/log/app/server.log', 'cannot open <PATH>'],
+    ['windows path', 'loaded C:\\Windows\\system32\\x.dll', 'loaded <PATH>'],
+    ['ISO timestamp', 'at 2026-11-25T21:13:22.123Z ok', 'at <TS> ok'],
+    ['date and time tokens', 'since 2015-10-18 18:01:47,978', 'since <TS> <TS>'],
+    ['epoch seconds and millis', 'ts=1764105202 at 1764105202123', 'ts=<TS> at <TS>'],
+    ['syslog/ctime date', 'booted Sun Jul 10 03:55:15 2005 cleanly', 'booted <TS> cleanly'],
+    ['key=value values', 'rhost=10.1.2.3 uid=0', 'rhost=<IP> uid=<NUM>'],
+    ['word-prefixed ids', 'req-38101a0b-2096-447d-96ea-a692162415ae blk_-6952295868487656571', 'req-<UUID> blk_<NUM>'],
+    ['values inside punctuation', '(pid=4242), [7]', '(pid=<NUM>), [<NUM>]'],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(`masks ${name}`, () => {
+      expect(mask(input)).toBe(expected);
+    });
+  }
+});
+
+describe('mask: what stays', () => {
+  it('leaves plain words, level names and punctuation alone', () => {
+    const text = 'ERROR WARN INFO debug: user admin failed to login, retrying!';
+    expect(mask(text)).toBe(text);
+  });
+
+  it('does not treat short hex-looking words as ids', () => {
+    expect(mask('cafe added to facade')).toBe('cafe added to facade');
+  });
+
+  it('does not read times or colon-separated words as IPv6', () => {
+    expect(mask('at 12:30:45 key:value a::b')).toBe('at <TS> key:value a::b');
+  });
+
+  it('keeps identifiers whose digits are part of the name', () => {
+    expect(mask('using ext4 on sda1 via utf8')).toBe('using ext4 on sda1 via utf8');
+  });
+
+  it('collapses whitespace runs to single spaces', () => {
+    expect(mask('  a \t b\n\nc  ')).toBe('a b c');
+  });
+
+  it('returns an empty string for an empty or blank message', () => {
+    expect(mask('')).toBe('');
+    expect(mask(' \t ')).toBe('');
+  });
+});
+
+describe('mask: length limit', () => {
+  it('cuts the message to maxChars before masking', () => {
+    expect(mask('alpha beta gamma', 10)).toBe('alpha beta');
+    expect(mask(`${'x'.repeat(5000)} 42`)).toHaveLength(4096);
+  });
+
+  it('keeps a message at the limit whole', () => {
+    expect(mask('port 8080', 9)).toBe('port <NUM>');
+  });
+});
+
+describe('mask: linear time on adversarial input', () => {
+  const adversarial: Record<string, string> = {
+    digits: '1'.repeat(100_000),
+    dottedDigits: '1.'.repeat(50_000),
+    dottedWords: 'a.'.repeat(50_000),
+    colons: ':'.repeat(100_000),
+    hexColons: 'a:'.repeat(50_000),
+    hexRun: `0x${'f'.repeat(99_998)}`,
+    zeroX: '0x'.repeat(50_000),
+    atSigns: 'a@'.repeat(50_000),
+    emailish: `${'a.'.repeat(30_000)}@${'b.'.repeat(19_000)}`,
+    slashes: '/'.repeat(100_000),
+    pathSegments: '/a'.repeat(50_000),
+    urlish: `http://${'a'.repeat(99_990)}`,
+    dashes: 'a-'.repeat(50_000),
+    uuidish: '0123456-'.repeat(12_500),
+    durations: '1h'.repeat(50_000),
+    isoDuration: `P${'1Y'.repeat(49_999)}`,
+    equalsChain: 'a=1'.repeat(33_333),
+    dateish: '2020-01-'.repeat(12_500),
+    brackets: '[('.repeat(50_000),
+    mixed: '1a.:-@/'.repeat(14_285),
+  };
+
+  for (const [name, input] of Object.entries(adversarial)) {
+    it(`masks 100 KB of ${name} in well under a second`, () => {
+      const start = performance.now();
+      mask(input, 200_000);
+      mask(input.split('').join(' '), 400_000);
+      expect(performance.now() - start).toBeLessThan(1000);
+    });
+  }
+
+  it('runs every masking regex on every adversarial input in well under a second each', () => {
+    for (const re of MASK_REGEXES) {
+      for (const [name, input] of Object.entries(adversarial)) {
+        const start = performance.now();
+        re.test(input);
+        re.test(`${input}!`);
+        const elapsed = performance.now() - start;
+        expect(elapsed, `${re.source} on ${name}`).toBeLessThan(1000);
+      }
+    }
+  });
+});
