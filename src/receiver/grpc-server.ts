@@ -53,7 +53,6 @@ export function createGrpcReceiver(deps: {
 
   const server = new Server({
     'grpc.max_receive_message_length': maxRequestBytes,
-    'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
 
   function fail(callback: sendUnaryData<Buffer>, code: status, details: string, retryAfterSeconds?: number): void {
@@ -107,8 +106,14 @@ export function createGrpcReceiver(deps: {
     }
   }
 
-  function healthOf(call: { request: Buffer }): number | undefined {
-    const { service } = healthRequest.decode(call.request) as unknown as { service: string };
+  /** The status of the named service; undefined for an unknown name; null for an unreadable request. */
+  function healthOf(call: { request: Buffer }): number | undefined | null {
+    let service: string;
+    try {
+      ({ service } = healthRequest.decode(call.request) as unknown as { service: string });
+    } catch {
+      return null;
+    }
     return service === '' || service === LOGS_SERVICE ? servingStatus : undefined;
   }
 
@@ -126,12 +131,18 @@ export function createGrpcReceiver(deps: {
     {
       Check(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) {
         const s = healthOf(call);
-        if (s === undefined) callback({ code: status.NOT_FOUND, details: 'unknown service' });
+        if (s === null) callback({ code: status.INVALID_ARGUMENT, details: 'malformed HealthCheckRequest' });
+        else if (s === undefined) callback({ code: status.NOT_FOUND, details: 'unknown service' });
         else callback(null, encodeHealth(s));
       },
       Watch(call: ServerWritableStream<Buffer, Buffer>) {
+        const s = healthOf(call);
+        if (s === null) {
+          call.emit('error', { code: status.INVALID_ARGUMENT, details: 'malformed HealthCheckRequest' });
+          return;
+        }
         // The protocol answers SERVICE_UNKNOWN (3) on Watch rather than an error.
-        call.write(encodeHealth(healthOf(call) ?? 3));
+        call.write(encodeHealth(s ?? 3));
         watchers.add(call);
         call.on('cancelled', () => watchers.delete(call));
       },

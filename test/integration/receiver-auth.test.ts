@@ -96,6 +96,9 @@ describe('health and readiness', () => {
         expect(checkResponse.toObject(checkResponse.decode(response!))).toEqual({ status: 1 });
       }
       expect((await check(receiver.grpcPort, 'other.Service')).error?.code).toBe(status.NOT_FOUND);
+      const garbage = await grpcUnary(receiver.grpcPort, '/grpc.health.v1.Health/Check', Buffer.from([0x0a, 0xff]));
+      expect(garbage.error?.code).toBe(status.INVALID_ARGUMENT);
+      expect((await check(receiver.grpcPort, '')).error).toBeUndefined();
     } finally {
       await receiver.stop();
     }
