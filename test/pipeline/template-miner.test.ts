@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { mask } from '../../src/pipeline/mask.js';
+import { createTemplateMiner, templateId, type MineResult, type TemplateMiner } from '../../src/pipeline/template-miner.js';
+
+function feed(miner: TemplateMiner, messages: string[]): MineResult[] {
+  return messages.map((m) => miner.add(mask(m)));
+}
+
+describe('template miner: grouping', () => {
+  it('puts messages that differ only in values in one template and reports creation once', () => {
+    const miner = createTemplateMiner();
+    const [a, b, c] = feed(miner, [
+      'Accepted password for root from 10.0.0.1 port 22 ssh2',
+      'Accepted password for root from 10.0.0.7 port 51234 ssh2',
+      'Accepted password for root from 192.168.1.1 port 2222 ssh2',
+    ]);
+    expect(a!.created).toBe(true);
+    expect(b!.created).toBe(false);
+    expect(c!.created).toBe(false);
+    expect(new Set([a!.id, b!.id, c!.id]).size).toBe(1);
+    expect(miner.get(a!.id)).toMatchObject({ count: 3, template: 'Accepted password for root from <IP> port <NUM> ssh2' });
+  });
+
+  it('turns values of different kinds in one slot into <*> and reports the change', () => {
+    const miner = createTemplateMiner();
+    const [first, second] = feed(miner, ['connected to 10.0.0.1', 'connected to db-7.internal']);
+    expect(second!.id).toBe(first!.id);
+    expect(second!.changed).toBe(true);
+    expect(second!.template).toBe('connected to <*>');
+  });
+
+  it('keeps messages with different words in different templates', () => {
+    const miner = createTemplateMiner();
+    const [opened, closed, failed] = feed(miner, [
+      'connection opened to <IP> by worker 1',
+      'connection closed to <IP> by worker 1',
+      'disk failure on sda: I/O error',
+    ]);
+    expect(new Set([opened!.id, closed!.id, failed!.id]).size).toBe(3);
+  });
+
+  it('keeps a word slot with two values as two templates', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, [
+      'VM Started (Lifecycle Event)',
+      'VM Stopped (Lifecycle Event)',
+      'VM Started (Lifecycle Event)',
+      'VM Stopped (Lifecycle Event)',
+    ]);
+    expect(results[0]!.id).toBe(results[2]!.id);
+    expect(results[1]!.id).toBe(results[3]!.id);
+    expect(results[0]!.id).not.toBe(results[1]!.id);
+    expect(miner.templates()).toHaveLength(2);
+  });
+
+  it('keeps messages of different lengths apart', () => {
+    const miner = createTemplateMiner();
+    const [short, long] = feed(miner, ['job done', 'job done with warnings']);
+    expect(short!.id).not.toBe(long!.id);
+  });
+
+  it('generalises a word slot once it has shown many values, keeping the first template id', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const users = ['alice', 'bob', 'carol', 'dave', 'erin'];
+    const results = feed(miner, users.map((u) => `Invalid user ${u} from 10.0.0.${users.indexOf(u)}`));
+    const firstId = results[0]!.id;
+    expect(results[0]!.created).toBe(true);
+    expect(results[1]!.created).toBe(true);
+    expect(results[2]!.created).toBe(true);
+    const fold = results[3]!;
+    expect(fold).toMatchObject({ id: firstId, created: false, changed: true, template: 'Invalid user <*> from <IP>' });
+    expect(fold.merged).toEqual([results[1]!.id, results[2]!.id]);
+    expect(results[4]).toMatchObject({ id: firstId, created: false, changed: false });
+    expect(miner.templates()).toEqual([{ id: firstId, template: 'Invalid user <*> from <IP>', count: 5, example: 'Invalid user alice from <IP>' }]);
+    // Folded ids still resolve, to the template they were folded into.
+    expect(miner.get(results[1]!.id)?.id).toBe(firstId);
+  });
+
+  it('generalises a key=value slot to key=<*>', () => {
+    const miner = createTemplateMiner();
+    const [a, b] = feed(miner, ['auth failure rhost=10.0.0.1 user=root', 'auth failure rhost=ec2-52-80.compute.example.com user=root']);
+    expect(b!.id).toBe(a!.id);
+    expect(b!.template).toBe('auth failure rhost=<*> user=root');
+  });
+
+  it('does not join templates whose placeholders sit in different text', () => {
+    const miner = createTemplateMiner();
+    const [plain, login] = feed(miner, ['session opened for user root by (uid=0)', 'session opened for user root by LOGIN(uid=0)']);
+    expect(login!.id).not.toBe(plain!.id);
+  });
+});
+
+describe('template miner: ids', () => {
+  it('derives the id from the masked text of the first message', () => {
+    const miner = createTemplateMiner();
+    const masked = mask('cache miss for key 42');
+    expect(miner.add(masked).id).toBe(templateId(masked));
+  });
+
+  it('gives the same ids in two miners fed the same messages', () => {
+    const messages = [
+      'worker 3 started',
+      'worker 4 started',
+      'Invalid user admin from 1.2.3.4',
+      'Invalid user guest from 1.2.3.5',
+      'Invalid user oracle from 1.2.3.6',
+      'Invalid user test from 1.2.3.7',
+      'disk /dev/sda1 is 93% full',
+    ];
+    const one = feed(createTemplateMiner(), messages).map((r) => r.id);
+    const two = feed(createTemplateMiner(), messages).map((r) => r.id);
+    expect(two).toEqual(one);
+  });
+});
+
+describe('template miner: snapshots', () => {
+  const history = [
+    'Invalid user admin from 1.2.3.4',
+    'Invalid user guest from 1.2.3.5',
+    'Invalid user oracle from 1.2.3.6',
+    'Failed password for root from 1.2.3.4 port 22 ssh2',
+    'Received disconnect from 1.2.3.4: 11: Bye Bye',
+    'VM Started (Lifecycle Event)',
+    'VM Paused (Lifecycle Event)',
+  ];
+  const later = [
+    'Invalid user test from 1.2.3.9',
+    'Invalid user admin from 1.2.3.4',
+    'VM Resumed (Lifecycle Event)',
+    'Failed password for root from 9.9.9.9 port 2200 ssh2',
+    'Received disconnect from 5.6.7.8: 11: Bye Bye',
+    'kernel: Out of memory: Kill process 4242',
+  ];
+
+  it('restores from a JSON round trip and then groups exactly like the original', () => {
+    const original = createTemplateMiner();
+    feed(original, history);
+    const saved = JSON.parse(JSON.stringify(original.snapshot())) as ReturnType<TemplateMiner['snapshot']>;
+    const restored = createTemplateMiner({}, saved);
+    expect(restored.templates()).toEqual(original.templates());
+    expect(feed(restored, later)).toEqual(feed(original, later));
+    expect(restored.templates()).toEqual(original.templates());
+  });
+
+  it('rejects a snapshot of an unknown version', () => {
+    expect(() => createTemplateMiner({}, { version: 2 } as never)).toThrow(/version/);
+  });
+});
+
+describe('template miner: scale', () => {
+  it('keeps exact-match lookups fast in a bucket of thousands of templates', () => {
+    const miner = createTemplateMiner();
+    const words = (i: number): string => i.toString(26).replace(/[0-9]/g, (d) => 'qrstuvwxyz'[Number(d)]!);
+    // Distinct words everywhere: no two share a slot often enough to fold.
+    for (let i = 0; i < 5000; i++) miner.add(`event ${words(i)} ${words(i + 7919)} ${words(i * 31)} done`);
+    const count = miner.templates().length;
+    expect(count).toBeGreaterThan(4000);
+    const start = performance.now();
+    for (let i = 0; i < 5000; i++) miner.add(`event ${words(i)} ${words(i + 7919)} ${words(i * 31)} done`);
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(miner.templates()).toHaveLength(count);
+  });
+});
