@@ -132,11 +132,14 @@ export function bodyToMessage(body: OtlpAnyValue | null | undefined): string {
   return attributeToText(anyValueToAttribute(body));
 }
 
-function checkIds(record: OtlpLogRecord): string | undefined {
+/** Why a record cannot be used, or undefined when it can. */
+function problemOf(record: OtlpLogRecord): string | undefined {
   const t = record.traceId.length;
   const s = record.spanId.length;
   if (t !== 0 && t !== 16) return `trace_id must be 16 bytes, got ${t}`;
   if (s !== 0 && s !== 8) return `span_id must be 8 bytes, got ${s}`;
+  // Detection works on the message: a record with nothing to say is refused, not stored as ''.
+  if (record.body?.value === undefined && !record.eventName) return 'log record has neither body nor event_name';
   return undefined;
 }
 
@@ -151,7 +154,7 @@ export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number =
     for (const sl of rl.scopeLogs) {
       const scope = sl.scope?.name ?? '';
       for (const record of sl.logRecords) {
-        const problem = checkIds(record);
+        const problem = problemOf(record);
         if (problem) {
           rejected++;
           firstError ??= `log record of ${service}: ${problem}`;
@@ -163,7 +166,7 @@ export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number =
           time: nanosToMillis(record.timeUnixNano) || nanosToMillis(record.observedTimeUnixNano) || arrivalMs,
           service,
           level: levelFromSeverityNumber(record.severityNumber) ?? levelFromSeverityText(record.severityText) ?? 'info',
-          message: record.body?.value === undefined && record.eventName ? record.eventName : bodyToMessage(record.body),
+          message: record.body?.value === undefined ? record.eventName : bodyToMessage(record.body),
           traceId: bytesToHex(record.traceId),
           spanId: bytesToHex(record.spanId),
           attributes,

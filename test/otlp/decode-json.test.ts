@@ -32,9 +32,9 @@ describe('OTLP/JSON', () => {
     }]);
   });
 
-  test('reads 64-bit integers given as numbers, as the JS exporter may write them', () => {
+  test('reads 64-bit integers given as numbers (the JS exporter writes intValue so)', () => {
     const { entries } = map({
-      resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: 1700000000123000000, severityNumber: 9, attributes: [{ key: 'n', value: { intValue: 12 } }] }] }] }],
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: 1700000000123000000, severityNumber: 9, body: { stringValue: 'b' }, attributes: [{ key: 'n', value: { intValue: 12 } }] }] }] }],
     });
     expect(entries[0]).toMatchObject({ time: 1700000000123, level: 'info', attributes: { n: 12 }, service: 'unknown_service' });
   });
@@ -58,7 +58,7 @@ describe('OTLP/JSON', () => {
   });
 
   test('leaves a wrong-length hex id to the per-record rejection, as for protobuf', () => {
-    const result = map({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: 'abcd' }, {}] }] }] });
+    const result = map({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: 'abcd', body: { stringValue: 'x' } }, { body: { stringValue: 'y' } }] }] }] });
     expect(result.entries).toHaveLength(1);
     expect(result.rejected).toBe(1);
   });

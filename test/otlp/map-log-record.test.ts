@@ -12,7 +12,7 @@ function mapRecords(records: Record<string, unknown>[], resource: Record<string,
 }
 
 function one(record: Record<string, unknown>, resource?: Record<string, unknown>[]) {
-  const { entries } = mapRecords([record], resource);
+  const { entries } = mapRecords([{ body: { stringValue: 'm' }, ...record }], resource);
   expect(entries).toHaveLength(1);
   return entries[0]!;
 }
@@ -92,9 +92,9 @@ describe('message', () => {
     expect(one({ body: { doubleValue: 1.5 } }).message).toBe('1.5');
     expect(one({ body: { boolValue: false } }).message).toBe('false');
   });
-  test('is the event name for an event without body, else empty', () => {
-    expect(one({ eventName: 'session.start' }).message).toBe('session.start');
-    expect(one({}).message).toBe('');
+  test('is the event name for an event without body', () => {
+    const { entries } = mapRecords([{ eventName: 'session.start' }]);
+    expect(entries[0]!.message).toBe('session.start');
   });
 });
 
@@ -128,7 +128,7 @@ describe('attributes, resource, scope and ids', () => {
     expect(one({ eventName: 'e1', body: { stringValue: 'm' } }).attributes).toEqual({ 'event.name': 'e1' });
   });
   test('keeps resource attributes and the scope name', () => {
-    const { entries } = mapRecords([{}], [kv('service.name', { stringValue: 'api' }), kv('k8s.pod.name', { stringValue: 'p-1' })], 'io.app.db');
+    const { entries } = mapRecords([{ body: { stringValue: 'm' } }], [kv('service.name', { stringValue: 'api' }), kv('k8s.pod.name', { stringValue: 'p-1' })], 'io.app.db');
     expect(entries[0]!.resource).toEqual({ 'service.name': 'api', 'k8s.pod.name': 'p-1' });
     expect(entries[0]!.scope).toBe('io.app.db');
   });
@@ -154,8 +154,15 @@ describe('rejections', () => {
     expect(result.rejected).toBe(2);
     expect(result.errorMessage).toBe('2 log record(s) rejected; first: log record of api: trace_id must be 16 bytes, got 5');
   });
+  test('rejects a record with neither body nor event name', () => {
+    const result = mapRecords([{ body: { stringValue: 'kept' } }, { severityNumber: 17, attributes: [kv('a', { intValue: 1 })] }]);
+    expect(result.entries.map((e) => e.message)).toEqual(['kept']);
+    expect(result.rejected).toBe(1);
+    expect(result.errorMessage).toMatch(/neither body nor event_name/);
+  });
+
   test('reports no error message when nothing was rejected', () => {
-    const result = mapRecords([{}]);
+    const result = mapRecords([{ body: { stringValue: '' } }]);
     expect(result.rejected).toBe(0);
     expect(result.errorMessage).toBeUndefined();
   });
