@@ -56,7 +56,15 @@ interface Touch {
   lastSeen: number;
   /** The record with the highest level (the first of them). */
   top: LogEntry;
+  /** The newest messages, a ring indexed by count. */
   samples: string[];
+}
+
+/** The ring of a touch's newest messages, oldest first. */
+function samplesOf(t: Touch): string[] {
+  const out: string[] = [];
+  for (let i = Math.max(0, t.count - MAX_SAMPLES); i < t.count; i++) out.push(t.samples[i % MAX_SAMPLES]!);
+  return out;
 }
 
 /** Records of a template with no pattern yet, waiting for an embedding. */
@@ -101,19 +109,30 @@ export function createDetector(deps: DetectorDeps): Detector {
     return Math.min(1, Math.max(0, (time - (ctx.state.firstSeen ?? time) - period) / (3 * period)));
   }
 
-  function addToTouch(touches: Map<string, Touch>, ctx: ServiceContext, info: PatternInfo, entry: LogEntry, at: number): void {
+  /** An export's touches: most records of a pattern share a window, so look up by id first. */
+  interface Touches {
+    byId: Map<string, Touch>;
+    all: Map<string, Touch>;
+  }
+
+  function addToTouch(touches: Touches, ctx: ServiceContext, info: PatternInfo, entry: LogEntry, at: number): void {
     const window = windowOf(entry, at);
-    const key = `${info.id}|${window}`;
-    const touch = touches.get(key);
-    if (!touch) {
-      touches.set(key, { ctx, info, window, count: 1, lastSeen: entry.time, top: entry, samples: [entry.message] });
-      return;
+    let touch = touches.byId.get(info.id);
+    if (touch?.window !== window) {
+      const key = `${info.id}|${window}`;
+      touch = touches.all.get(key);
+      if (!touch) {
+        touch = { ctx, info, window, count: 1, lastSeen: entry.time, top: entry, samples: [entry.message] };
+        touches.all.set(key, touch);
+        touches.byId.set(info.id, touch);
+        return;
+      }
+      touches.byId.set(info.id, touch);
     }
+    touch.samples[touch.count % MAX_SAMPLES] = entry.message;
     touch.count += 1;
     if (entry.time > touch.lastSeen) touch.lastSeen = entry.time;
-    if (levelRank(entry.level) > levelRank(touch.top.level)) touch.top = entry;
-    if (touch.samples.length >= MAX_SAMPLES) touch.samples.shift();
-    touch.samples.push(entry.message);
+    if (entry.level !== touch.top.level && levelRank(entry.level) > levelRank(touch.top.level)) touch.top = entry;
   }
 
   /** Embeds new templates (cache first) and maps each to a pattern: joins the nearest or creates one. */
@@ -266,7 +285,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       patternId: t.info.id,
       template: t.info.template,
       message: t.top.message,
-      samples: t.samples.slice(),
+      samples: samplesOf(t),
       score,
       reason,
       traceId: t.top.traceId,
@@ -283,7 +302,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     const at = now();
     const tally: LearnSummary = { newTemplates: 0, newPatterns: 0 };
     await services.load(entries, at);
-    const touches = new Map<string, Touch>();
+    const touches: Touches = { byId: new Map(), all: new Map() };
     const fresh = new Map<string, NewTemplate>();
     const retry = deferred;
     deferred = [];
@@ -315,7 +334,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       }
     }
 
-    const list = [...touches.values()];
+    const list = [...touches.all.values()];
     await refreshBaselines(list);
     const totals = await store.record(list.map(toPatternTouch), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
 
