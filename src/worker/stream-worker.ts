@@ -23,6 +23,14 @@ export interface StreamBatch {
   entries: LogEntry[];
 }
 
+/**
+ * A stable id for one stored batch (or, with an index, one record of it), the
+ * same on every redelivery: stream ids repeat across shards, so the shard is part of it.
+ */
+export function sourceIdOf(batch: Pick<StreamBatch, 'shard' | 'streamId'>, index?: number): string {
+  return index === undefined ? `${batch.shard}/${batch.streamId}` : `${batch.shard}/${batch.streamId}/${index}`;
+}
+
 export interface WorkerStatus {
   /** 'ok', or the last Redis error while it persists. */
   redis: string;
@@ -98,11 +106,17 @@ export function createStreamWorker(deps: {
     failures: new prom.Counter({ name: 'anomalog_worker_handle_failures_total', help: 'Batches whose handling failed (left pending, retried)', registers }),
     errors: new prom.Counter({ name: 'anomalog_worker_redis_errors_total', help: 'Worker loop errors talking to Redis', registers }),
     poison: new prom.Counter({ name: 'anomalog_worker_undecodable_entries_total', help: 'Stream entries dropped because they could not be decoded', registers }),
-    leases: new prom.Gauge({ name: 'anomalog_worker_leases', help: 'Shard leases this worker holds', registers }),
-    backlog: new prom.Gauge({ name: 'anomalog_queue_backlog_records', help: 'Log records queued and not yet acknowledged, by shard', labelNames: ['shard'], registers }),
+    leases: new prom.Gauge({
+      name: 'anomalog_worker_leases',
+      help: 'Shard leases this worker holds',
+      registers,
+      collect() {
+        this.set(leases.owned().length);
+      },
+    }),
   };
 
-  const status: WorkerStatus = { redis: 'ok', handler: 'ok', leases: 0 };
+  const status = { redis: 'ok', handler: 'ok' };
   let running = false;
   let loop: Promise<void> | undefined;
   let renewTimer: NodeJS.Timeout | undefined;
@@ -133,12 +147,6 @@ export function createStreamWorker(deps: {
     groupsReady = true;
   }
 
-  async function refreshGauges(): Promise<void> {
-    status.leases = leases.owned().length;
-    metrics.leases.set(status.leases);
-    const values = await redis.mget(Array.from({ length: shards }, (_v, s) => keys.backlog(s)));
-    values.forEach((v, s) => metrics.backlog.set({ shard: String(s) }, Number(v ?? 0)));
-  }
 
   function readerClient(): Redis {
     if (!reader) {
@@ -254,7 +262,6 @@ export function createStreamWorker(deps: {
         if (!groupsReady) await ensureGroups();
         if (Date.now() >= nextRebalance) {
           await leases.rebalance();
-          await refreshGauges();
           nextRebalance = Date.now() + Math.floor(leaseMs / 3);
         }
         const owned = leases.owned();
@@ -305,10 +312,8 @@ export function createStreamWorker(deps: {
       } catch (error) {
         logger.warn({ err: error }, 'could not release shard leases; they expire on their own');
       }
-      status.leases = 0;
-      metrics.leases.set(0);
       logger.info('stream worker stopped');
     },
-    status: () => ({ ...status }),
+    status: () => ({ ...status, leases: leases.owned().length }),
   };
 }

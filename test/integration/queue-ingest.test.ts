@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { registerBacklogGauge } from '../../src/queue/backlog-gauge.js';
+import { metricValue } from '../helpers/otlp-receiver.js';
 import { decodeEntries } from '../../src/queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
 import { runQueueScript } from '../../src/queue/queue-scripts.js';
@@ -37,6 +40,11 @@ describe('redis ingest queue', () => {
       }
     }
     expect(await queue.backlog()).toBe(36);
+    const registry = new Registry();
+    registerBacklogGauge({ redis: fx.redis, shards, prefix: fx.prefix, registry, logger: silent });
+    let gaugeTotal = 0;
+    for (let s = 0; s < shards; s++) gaugeTotal += await metricValue(registry, 'anomalog_queue_backlog_records', { shard: String(s) });
+    expect(gaugeTotal).toBe(36);
   });
 
   it('refuses a whole export with BacklogFullError once a shard it touches is at the bound, appending nothing', async () => {

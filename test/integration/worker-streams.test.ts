@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
 import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
-import { createStreamWorker, type StreamBatch, type StreamWorker } from '../../src/worker/stream-worker.js';
+import { createStreamWorker, sourceIdOf, type StreamBatch, type StreamWorker } from '../../src/worker/stream-worker.js';
+import { metricValue } from '../helpers/otlp-receiver.js';
 import { bundleChild } from '../queue/bundle-child.js';
 import { entry, redisFixture, silent, stopProcess, until, type RedisFixture } from '../queue/redis-fixture.js';
 
@@ -20,7 +22,7 @@ afterEach(async () => {
   await fx.cleanup();
 });
 
-function startWorker(options: { name: string; shards: number; handle: (batch: StreamBatch[]) => Promise<void>; claimIdleSeconds?: number; leaseMs?: number }): StreamWorker {
+function startWorker(options: { name: string; shards: number; handle: (batch: StreamBatch[]) => Promise<void>; claimIdleSeconds?: number; leaseMs?: number; registry?: Registry }): StreamWorker {
   const redis = fx.redis.duplicate();
   clients.push(redis);
   const worker = createStreamWorker({
@@ -33,6 +35,7 @@ function startWorker(options: { name: string; shards: number; handle: (batch: St
     prefix: fx.prefix,
     leaseMs: options.leaseMs ?? 600,
     blockMs: 100,
+    ...(options.registry ? { registry: options.registry } : {}),
   });
   workers.push(worker);
   worker.start();
@@ -58,8 +61,11 @@ describe('stream worker', () => {
     const services = ['checkout', 'payments', 'search', 'auth', 'cart'];
     for (let round = 0; round < 20; round++) await queue.append(services.map((s) => entry(s, `${s} ${round}`)));
     const seen: StreamBatch[] = [];
-    startWorker({ name: 'w1', shards, handle: async (batch) => void seen.push(...batch) });
+    const registry = new Registry();
+    startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(...batch) });
     await until(() => messagesOf(seen).length === 100, 10_000, 'all records handled');
+    await until(async () => (await metricValue(registry, 'anomalog_worker_processed_records_total')) === 100, 5_000, 'processed counter');
+    expect(await metricValue(registry, 'anomalog_worker_leases')).toBe(shards);
     for (const s of services) {
       expect(messagesOf(seen).filter((m) => m.startsWith(`${s} `))).toEqual(Array.from({ length: 20 }, (_v, i) => `${s} ${i}`));
     }
@@ -78,7 +84,7 @@ describe('stream worker', () => {
       name: 'w1',
       shards,
       handle: async (batch) => {
-        attempts.push(...batch.map((b) => b.streamId));
+        attempts.push(...batch.map((b) => sourceIdOf(b)));
         if (failing) throw new Error('postgres is down');
       },
     });
