@@ -22,10 +22,18 @@ export interface NewPatternFacts {
   maturity: number;
 }
 
-/** Rises with level (fatal > error > warn), novelty (1 − nearest similarity) and maturity. */
+/** Where a new pattern of each level starts, before novelty and maturity add to it. */
+const NEW_PATTERN_BASE: Record<Level, number> = { trace: 0.1, debug: 0.15, info: 0.3, warn: 0.45, error: 0.6, fatal: 0.75 };
+
+/**
+ * Rises with level (fatal > error > warn), novelty (1 − nearest similarity) and
+ * maturity. With the default thresholds a wholly new ERROR is a warning just
+ * past learning and critical in an established service; a new WARN needs both
+ * to reach warning; a FATAL is critical.
+ */
 export function newPatternScore(f: NewPatternFacts): number {
   const novelty = clamp(1 - (f.nearestSimilarity ?? 0));
-  return clamp(LEVEL_WEIGHT[f.level] * (0.6 + 0.4 * novelty) * (0.7 + 0.3 * clamp(f.maturity)));
+  return clamp(NEW_PATTERN_BASE[f.level] + 0.15 * novelty + 0.1 * clamp(f.maturity));
 }
 
 export function newPatternReason(f: NewPatternFacts): string {
