@@ -104,7 +104,9 @@ export async function startService({ config, logger, onAnomalies }: ServiceOptio
           endpoint: config.alerts.eventsEndpoint,
           protocol: config.alerts.eventsProtocol,
           headers: config.alerts.eventsHeaders,
+          thresholds: config.alerts,
           logger,
+          registry,
         })
       : undefined;
     if (events) closers.push(() => events.shutdown());

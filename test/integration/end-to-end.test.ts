@@ -79,7 +79,7 @@ describe.each(['embedded', 'production'] as const)('end to end on the %s setup',
       env.DATABASE_URL = scratch.url;
       env.REDIS_URL = 'redis://127.0.0.1:6379';
     }
-    service = await startService({ config: loadConfig(env), logger: pino({ level: 'silent' }), onAnomalies: (a) => detected.push(...a) });
+    service = await startService({ config: loadConfig(env), logger: pino({ level: process.env.E2E_LOG ?? 'silent' }), onAnomalies: (a) => detected.push(...a) });
   }, 60_000);
 
   afterAll(async () => {
