@@ -46,6 +46,11 @@ export interface StreamWorker {
   status(): WorkerStatus;
 }
 
+/** `handle` rejected: the batch stays pending and is retried after a backoff. */
+export class BatchHandlingError extends Error {
+  readonly code = 'ANOMALOG_BATCH_FAILED';
+}
+
 type Fields = string[] | null;
 type RawEntry = [id: string, fields: Fields];
 interface Delivered {
@@ -246,7 +251,7 @@ export function createStreamWorker(deps: {
     } catch (error) {
       metrics.failures.inc();
       status.handler = (error as Error).message;
-      throw Object.assign(new Error(`handling ${batch.length} stream entries failed; they stay pending`, { cause: error }), { handler: true });
+      throw new BatchHandlingError(`handling ${batch.length} stream entries failed; they stay pending`, { cause: error });
     }
     status.handler = 'ok';
     const records = batch.map((b) => ({ shard: b.shard, id: b.streamId, records: b.entries.length }));
@@ -269,12 +274,15 @@ export function createStreamWorker(deps: {
           await pause(Math.floor(leaseMs / 3));
           continue;
         }
+        // Entries already read are worked even when stopping, rather than left for a claim.
         const delivered = await next(owned);
-        if (delivered.length > 0 && running) await work(delivered);
+        if (delivered.length > 0) await work(delivered);
         status.redis = 'ok';
         backoffMs = 0;
       } catch (error) {
-        const fromHandler = (error as { handler?: boolean }).handler === true;
+        // stop() cut a blocking read short.
+        if (!running) break;
+        const fromHandler = error instanceof BatchHandlingError;
         if (!fromHandler) {
           metrics.errors.inc();
           status.redis = (error as Error).message;
@@ -283,7 +291,7 @@ export function createStreamWorker(deps: {
         }
         backoffMs = Math.min(Math.max(backoffMs * 2, 100), MAX_BACKOFF_MS);
         logger.warn({ err: error, backoffMs }, fromHandler ? 'batch handling failed; retrying after backoff' : 'worker loop error; retrying after backoff');
-        if (running) await pause(backoffMs);
+        await pause(backoffMs);
       }
     }
   }

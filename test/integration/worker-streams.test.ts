@@ -121,6 +121,22 @@ describe('stream worker', () => {
     await until(async () => (await queue.backlog()) === 0, 5_000, 'backlog drained');
   });
 
+  it('drops an undecodable stream entry with a metric instead of blocking its shard', async () => {
+    const shards = 1;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    await queue.append([entry('checkout', 'before')]);
+    await fx.redis.xadd(createQueueKeys(fx.prefix).stream(0), '*', 'd', '[99,"from a future release"]', 'n', '0');
+    await queue.append([entry('checkout', 'after')]);
+    const seen: StreamBatch[] = [];
+    const registry = new Registry();
+    startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(...batch) });
+    await until(() => messagesOf(seen).length === 2, 10_000, 'valid entries handled');
+    expect(messagesOf(seen)).toEqual(['before', 'after']);
+    await until(async () => (await pendingCount(shards)) === 0, 5_000, 'nothing pending');
+    expect(await metricValue(registry, 'anomalog_worker_undecodable_entries_total')).toBe(1);
+    expect(await queue.backlog()).toBe(0);
+  });
+
   it('spreads shard leases over workers as they join and takes them back when one leaves', async () => {
     const shards = 8;
     const handle = async () => undefined;
