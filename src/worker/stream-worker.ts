@@ -7,6 +7,8 @@
  * pending entries are always finished before new ones are read, so a shard's
  * records reach `handle` in stream order even across crashes.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import prom from 'prom-client';
 import type { LogEntry } from '../log-entry.js';
@@ -29,6 +31,11 @@ export interface StreamBatch {
  */
 export function sourceIdOf(batch: Pick<StreamBatch, 'shard' | 'streamId'>, index?: number): string {
   return index === undefined ? `${batch.shard}/${batch.streamId}` : `${batch.shard}/${batch.streamId}/${index}`;
+}
+
+/** Unique per process: a restarted worker must not inherit its predecessor's pending entries as "own" ones mid-claim. */
+export function defaultConsumerName(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 export interface WorkerStatus {

@@ -81,7 +81,7 @@ describe('front-door fuzzing: decoders and mapping', () => {
     fc.assert(fc.property(mutatedJsonText, (text) => void decodeAndMap(() => decodeExportRequestJson(text))), {
       numRuns: runs(1000),
       // Found by this property: ids that are JSON arrays or objects, not hex strings.
-      examples: [['{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"spanId":[300,-1,"a",null,1.5,{},[],true]}]}]}]}'], ['{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":{"length":16}}]}]}]}']],
+      examples: [['{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"},"spanId":[300,-1,"a",null,1.5,{},[],true]}]}]}]}'], ['{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"},"traceId":{"length":16}}]}]}]}']],
     });
   });
 
