@@ -33,7 +33,7 @@ export function sourceIdOf(batch: Pick<StreamBatch, 'shard' | 'streamId'>, index
   return index === undefined ? `${batch.shard}/${batch.streamId}` : `${batch.shard}/${batch.streamId}/${index}`;
 }
 
-/** Unique per process: a restarted worker must not inherit its predecessor's pending entries as "own" ones mid-claim. */
+/** Unique per process, so two live processes never share one consumer (and its pending list). */
 export function defaultConsumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
