@@ -33,6 +33,8 @@ export interface ServiceContext {
   unstage(): void;
   commit(record: PatternRecord): PatternInfo;
   setCentroid(id: string, centroid: Float32Array): void;
+  /** Takes another process's view of a known pattern: centroid, template count, mute. */
+  refresh(record: PatternRecord): void;
   record(id: string): PatternRecord | undefined;
 }
 
@@ -88,6 +90,14 @@ function createServiceContext(name: string, state: ServiceState, miner: Template
       const info = patterns.get(id);
       if (info) info.templates += 1;
     },
+    refresh(record) {
+      indexFor(record.centroid).set(record.id, record.centroid);
+      const info = patterns.get(record.id);
+      if (!info) return;
+      info.templates = record.templates;
+      info.muted = record.muted;
+      info.mutedUntil = record.mutedUntil;
+    },
     record(id) {
       const info = patterns.get(id);
       const centroid = index?.centroid(id);
@@ -129,13 +139,14 @@ export function createServiceRegistry(deps: { store: PatternStore; logger: Logge
 
   deps.store.onPatternEvent((event) => {
     const ctx = contexts.get(event.service);
-    if (!ctx || inFlight.has(event.templateKey) || ctx.templateKeys.get(event.templateKey) === event.id) return;
+    const mapping = event.templateKey !== '';
+    if (!ctx || (mapping && (inFlight.has(event.templateKey) || ctx.templateKeys.get(event.templateKey) === event.id))) return;
     deps.store.get(event.id, event.service).then(
       (record) => {
         if (!record) return;
-        if (ctx.patterns.has(record.id)) ctx.setCentroid(record.id, record.centroid);
+        if (ctx.patterns.has(record.id)) ctx.refresh(record);
         else ctx.commit(record);
-        ctx.templateKeys.set(event.templateKey, record.id);
+        if (mapping) ctx.templateKeys.set(event.templateKey, record.id);
       },
       (error: unknown) => deps.logger?.warn({ err: error, patternId: event.id }, 'cannot read announced pattern'),
     );

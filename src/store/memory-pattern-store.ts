@@ -234,6 +234,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
     if (!p) return Promise.resolve(false);
     p.muted = muted;
     p.mutedUntil = until;
+    emit({ service: p.service, id, templateKey: '', created: false });
     return Promise.resolve(true);
   }
 }

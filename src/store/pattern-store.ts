@@ -96,10 +96,11 @@ export interface WindowQuery {
   windows: number[];
 }
 
-/** A pattern created or a template mapped by any process sharing the store. */
+/** A pattern created, a template mapped or a pattern (un)muted, by any process sharing the store. */
 export interface PatternEvent {
   service: string;
   id: string;
+  /** Empty when no template was mapped (a mute). */
   templateKey: string;
   created: boolean;
 }

@@ -113,7 +113,13 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
   async function setMute(id: string, muted: boolean, until: number | null): Promise<boolean> {
     const service = await serviceOf(id);
     if (service === undefined) return false;
-    const found = await callScript(redis, 'set-mute-1', [keys.pattern(service, id)], [muted ? '1' : '0', until === null ? '' : String(until)]);
+    const found = await callScript(redis, 'set-mute-1', [keys.pattern(service, id)], [
+      muted ? '1' : '0',
+      until === null ? '' : String(until),
+      keys.events(),
+      service,
+      id,
+    ]);
     return found === 1;
   }
 
@@ -147,10 +153,8 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
       const replies = (await run(p)) as Array<[string, number]>;
       const results: ClaimResult[] = replies.map(([id, created]) => ({ id, created: created === 1 }));
       // Cross-slot, so outside the script; idempotent, so safe to repeat.
-      const created = results.filter((r) => r.created);
-      if (created.length > 0) {
-        await redis.hset(keys.patternServices(), Object.fromEntries(created.map((r) => [r.id, claims[results.indexOf(r)]!.service])));
-      }
+      const created = results.flatMap((r, i) => (r.created ? [[r.id, claims[i]!.service] as const] : []));
+      if (created.length > 0) await redis.hset(keys.patternServices(), Object.fromEntries(created));
       return results;
     },
     async record(touches, windowSeconds, retainWindows) {

@@ -132,6 +132,7 @@ describe('redis pattern store shared by replicas', () => {
     }
     clock = T0 + 6 * MIN;
     expect(await a.detector.process(Array.from({ length: 300 }, () => entry('Session 9 expired', clock, 'warn')))).toEqual([]);
+    await until(async () => a.detector.drainPatternChanges().some((p) => p.id === pattern!.id && p.muted));
     expect(await b.store.unmute(pattern!.id)).toBe(true);
     expect((await a.store.get(pattern!.id))?.muted).toBe(false);
   });

@@ -122,6 +122,8 @@ describe('detector: new patterns', () => {
     clock += 20 * MIN;
     const burst = Array.from({ length: 500 }, () => entry('Fraud check service unavailable', clock, 'error'));
     expect(await d.process(burst)).toEqual([]);
+    // The Postgres mirror must not undo the mute.
+    expect(d.drainPatternChanges().find((p) => p.id === pattern!.id)).toMatchObject({ muted: true, mutedUntil: null });
   });
 
   it('learn() teaches patterns without alerts and ends the learning period', async () => {
