@@ -266,6 +266,16 @@ export function createStreamWorker(deps: {
     metrics.processed.inc(records.reduce((sum, r) => sum + r.records, 0));
   }
 
+  /** Consumer names are per process: drop ours from each stream unless entries still wait in it for a claim. */
+  async function forgetConsumer(): Promise<void> {
+    await Promise.all(
+      Array.from({ length: shards }, async (_v, s) => {
+        const mine = (await redis.call('XPENDING', keys.stream(s), CONSUMER_GROUP, '-', '+', 1, consumerName)) as unknown[];
+        if (mine.length === 0) await redis.call('XGROUP', 'DELCONSUMER', keys.stream(s), CONSUMER_GROUP, consumerName);
+      }),
+    );
+  }
+
   async function run(): Promise<void> {
     let backoffMs = 0;
     let nextRebalance = 0;
@@ -324,6 +334,7 @@ export function createStreamWorker(deps: {
       reader = undefined;
       try {
         await leases.releaseAll();
+        await forgetConsumer();
       } catch (error) {
         logger.warn({ err: error }, 'could not release shard leases; they expire on their own');
       }

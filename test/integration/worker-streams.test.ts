@@ -52,6 +52,11 @@ async function pendingCount(shards: number): Promise<number> {
   return total;
 }
 
+async function consumersOf(shard: number): Promise<string[]> {
+  const rows = (await fx.redis.xinfo('CONSUMERS', createQueueKeys(fx.prefix).stream(shard), CONSUMER_GROUP)) as string[][];
+  return rows.map((row) => row[row.indexOf('name') + 1]!);
+}
+
 const messagesOf = (batches: StreamBatch[]): string[] => batches.flatMap((b) => b.entries.map((e) => e.message));
 
 describe('stream worker', () => {
@@ -62,7 +67,7 @@ describe('stream worker', () => {
     for (let round = 0; round < 20; round++) await queue.append(services.map((s) => entry(s, `${s} ${round}`)));
     const seen: StreamBatch[] = [];
     const registry = new Registry();
-    startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(...batch) });
+    const worker = startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(...batch) });
     await until(() => messagesOf(seen).length === 100, 10_000, 'all records handled');
     await until(async () => (await metricValue(registry, 'anomalog_worker_processed_records_total')) === 100, 5_000, 'processed counter');
     expect(await metricValue(registry, 'anomalog_worker_leases')).toBe(shards);
@@ -72,6 +77,11 @@ describe('stream worker', () => {
     for (const b of seen) expect(b.shard).toBe(shardOf(b.entries[0]!.service, shards));
     await until(async () => (await queue.backlog()) === 0, 5_000, 'backlog drained');
     expect(await pendingCount(shards)).toBe(0);
+    const shard = shardOf('checkout', shards);
+    expect(await consumersOf(shard)).toContain('w1');
+    await worker.stop();
+    // A stopped worker with nothing pending leaves no consumer behind.
+    expect(await consumersOf(shard)).not.toContain('w1');
   });
 
   it('leaves a batch pending while handle rejects, then retries it with the same stream id', async () => {
@@ -110,6 +120,7 @@ describe('stream worker', () => {
     await until(() => tries > 0, 10_000, 'first worker read the entries');
     await dying.stop();
     expect(await pendingCount(shards)).toBe(2);
+    expect(await consumersOf(0)).toContain('dying');
     await queue.append([entry('checkout', 'new 3')]);
 
     const seen: StreamBatch[] = [];
