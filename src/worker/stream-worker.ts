@@ -336,7 +336,7 @@ export function createStreamWorker(deps: {
         await leases.releaseAll();
         await forgetConsumer();
       } catch (error) {
-        logger.warn({ err: error }, 'could not release shard leases; they expire on their own');
+        logger.warn({ err: error }, 'could not release shard leases or remove the consumer; the leases expire on their own');
       }
       logger.info('stream worker stopped');
     },
