@@ -21,12 +21,14 @@ export function isVariableToken(token: string): boolean {
 
 /**
  * Share of comparable positions whose words agree. A template wildcard agrees with
- * anything; two values are not compared (they are always variable).
+ * anything; two values are not compared (they are always variable). Gives 0 as soon
+ * as the share can no longer reach `floor`, so scanning unrelated templates is cheap.
  */
-export function similarity(template: readonly string[], tokens: readonly string[]): number {
+export function similarity(template: readonly string[], tokens: readonly string[], floor = 0): number {
   let same = 0;
   let compared = 0;
-  for (let i = 0; i < tokens.length; i++) {
+  const n = tokens.length;
+  for (let i = 0; i < n; i++) {
     const t = template[i]!;
     const m = tokens[i]!;
     if (t === m) {
@@ -39,6 +41,8 @@ export function similarity(template: readonly string[], tokens: readonly string[
       compared++;
     } else if (!valuesAgree(t, m)) {
       compared++;
+      const rest = n - i - 1;
+      if (same + rest < floor * (compared + rest)) return 0;
     }
   }
   return compared === 0 ? 1 : same / compared;
@@ -46,6 +50,7 @@ export function similarity(template: readonly string[], tokens: readonly string[
 
 /** Whether template token `t` is a wildcard (`<*>`, or `key=<*>`) that covers `m`. */
 export function coveredBy(t: string, m: string): boolean {
+  if (t.charCodeAt(t.length - 1) !== 62) return false; // '>': cheap exit for plain words
   if (t === WILDCARD) return true;
   return t.endsWith(KEYED_WILDCARD) && m.startsWith(t.slice(0, t.length - WILDCARD.length));
 }

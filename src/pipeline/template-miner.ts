@@ -197,7 +197,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const end = Math.min(list.length, opts.maxScan);
     for (let i = 0; i < end; i++) {
       const cluster = list[i]!;
-      const score = similarity(cluster.tokens, tokens);
+      const score = similarity(cluster.tokens, tokens, bestScore);
       if (score < bestScore) continue;
       const wild = wildcardCount(cluster.tokens);
       if (score > bestScore || wild < bestWild) {
