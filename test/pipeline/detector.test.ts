@@ -155,6 +155,17 @@ describe('detector: new patterns', () => {
     expect(found.map((a) => [a.kind, a.level])).toEqual([['new_pattern', 'fatal']]);
   });
 
+  it('embeds only new templates: known ones cost a lookup', async () => {
+    const local = createLocalEmbedder();
+    const embedded: string[] = [];
+    const counting = { model: local.model, dimensions: local.dimensions, embed: (texts: string[]) => (embedded.push(...texts), local.embed(texts)) };
+    const d = createDetector({ config, store, embedder: counting, now: () => clock, logger });
+    await d.learn(NORMAL.map((m) => entry(m, clock)));
+    expect(embedded).toHaveLength(3);
+    await d.process(Array.from({ length: 300 }, (_, i) => entry(NORMAL[i % 3]!.replace('1234', String(i)), clock)));
+    expect(embedded).toHaveLength(3);
+  });
+
   it('counts anomalies by kind in anomalog_anomalies_total', async () => {
     const registry = new Registry();
     const d = await matured(detector({}, store, registry));

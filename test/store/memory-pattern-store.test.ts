@@ -75,6 +75,17 @@ describe('memory pattern store', () => {
     await second.close();
   });
 
+  it('writes the snapshot periodically, not only at close', async () => {
+    const store = await createMemoryPatternStore({ dataDir: dir, snapshotIntervalSeconds: 0.05, logger });
+    const d = createDetector({ config, store, embedder: createLocalEmbedder(), now: () => T0, logger });
+    await d.learn([entry('Order 1 shipped', T0)]);
+    await new Promise((r) => setTimeout(r, 200));
+    const copy = await open();
+    expect(await copy.list('orders')).toHaveLength(1);
+    await copy.close();
+    await store.close();
+  });
+
   it('starts empty when there is no snapshot, and mute reports unknown patterns', async () => {
     const store = await open();
     expect(await store.list()).toEqual([]);
