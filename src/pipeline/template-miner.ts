@@ -12,9 +12,6 @@
 import { createHash } from 'node:crypto';
 import { WILDCARD, coveredBy, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
-export { WILDCARD, isVariableToken };
-
-
 export interface MinerOptions {
   /** Share of comparable positions that must agree for a message to count as a sibling of a template, in (0, 1]. */
   similarity: number;
@@ -237,17 +234,18 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return ready;
   }
 
-  /** Fold every live member into the oldest; returns it and the folded ids. */
-  function fold(key: string, family: Family): { target: Cluster; folded: string[] } {
+  /** Fold every live member into the oldest; returns it, the folded ids and whether its template changed. */
+  function fold(key: string, family: Family): { target: Cluster; folded: string[]; changed: boolean } {
     families.delete(key);
     const live = [...new Set(family.members.map(resolve))];
     const target = byId.get(live[0]!)!;
     target.families = target.families.filter((k) => k !== key);
     const folded: string[] = [];
+    let changed = false;
     for (const id of live.slice(1)) {
       const other = byId.get(id)!;
       target.count += other.count;
-      generalise(target, other.tokens);
+      if (generalise(target, other.tokens)) changed = true;
       const bucket = buckets.get(other.key)!;
       unindex(bucket, other);
       bucket.clusters.splice(bucket.clusters.indexOf(other), 1);
@@ -255,7 +253,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       aliases.set(id, target.id);
       folded.push(id);
     }
-    return { target, folded };
+    return { target, folded, changed };
   }
 
   /** A message that differs from `near` at a few word positions joins (or starts) their family. */
@@ -277,18 +275,26 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return observe(family, tokens) ? folded(key, family, cluster.id) : undefined;
   }
 
+  /** `hiddenId`: the template this very message created, never returned to the caller. */
   function folded(key: string, family: Family, hiddenId?: string): MineResult {
-    const { target, folded: ids } = fold(key, family);
+    const { target, folded: ids, changed } = fold(key, family);
     const merged = ids.filter((id) => id !== hiddenId);
-    return { id: target.id, template: target.template, created: false, changed: true, merged };
+    return { id: target.id, template: target.template, created: false, changed, ...(merged.length > 0 ? { merged } : {}) };
   }
 
   function join(cluster: Cluster, tokens: readonly string[]): MineResult {
     cluster.count++;
     const changed = generalise(cluster, tokens);
-    for (const key of cluster.families) {
-      const family = families.get(key);
-      if (family && observe(family, tokens)) return folded(key, family);
+    if (cluster.families.length > 0) {
+      // Families folded through another member are gone: forget them.
+      cluster.families = cluster.families.filter((key) => families.has(key));
+      for (const key of cluster.families) {
+        const family = families.get(key)!;
+        if (observe(family, tokens)) {
+          const result = folded(key, family);
+          return { ...result, changed: result.changed || changed };
+        }
+      }
     }
     return { id: cluster.id, template: cluster.template, created: false, changed };
   }
