@@ -2,11 +2,13 @@
  * Masking: replace the variable parts of a log message with typed placeholders so
  * that messages of one pattern look alike to the template miner.
  *
- * One hand-written pass over the message: split on whitespace, and for each token
- * that can hold a variable (it has a digit, '@', '/', ':' or '\') classify its core,
- * then its `key=value` value, then its punctuation-separated atoms. The few regexes
- * below are anchored and free of nested quantifiers, so every step is linear.
- * Whitespace runs become one space (the miner splits on spaces).
+ * One hand-written pass over the message: split on whitespace; a token that cannot
+ * hold a variable (no digit, '@', '/', ':' or '\') is copied as is; otherwise its core
+ * (punctuation stripped) is classified whole, else each of its atoms (`rhost=10.0.0.1`
+ * → `rhost=<IP>`). Two shapes span tokens: `12 MB` / `250 ms`, and syslog/ctime dates
+ * (`Sun Jul 10 03:55:15 2005`). The regexes are anchored and free of nested
+ * quantifiers, so every step is linear. Whitespace runs become one space (the miner
+ * splits on spaces).
  */
 
 export const PLACEHOLDERS = [
@@ -82,7 +84,7 @@ function isWrapper(code: number): boolean {
   );
 }
 
-/** Characters that separate atoms inside a token (everything but letters, digits and `.:-+`). */
+/** Characters of an atom: letters, digits, `.:-+` and non-ASCII; anything else separates atoms. */
 function isAtomChar(code: number): boolean {
   return (
     isDigit(code) ||
@@ -129,7 +131,7 @@ function isEpoch(text: string): boolean {
 }
 
 /** The placeholder for a whole core, or undefined when it is not one known shape. */
-export function classify(core: string): Placeholder | undefined {
+function classify(core: string): Placeholder | undefined {
   const first = core.charCodeAt(0);
   if (isDigit(first) || first === 45 || first === 43) {
     if (NUMBER_RE.test(core)) {
@@ -265,7 +267,10 @@ function unitOf(next: string | undefined): string | undefined {
 
 /** Cut to maxChars (the caller keeps the original for samples), then mask. */
 export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHARS): string {
-  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
+  let cut = Math.min(message.length, maxChars);
+  // Never keep half of a surrogate pair.
+  if (cut < message.length && cut > 0 && (message.charCodeAt(cut - 1) & 0xfc00) === 0xd800) cut--;
+  const text = message.slice(0, cut);
   const tokens = splitWhitespace(text);
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {

@@ -70,6 +70,10 @@ describe('mask: length limit', () => {
     expect(mask(`${'x'.repeat(5000)} 42`)).toHaveLength(4096);
   });
 
+  it('does not cut a surrogate pair in half', () => {
+    expect(mask('ok 😀 fine', 4)).toBe('ok');
+  });
+
   it('keeps a message at the limit whole', () => {
     expect(mask('port 8080', 9)).toBe('port <NUM>');
   });
