@@ -5,7 +5,8 @@
  * digits — may differ and become `<*>`). A message that differs from its nearest
  * template in a few words starts a sibling template; once `mergeAfter` siblings
  * differ from one template at the same positions, those positions are variable:
- * the siblings fold into the oldest, which keeps its id (the others become aliases).
+ * the siblings fold into the most used one, which keeps its id (the others become
+ * aliases that `get` still resolves).
  * So a word slot with two values stays two templates, a slot with many becomes `<*>`.
  * Pure, synchronous, one instance per service.
  */
@@ -234,16 +235,21 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return ready;
   }
 
-  /** Fold every live member into the oldest; returns it, the folded ids and whether its template changed. */
+  /**
+   * Fold every live member into the most used one (the oldest on a tie), so the id
+   * with the most history behind it survives; returns it, the folded ids and whether
+   * its template changed.
+   */
   function fold(key: string, family: Family): { target: Cluster; folded: string[]; changed: boolean } {
     families.delete(key);
-    const live = [...new Set(family.members.map(resolve))];
-    const target = byId.get(live[0]!)!;
+    const live = [...new Set(family.members.map(resolve))].map((id) => byId.get(id)!);
+    const target = live.reduce((best, c) => (c.count > best.count ? c : best));
     target.families = target.families.filter((k) => k !== key);
     const folded: string[] = [];
     let changed = false;
-    for (const id of live.slice(1)) {
-      const other = byId.get(id)!;
+    for (const other of live) {
+      if (other === target) continue;
+      const id = other.id;
       target.count += other.count;
       if (generalise(target, other.tokens)) changed = true;
       const bucket = buckets.get(other.key)!;

@@ -59,7 +59,7 @@ describe('template miner: grouping', () => {
     expect(short!.id).not.toBe(long!.id);
   });
 
-  it('generalises a word slot once it has shown many values, keeping the first template id', () => {
+  it('generalises a word slot once it has shown many values, keeping the first id when counts tie', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
     const users = ['alice', 'bob', 'carol', 'dave', 'erin'];
     const results = feed(miner, users.map((u) => `Invalid user ${u} from 10.0.0.${users.indexOf(u)}`));
@@ -74,6 +74,15 @@ describe('template miner: grouping', () => {
     expect(miner.templates()).toEqual([{ id: firstId, template: 'Invalid user <*> from <IP>', count: 5, example: 'Invalid user alice from <IP>' }]);
     // Folded ids still resolve, to the template they were folded into.
     expect(miner.get(results[1]!.id)?.id).toBe(firstId);
+  });
+
+  it('keeps the id of the most used sibling when a slot generalises', () => {
+    const miner = createTemplateMiner({ mergeAfter: 3 });
+    const [alice, bob] = feed(miner, ['login by alice ok', 'login by bob ok', 'login by bob ok', 'login by bob ok']);
+    expect(bob!.id).not.toBe(alice!.id);
+    const fold = miner.add(mask('login by carol ok'));
+    expect(fold).toMatchObject({ id: bob!.id, changed: true, template: 'login by <*> ok', merged: [alice!.id] });
+    expect(miner.get(alice!.id)).toMatchObject({ id: bob!.id, count: 5 });
   });
 
   it('generalises a key=value slot to key=<*>', () => {
