@@ -13,11 +13,12 @@ import type { Config } from '../config.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { Logger } from '../logger.js';
 import { levelRank, type LogEntry } from '../log-entry.js';
-import { isMuted, type PatternRecord, type PatternStore, type PatternTouch } from '../store/pattern-store.js';
+import { isMuted, type PatternRecord, type PatternStore, type PatternTouch, type RecordTotals } from '../store/pattern-store.js';
 import type { Anomaly, AnomalyKind } from './anomaly.js';
 import { HISTORY_WINDOWS, baselineOf, spikeTest } from './baseline.js';
 import { mask } from './mask.js';
 import { createServiceRegistry, type PatternInfo, type ServiceContext } from './service-context.js';
+import { createTouches, samplesOf, type Touch } from './touches.js';
 import { newPatternReason, newPatternScore, spikeReason, spikeScore, type NewPatternFacts } from './scoring.js';
 import { anomalyId, embeddingKey, patternIdOf, templateKey } from './template-key.js';
 
@@ -43,28 +44,6 @@ export interface DetectorDeps {
   registry?: Registry;
   now?: () => number;
   logger?: Logger;
-}
-
-const MAX_SAMPLES = 3;
-
-/** One export's records of one pattern in one window. */
-interface Touch {
-  ctx: ServiceContext;
-  info: PatternInfo;
-  window: number;
-  count: number;
-  lastSeen: number;
-  /** The record with the highest level (the first of them). */
-  top: LogEntry;
-  /** The newest messages, a ring indexed by count. */
-  samples: string[];
-}
-
-/** The ring of a touch's newest messages, oldest first. */
-function samplesOf(t: Touch): string[] {
-  const out: string[] = [];
-  for (let i = Math.max(0, t.count - MAX_SAMPLES); i < t.count; i++) out.push(t.samples[i % MAX_SAMPLES]!);
-  return out;
 }
 
 /** Records of a template with no pattern yet, waiting for an embedding. */
@@ -107,32 +86,6 @@ export function createDetector(deps: DetectorDeps): Detector {
     const period = config.learningPeriodSeconds * 1000;
     if (ctx.state.learned || period === 0) return 1;
     return Math.min(1, Math.max(0, (time - (ctx.state.firstSeen ?? time) - period) / (3 * period)));
-  }
-
-  /** An export's touches: most records of a pattern share a window, so look up by id first. */
-  interface Touches {
-    byId: Map<string, Touch>;
-    all: Map<string, Touch>;
-  }
-
-  function addToTouch(touches: Touches, ctx: ServiceContext, info: PatternInfo, entry: LogEntry, at: number): void {
-    const window = windowOf(entry, at);
-    let touch = touches.byId.get(info.id);
-    if (touch?.window !== window) {
-      const key = `${info.id}|${window}`;
-      touch = touches.all.get(key);
-      if (!touch) {
-        touch = { ctx, info, window, count: 1, lastSeen: entry.time, top: entry, samples: [entry.message] };
-        touches.all.set(key, touch);
-        touches.byId.set(info.id, touch);
-        return;
-      }
-      touches.byId.set(info.id, touch);
-    }
-    touch.samples[touch.count % MAX_SAMPLES] = entry.message;
-    touch.count += 1;
-    if (entry.time > touch.lastSeen) touch.lastSeen = entry.time;
-    if (entry.level !== touch.top.level && levelRank(entry.level) > levelRank(touch.top.level)) touch.top = entry;
   }
 
   /** Embeds new templates (cache first) and maps each to a pattern: joins the nearest or creates one. */
@@ -298,16 +251,11 @@ export function createDetector(deps: DetectorDeps): Detector {
     };
   }
 
-  async function run(entries: LogEntry[], learning: boolean): Promise<{ anomalies: Anomaly[]; tally: LearnSummary }> {
-    const at = now();
-    const tally: LearnSummary = { newTemplates: 0, newPatterns: 0 };
-    await services.load(entries, at);
-    const touches: Touches = { byId: new Map(), all: new Map() };
+  /** Mines the records and maps each to a pattern (resolving new templates): the export's touches. */
+  async function gather(entries: LogEntry[], retry: NewTemplate[], learning: boolean, at: number, tally: LearnSummary): Promise<Touch[]> {
+    const touches = createTouches();
     const fresh = new Map<string, NewTemplate>();
-    const retry = deferred;
-    deferred = [];
-    for (const g of retry) fresh.set(`${g.ctx.name}|${g.minerId}`, g);
-
+    for (const g of retry) fresh.set(`${g.ctx.name}|${g.minerId}`, { ...g, entries: [...g.entries] });
     for (const entry of entries) {
       const ctx = services.get(entry.service)!;
       const mined = ctx.miner.add(mask(entry.message, config.maxMessageChars));
@@ -325,18 +273,34 @@ export function createDetector(deps: DetectorDeps): Detector {
         else fresh.set(key, { ctx, minerId: mined.id, entries: [entry] });
         continue;
       }
-      addToTouch(touches, ctx, ctx.patterns.get(id)!, entry, at);
+      touches.add(ctx, ctx.patterns.get(id)!, entry, windowOf(entry, at));
     }
-
     if (fresh.size > 0) {
       for (const [group, info] of await resolveNew([...fresh.values()], learning, at, tally)) {
-        for (const entry of group.entries) addToTouch(touches, group.ctx, info, entry, at);
+        for (const entry of group.entries) touches.add(group.ctx, info, entry, windowOf(entry, at));
       }
     }
+    return touches.list();
+  }
 
-    const list = [...touches.all.values()];
-    await refreshBaselines(list);
-    const totals = await store.record(list.map(toPatternTouch), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
+  async function run(entries: LogEntry[], learning: boolean): Promise<{ anomalies: Anomaly[]; tally: LearnSummary }> {
+    const at = now();
+    const tally: LearnSummary = { newTemplates: 0, newPatterns: 0 };
+    await services.load(entries, at);
+    // Templates whose embedding failed before: if this export fails, they stay
+    // deferred (the exporter resends only its own records).
+    const retry = deferred;
+    deferred = [];
+    let list: Touch[];
+    let totals: RecordTotals[];
+    try {
+      list = await gather(entries, retry, learning, at, tally);
+      await refreshBaselines(list);
+      totals = await store.record(list.map(toPatternTouch), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
+    } catch (error) {
+      deferred = retry;
+      throw error;
+    }
 
     const found: Anomaly[] = [];
     const announced = new Set<string>();

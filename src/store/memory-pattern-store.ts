@@ -4,6 +4,7 @@
  * temporary file, then rename, so a crash never leaves half a snapshot), and
  * reloaded at start.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
@@ -148,7 +149,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
       const started = Date.now();
       const text = JSON.stringify(toSnapshot());
       await mkdir(deps.dataDir, { recursive: true });
-      const tmp = `${path}.${process.pid}.tmp`;
+      const tmp = `${path}.${randomUUID()}.tmp`;
       await writeFile(tmp, text);
       await rename(tmp, path);
       deps.logger.debug({ path, bytes: text.length, ms: Date.now() - started }, 'pattern snapshot written');
