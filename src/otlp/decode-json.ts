@@ -32,7 +32,8 @@ function normalize(value: unknown): unknown {
     // Not an OTLP field; assigning it would swap the prototype instead.
     if (rawKey === '__proto__') continue;
     const key = camel(rawKey);
-    if (ID_FIELDS.has(key) && typeof child === 'string') {
+    if (ID_FIELDS.has(key)) {
+      if (typeof child !== 'string') throw new OtlpDecodeError(`${key} must be a hex string`);
       out[key] = hexToBytes(key, child);
     } else if (INT64_FIELDS.has(key) && typeof child === 'string' && !INTEGER_TEXT.test(child)) {
       throw new OtlpDecodeError(`${key} must be an integer, got "${child}"`);
