@@ -42,7 +42,8 @@ const ISO_DURATION_RE = /^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\
 const SIZE_RE = /^\d+(?:\.\d+)?(?:B|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|kB|k|K|M|G)$/;
 const DATE_RE = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T_ ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
 const TIME_RE = /^\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?$/;
-const PATH_RE = /^(?:~|\.{1,2}|[A-Za-z]:)?[/\\][^/\\\s]*[/\\][^\s]*$/;
+// Relative (`./x`, `~/x`) and drive paths with one segment; absolute paths need two (`/x` alone is too ambiguous).
+const PATH_RE = /^(?:(?:~|\.{1,2}|[A-Za-z]:)[/\\][^\s]+|[/\\][^/\\\s]*[/\\][^\s]*)$/;
 
 /** Every regex the masker runs, for the linear-time test. */
 export const MASK_REGEXES: readonly RegExp[] = [
@@ -195,11 +196,18 @@ function maskAtom(atom: string): string {
   return atom;
 }
 
+function startsRelativePath(token: string, i: number): boolean {
+  if (token.charCodeAt(i) !== 46) return false;
+  const next = token.charCodeAt(i + 1);
+  return next === 47 || next === 92 || (next === 46 && (token.charCodeAt(i + 2) === 47 || token.charCodeAt(i + 2) === 92));
+}
+
 function maskToken(token: string): string {
   if (!mayHoldVariable(token)) return token;
   let start = 0;
   let end = token.length;
-  while (start < end && isWrapper(token.charCodeAt(start))) start++;
+  // A leading '.' that starts `./` or `../` belongs to a path.
+  while (start < end && isWrapper(token.charCodeAt(start)) && !startsRelativePath(token, start)) start++;
   while (end > start && isWrapper(token.charCodeAt(end - 1))) end--;
   if (start === end) return token;
   const core = token.slice(start, end);

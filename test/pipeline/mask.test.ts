@@ -20,6 +20,7 @@ describe('mask: placeholders', () => {
     ['email', 'mail to bob.smith+x@example.co.uk bounced', 'mail to <EMAIL> bounced'],
     ['URL', 'GET https://api.example.com/v1/users?id=7 failed', 'GET <URL> failed'],
     ['unix path', 'cannot open /var/log/app/server.log', 'cannot open <PATH>'],
+    ['relative path', 'loading ./lib/x.so and ../conf/app.yaml and ~/.ssh/id_rsa:', 'loading <PATH> and <PATH> and <PATH>:'],
     ['windows path', 'loaded C:\\Windows\\system32\\x.dll', 'loaded <PATH>'],
     ['ISO timestamp', 'at 2026-11-25T21:13:22.123Z ok', 'at <TS> ok'],
     ['date and time tokens', 'since 2015-10-18 18:01:47,978', 'since <TS> <TS>'],
