@@ -20,6 +20,22 @@ export function isVariableToken(token: string): boolean {
 }
 
 /**
+ * An UPPER_CASE name of two or more letters (`RUNNING`, `FAIL_TASK_CLEANUP`, `GET`),
+ * one trailing punctuation mark aside: by convention an enum constant, not a value.
+ */
+export function isConstantName(token: string): boolean {
+  const last = token.charCodeAt(token.length - 1);
+  const end = last === 44 || last === 46 || last === 58 || last === 59 ? token.length - 1 : token.length;
+  let letters = 0;
+  for (let i = 0; i < end; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 65 && c <= 90) letters++;
+    else if (c !== 95) return false;
+  }
+  return letters >= 2;
+}
+
+/**
  * Share of comparable positions whose words agree. A template wildcard agrees with
  * anything; two values are not compared (they are always variable). Gives 0 as soon
  * as the share can no longer reach `floor`, so scanning unrelated templates is cheap.
@@ -63,30 +79,30 @@ export function wildcardFor(t: string, m: string): string {
   return m.startsWith(key) && m.length > key.length && !isVariableToken(key) ? key + WILDCARD : WILDCARD;
 }
 
-/** Text outside placeholders, so `(uid=<NUM>)` and `LOGIN(uid=<NUM>)` differ but `id=<NUM>` and `id=<IP>` do not. */
-function shapeOf(token: string): string {
-  let out = '';
-  let i = 0;
-  while (i < token.length) {
-    const close = token.charCodeAt(i) === 60 ? token.indexOf('>', i) : -1;
-    if (close > i && isPlaceholderBody(token, i + 1, close)) {
-      out += '<>';
-      i = close + 1;
-    } else {
-      out += token[i];
-      i++;
-    }
-  }
-  return out;
+/** End (after '>') of the placeholder starting at `i`, or -1. */
+function placeholderEnd(token: string, i: number): number {
+  if (token.charCodeAt(i) !== 60) return -1;
+  let j = i + 1;
+  for (let c = token.charCodeAt(j); (c >= 65 && c <= 90) || c === 42; c = token.charCodeAt(++j));
+  return j > i + 1 && token.charCodeAt(j) === 62 ? j + 1 : -1;
 }
 
-function isPlaceholderBody(token: string, from: number, to: number): boolean {
-  if (to === from) return false;
-  for (let i = from; i < to; i++) {
-    const c = token.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || c === 42)) return false;
+/**
+ * The text before the first placeholder and after the last: `(uid=<NUM>)` and
+ * `LOGIN(uid=<NUM>)` differ, `id=<NUM>` and `id=<IP>` do not, nor do ids whose
+ * inner separators vary (`task_<TS>_m_<NUM>`, `task_<TS>_r_<NUM>`).
+ */
+function shapeOf(token: string): string {
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < token.length; i++) {
+    const end = placeholderEnd(token, i);
+    if (end < 0) continue;
+    if (first < 0) first = i;
+    last = end;
+    i = end - 1;
   }
-  return true;
+  return first < 0 ? token : `${token.slice(0, first)}<>${token.slice(last)}`;
 }
 
 /**

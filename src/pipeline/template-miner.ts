@@ -11,7 +11,7 @@
  * Pure, synchronous, one instance per service.
  */
 import { createHash } from 'node:crypto';
-import { WILDCARD, coveredBy, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, isConstantName, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export interface MinerOptions {
   /** Share of comparable positions that must agree for a message to count as a sibling of a template, in (0, 1]. */
@@ -224,12 +224,17 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return true;
   }
 
-  /** Record the message's tokens at the family's positions; true once every position has enough distinct values. */
+  /**
+   * Record the message's tokens at the family's positions; true once every position
+   * has enough distinct values. UPPER_CASE words are enum constants (states, event
+   * types, methods): they are never evidence that a slot is variable.
+   */
   function observe(family: Family, tokens: readonly string[]): boolean {
     let ready = true;
     family.positions.forEach((p, i) => {
       const seen = family.values[i]!;
-      if (seen.size < opts.mergeAfter) seen.add(tokens[p]!);
+      const token = tokens[p]!;
+      if (seen.size < opts.mergeAfter && !isConstantName(token)) seen.add(token);
       if (seen.size < opts.mergeAfter) ready = false;
     });
     return ready;
@@ -272,7 +277,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const key = `${near.id} ${positions.join(',')}`;
     let family = families.get(key);
     if (!family) {
-      family = { positions, values: positions.map((p) => new Set([near.tokens[p]!])), members: [near.id] };
+      const values = positions.map((p) => new Set(isConstantName(near.tokens[p]!) ? [] : [near.tokens[p]!]));
+      family = { positions, values, members: [near.id] };
       families.set(key, family);
       near.families.push(key);
     }

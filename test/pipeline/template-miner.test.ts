@@ -85,6 +85,20 @@ describe('template miner: grouping', () => {
     expect(miner.get(alice!.id)).toMatchObject({ id: bob!.id, count: 5 });
   });
 
+  it('never generalises a slot of UPPER_CASE enum constants', () => {
+    const miner = createTemplateMiner({ mergeAfter: 3 });
+    const states = ['NEW', 'SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'KILLED'];
+    const results = feed(miner, states.map((s) => `task moved to ${s}`));
+    expect(new Set(results.map((r) => r.id)).size).toBe(states.length);
+    expect(results.every((r) => r.created)).toBe(true);
+  });
+
+  it('groups ids whose inner separators differ but whose outer text agrees', () => {
+    const miner = createTemplateMiner();
+    const [map, reduce] = feed(miner, ['task_1445144423722_0020_m_000003 started', 'task_1445144423722_0020_r_000001 started']);
+    expect(reduce!.id).toBe(map!.id);
+  });
+
   it('generalises a key=value slot to key=<*>', () => {
     const miner = createTemplateMiner();
     const [a, b] = feed(miner, ['auth failure rhost=10.0.0.1 user=root', 'auth failure rhost=ec2-52-80.compute.example.com user=root']);
