@@ -121,6 +121,32 @@ function tokenize(masked: string): string[] {
   return masked.length === 0 ? [] : masked.split(' ');
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A snapshot read back from disk or Redis is untrusted: check its shape before using it. */
+function checkSnapshot(snapshot: MinerSnapshot): void {
+  const raw: unknown = snapshot;
+  if (!isRecord(raw) || raw.version !== 1) {
+    throw new MinerSnapshotError(`unsupported miner snapshot version ${String(isRecord(raw) ? raw.version : raw)}`);
+  }
+  const templatesOk =
+    Array.isArray(raw.templates) &&
+    raw.templates.every(
+      (t: unknown) =>
+        isRecord(t) &&
+        typeof t.id === 'string' &&
+        typeof t.key === 'string' &&
+        typeof t.template === 'string' &&
+        typeof t.example === 'string' &&
+        typeof t.count === 'number',
+    );
+  if (!templatesOk || !isRecord(raw.aliases) || !isRecord(raw.families)) {
+    throw new MinerSnapshotError('malformed miner snapshot: expected templates[], aliases{} and families{}');
+  }
+}
+
 function validate(opts: MinerOptions): void {
   if (!(opts.similarity > 0 && opts.similarity <= 1)) throw new RangeError('similarity must be in (0, 1]');
   if (!(Number.isInteger(opts.mergeAfter) && opts.mergeAfter >= 2)) throw new RangeError('mergeAfter must be an integer >= 2');
@@ -322,9 +348,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   }
 
   if (snapshot) {
-    if (snapshot.version !== 1 || !Array.isArray(snapshot.templates)) {
-      throw new MinerSnapshotError(`unsupported miner snapshot version ${String((snapshot as { version?: unknown }).version)}`);
-    }
+    checkSnapshot(snapshot);
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
       insert({ id: s.id, key: s.key, tokens, template: s.template, count: s.count, example: s.example, families: [] });

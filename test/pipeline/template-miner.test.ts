@@ -165,8 +165,10 @@ describe('template miner: snapshots', () => {
     expect(restored.templates()).toEqual(original.templates());
   });
 
-  it('rejects a snapshot of an unknown version', () => {
+  it('rejects a snapshot of an unknown version or shape', () => {
     expect(() => createTemplateMiner({}, { version: 2 } as never)).toThrow(/version/);
+    expect(() => createTemplateMiner({}, { version: 1, templates: [{ id: 'x' }], aliases: {}, families: {} } as never)).toThrow(/malformed/);
+    expect(() => createTemplateMiner({}, { version: 1, templates: [] } as never)).toThrow(/malformed/);
   });
 });
 
