@@ -55,7 +55,8 @@ export interface HttpReceiver {
 }
 
 export function createHttpReceiver(deps: {
-  handler: ExportHandler;
+  /** Undefined on an ops-only server: /v1/logs then answers 404. */
+  handler: ExportHandler | undefined;
   checkAuth: (authorization: string | undefined) => boolean;
   metrics: ReceiverMetrics;
   registry: Registry;
@@ -78,7 +79,7 @@ export function createHttpReceiver(deps: {
     send(res, statusCode, contentTypeOf(format), encodeStatus(HTTP_TO_CODE[statusCode] ?? CODE.INTERNAL, message, format), headers);
   }
 
-  async function exportLogs(req: IncomingMessage, res: ServerResponse): Promise<number> {
+  async function exportLogs(req: IncomingMessage, res: ServerResponse, handler: ExportHandler): Promise<number> {
     const format = formatOf(req);
     if (!format) {
       sendStatus(res, 415, 'content type must be application/x-protobuf or application/json', 'json');
@@ -149,13 +150,13 @@ export function createHttpReceiver(deps: {
       sendStatus(res, 401, 'missing or invalid bearer token', format, { 'www-authenticate': 'Bearer' });
       return;
     }
-    if (path === '/v1/logs') {
+    if (path === '/v1/logs' && handler) {
       if (req.method !== 'POST') {
         sendStatus(res, 405, 'use POST', format, { allow: 'POST' });
         return;
       }
       const started = process.hrtime.bigint();
-      const statusCode = await exportLogs(req, res);
+      const statusCode = await exportLogs(req, res, handler);
       if (statusCode !== 200) logger.debug({ transport: 'http', statusCode }, 'export refused');
       metrics.duration.observe({ transport: 'http', code: String(statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
       return;

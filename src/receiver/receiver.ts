@@ -26,7 +26,10 @@ function readPem(variable: string, value: string): Buffer {
 }
 
 export interface Receiver {
-  /** Binds both ports; resolves with the ports actually bound (tests ask for 0). */
+  /**
+   * Binds the ports; resolves with the ports actually bound (tests ask for 0).
+   * grpcPort is 0 when the receiver takes no logs (an ops-only server).
+   */
   start(): Promise<{ grpcPort: number; httpPort: number }>;
   /** Stop accepting, finish in-flight requests, close. */
   stop(): Promise<void>;
@@ -34,7 +37,8 @@ export interface Receiver {
 
 export function createReceiver(deps: {
   config: Readonly<Config>;
-  pipeline: Pipeline;
+  /** Without a pipeline only the HTTP port serves: health, metrics and extension routes (a `--role worker` process). */
+  pipeline: Pipeline | undefined;
   logger: Logger;
   registry: Registry;
   extension?: HttpExtension;
@@ -43,24 +47,24 @@ export function createReceiver(deps: {
   const { config, pipeline, registry } = deps;
   const logger = deps.logger.child({ component: 'receiver' });
   const metrics = createReceiverMetrics(registry);
-  const handler = createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, logger });
+  const handler = pipeline ? createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, logger }) : undefined;
   const checkAuth = createBearerCheck(config.authToken);
   const tls = config.tls
     ? { cert: readPem('ANOMALOG_TLS_CERT', config.tls.cert), key: readPem('ANOMALOG_TLS_KEY', config.tls.key) }
     : undefined;
-  const shared = { handler, checkAuth, metrics, logger, maxRequestBytes: config.maxRequestBytes, tls };
-  const grpc = createGrpcReceiver(shared);
-  const http = createHttpReceiver({ ...shared, registry, extension: deps.extension, readiness: deps.readiness });
+  const shared = { checkAuth, metrics, logger, maxRequestBytes: config.maxRequestBytes, tls };
+  const grpc = handler ? createGrpcReceiver({ ...shared, handler }) : undefined;
+  const http = createHttpReceiver({ ...shared, handler, registry, extension: deps.extension, readiness: deps.readiness });
   let started = false;
 
   return {
     async start() {
-      const grpcPort = await grpc.listen(config.host, config.grpcPort);
+      const grpcPort = grpc ? await grpc.listen(config.host, config.grpcPort) : 0;
       let httpPort: number;
       try {
         httpPort = await http.listen(config.host, config.httpPort);
       } catch (error) {
-        await grpc.close(0);
+        await grpc?.close(0);
         throw error;
       }
       started = true;
@@ -71,7 +75,7 @@ export function createReceiver(deps: {
       if (!started) return;
       started = false;
       logger.info('OTLP receiver stopping: finishing in-flight requests');
-      await Promise.all([grpc.close(SHUTDOWN_GRACE_MS), http.close(SHUTDOWN_GRACE_MS)]);
+      await Promise.all([grpc?.close(SHUTDOWN_GRACE_MS), http.close(SHUTDOWN_GRACE_MS)]);
       logger.info('OTLP receiver stopped');
     },
   };

@@ -1,11 +1,17 @@
 /**
  * Wires the whole service: config → stores → detector → sinks → receiver, and
  * the orderly shutdown in reverse. The only place that creates real clients.
+ *
+ * Roles (production, REDIS_URL set): a `receiver` appends each export to the
+ * sharded Redis Streams and acknowledges once appended; a `worker` reads its
+ * leased shards, detects, commits and acknowledges the stream entries; `all`
+ * does both. On the embedded default the receiver runs detection directly.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Pipeline } from '../log-entry.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
 import { createDetector } from '../pipeline/detector.js';
 import { createReceiver } from '../receiver/receiver.js';
@@ -16,12 +22,19 @@ import { createMemoryDedupe, createRedisDedupe } from '../alerts/dedupe.js';
 import { createSlackChannel } from '../alerts/slack.js';
 import { createOtlpEventsExporter } from '../alerts/otlp-events.js';
 import type { AlertChannel } from '../alerts/alert-channel.js';
+import { registerBacklogGauge } from '../queue/backlog-gauge.js';
+import { createRedisIngestQueue } from '../queue/redis-ingest-queue.js';
+import { createStreamWorker, defaultConsumerName } from '../worker/stream-worker.js';
 import { createAdminApi } from './admin-api.js';
 import { createDetectionPipeline } from './detection-pipeline.js';
 import { createPatternMirror } from './pattern-mirror.js';
 import { connectRedis, createEmbedder, openMigratedDatabase, openPatternStore } from './open-stores.js';
 
+export type Role = 'all' | 'receiver' | 'worker';
+export const ROLES: readonly Role[] = ['all', 'receiver', 'worker'];
+
 export interface RunningService {
+  /** 0 when this process takes no logs (role worker). */
   grpcPort: number;
   httpPort: number;
   registry: Registry;
@@ -31,16 +44,23 @@ export interface RunningService {
 export interface ServiceOptions {
   config: Readonly<Config>;
   logger: Logger;
+  role?: Role;
   /** Called with each batch of committed anomalies (the demo prints them). */
   onAnomalies?: (anomalies: Anomaly[]) => void;
 }
 
+type ReadinessCheck = () => Promise<[name: string, ok: boolean, detail: string]>;
+
 const MIRROR_INTERVAL_MS = 2_000;
 
-export async function startService({ config, logger, onAnomalies }: ServiceOptions): Promise<RunningService> {
+export async function startService({ config, logger, role = 'all', onAnomalies }: ServiceOptions): Promise<RunningService> {
+  if (role !== 'all' && !config.redisUrl) {
+    throw new ConfigError(`--role ${role} needs REDIS_URL: separate receivers and workers share their queue through Redis`);
+  }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const closers: Array<() => Promise<void>> = [];
+  const checks: ReadinessCheck[] = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) {
       try {
@@ -52,126 +72,169 @@ export async function startService({ config, logger, onAnomalies }: ServiceOptio
   };
 
   try {
-    const db = await openMigratedDatabase(config, logger);
-    closers.push(() => db.close());
-    logger.info({ database: db.kind }, 'database ready');
-
     let redis: Redis | undefined;
     if (config.redisUrl) {
       const client = connectRedis(config.redisUrl, logger);
       redis = client;
       closers.push(async () => {
-        await client.quit();
+        await client.quit().catch(() => client.disconnect());
+      });
+      checks.push(async () => ['redis', client.status === 'ready', client.status]);
+      registerBacklogGauge({ redis: client, shards: config.queue.shards, registry, logger });
+    }
+
+    const detection = role === 'receiver' ? undefined : await startDetection({ config, logger, registry, redis, onAnomalies, closers, checks });
+
+    let pipeline: Pipeline | undefined;
+    if (role !== 'worker') {
+      if (redis) {
+        const queue = createRedisIngestQueue({ redis, shards: config.queue.shards, maxBacklog: config.queue.maxBacklog, logger, registry });
+        pipeline = (entries) => queue.append(entries);
+      } else {
+        pipeline = detection!.pipeline;
+      }
+    }
+    if (redis && detection) {
+      const worker = createStreamWorker({
+        redis,
+        shards: config.queue.shards,
+        claimIdleSeconds: config.queue.claimIdleSeconds,
+        consumerName: defaultConsumerName(),
+        handle: (batches) => detection.pipeline(batches.flatMap((b) => b.entries)),
+        logger,
+        registry,
+      });
+      worker.start();
+      closers.push(() => worker.stop());
+      checks.push(async () => {
+        const s = worker.status();
+        return ['worker', s.redis === 'ok' && s.handler === 'ok', `redis ${s.redis}, handler ${s.handler}, ${s.leases} shard leases`];
       });
     }
 
-    const patternStore = await openPatternStore(config, logger, redis);
-    closers.push(() => patternStore.close());
-
-    const detector = createDetector({
-      config: config.detection,
-      store: patternStore,
-      embedder: createEmbedder(config, logger),
-      registry,
-      logger,
-    });
-
-    const patternRepo = createPatternRepo(db);
-    const mirror = createPatternMirror({ drain: () => detector.drainPatternChanges(), upsert: (rows) => patternRepo.upsert(rows), logger });
-    const mirrorTimer = setInterval(() => void mirror.flush(), MIRROR_INTERVAL_MS);
-    closers.push(async () => {
-      clearInterval(mirrorTimer);
-      await mirror.flush();
-    });
-
-    const channels: AlertChannel[] = [];
-    if (config.alerts.slackWebhookUrl) {
-      channels.push(createSlackChannel({ webhookUrl: config.alerts.slackWebhookUrl, minSeverity: config.alerts.slackMinSeverity, logger }));
-    }
-    const alertManager = createAlertManager({
-      config: config.alerts,
-      db,
-      dedupe: redis ? createRedisDedupe(redis, 'anomalog:') : createMemoryDedupe(),
-      channels,
-      logger,
-      registry,
-    });
-    alertManager.start();
-    closers.push(() => alertManager.stop());
-
-    const events = config.alerts.eventsEndpoint
-      ? createOtlpEventsExporter({
-          endpoint: config.alerts.eventsEndpoint,
-          protocol: config.alerts.eventsProtocol,
-          headers: config.alerts.eventsHeaders,
-          thresholds: config.alerts,
-          logger,
-          registry,
-        })
-      : undefined;
-    if (events) closers.push(() => events.shutdown());
-
-    const anomalyRepo = createAnomalyRepo(db);
-    const detection = createDetectionPipeline({
-      detect: (entries) => detector.process(entries),
-      commit: (anomalies) => anomalyRepo.insert(anomalies),
-      alert: (anomalies) => alertManager.submit(anomalies),
-      publish: events ? (anomalies) => void events.export(anomalies) : undefined,
-      observe: onAnomalies,
-      logger,
-    });
-    closers.push(() => detection.flush());
-
-    const admin = createAdminApi({
-      recentAnomalies: (q) => anomalyRepo.recent(q),
-      listPatterns: ({ service }) => patternStore.list(service),
-      mute: async (id, untilMs) => {
-        const found = await patternStore.mute(id, untilMs);
-        if (found) await patternRepo.setMuted(id, untilMs, true);
-        return found;
-      },
-      unmute: async (id) => {
-        const found = await patternStore.unmute(id);
-        if (found) await patternRepo.setMuted(id, null, false);
-        return found;
-      },
-    });
-
     const receiver = createReceiver({
       config,
-      pipeline: detection.pipeline,
+      pipeline,
       logger,
       registry,
-      extension: admin,
+      extension: detection?.admin,
       readiness: {
         async check() {
-          const checks: Record<string, string> = {};
-          let ready = true;
-          try {
-            await db.query('SELECT 1');
-            checks.database = 'ok';
-          } catch (error) {
-            ready = false;
-            checks.database = (error as Error).message;
-          }
-          if (redis) {
-            const status = redis.status;
-            checks.redis = status === 'ready' ? 'ok' : status;
-            if (status !== 'ready') ready = false;
-          }
-          const backlog = detection.backlog();
-          checks.anomaly_backlog = String(backlog);
-          return { ready, checks };
+          const results = await Promise.all(checks.map((check) => check().catch((e: unknown): [string, boolean, string] => ['check', false, String(e)])));
+          return { ready: results.every(([, ok]) => ok), checks: Object.fromEntries(results.map(([name, , detail]) => [name, detail])) };
         },
       },
     });
     const ports = await receiver.start();
     closers.push(() => receiver.stop());
-    logger.info({ ...ports, host: config.host, mode: redis ? 'production' : 'embedded' }, 'anomalog serving');
+    logger.info({ ...ports, host: config.host, role, mode: redis ? 'production' : 'embedded' }, 'anomalog serving');
 
     return { ...ports, registry, stop: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+/** The detection side: database, pattern store, detector, alerting and the operator API. */
+async function startDetection(deps: {
+  config: Readonly<Config>;
+  logger: Logger;
+  registry: Registry;
+  redis: Redis | undefined;
+  onAnomalies: ((anomalies: Anomaly[]) => void) | undefined;
+  closers: Array<() => Promise<void>>;
+  checks: ReadinessCheck[];
+}) {
+  const { config, logger, registry, redis, closers, checks } = deps;
+  const db = await openMigratedDatabase(config, logger);
+  closers.push(() => db.close());
+  checks.push(async () => {
+    try {
+      await db.query('SELECT 1');
+      return ['database', true, 'ok'];
+    } catch (error) {
+      return ['database', false, (error as Error).message];
+    }
+  });
+  logger.info({ database: db.kind }, 'database ready');
+
+  const patternStore = await openPatternStore(config, logger, redis);
+  closers.push(() => patternStore.close());
+
+  const detector = createDetector({
+    config: config.detection,
+    store: patternStore,
+    embedder: createEmbedder(config, logger),
+    registry,
+    logger,
+  });
+
+  const patternRepo = createPatternRepo(db);
+  const mirror = createPatternMirror({ drain: () => detector.drainPatternChanges(), upsert: (rows) => patternRepo.upsert(rows), logger });
+  const mirrorTimer = setInterval(() => void mirror.flush(), MIRROR_INTERVAL_MS);
+  closers.push(async () => {
+    clearInterval(mirrorTimer);
+    await mirror.flush();
+  });
+
+  const channels: AlertChannel[] = [];
+  if (config.alerts.slackWebhookUrl) {
+    channels.push(createSlackChannel({ webhookUrl: config.alerts.slackWebhookUrl, minSeverity: config.alerts.slackMinSeverity, logger }));
+  }
+  const alertManager = createAlertManager({
+    config: config.alerts,
+    db,
+    dedupe: redis ? createRedisDedupe(redis, 'anomalog:') : createMemoryDedupe(),
+    channels,
+    logger,
+    registry,
+  });
+  alertManager.start();
+  closers.push(() => alertManager.stop());
+
+  const events = config.alerts.eventsEndpoint
+    ? createOtlpEventsExporter({
+        endpoint: config.alerts.eventsEndpoint,
+        protocol: config.alerts.eventsProtocol,
+        headers: config.alerts.eventsHeaders,
+        thresholds: config.alerts,
+        logger,
+        registry,
+      })
+    : undefined;
+  if (events) closers.push(() => events.shutdown());
+
+  const anomalyRepo = createAnomalyRepo(db);
+  const detection = createDetectionPipeline({
+    detect: (entries) => detector.process(entries),
+    commit: (anomalies) => anomalyRepo.insert(anomalies),
+    alert: (anomalies) => alertManager.submit(anomalies),
+    publish: events ? (anomalies) => void events.export(anomalies) : undefined,
+    observe: deps.onAnomalies,
+    logger,
+  });
+  closers.push(() => detection.flush());
+  checks.push(async () => {
+    const backlog = detection.backlog();
+    return ['anomaly_backlog', true, String(backlog)];
+  });
+
+  const admin = createAdminApi({
+    recentAnomalies: (q) => anomalyRepo.recent(q),
+    // Everything but the centroid, which is for the index, not for people.
+    listPatterns: async ({ service }) => (await patternStore.list(service)).map(({ centroid: _centroid, ...rest }) => rest),
+    mute: async (id, untilMs) => {
+      const found = await patternStore.mute(id, untilMs);
+      if (found) await patternRepo.setMuted(id, untilMs, true);
+      return found;
+    },
+    unmute: async (id) => {
+      const found = await patternStore.unmute(id);
+      if (found) await patternRepo.setMuted(id, null, false);
+      return found;
+    },
+  });
+
+  return { pipeline: detection.pipeline, admin };
 }
