@@ -3,20 +3,24 @@
  * are bucketed by token count and first word. Inside a bucket a message joins a
  * template whose words all agree with it (values — placeholders and tokens holding
  * digits — may differ and become `<*>`). A message that differs from its nearest
- * template in a few words starts a sibling template; once `mergeAfter` siblings
- * differ from one template at the same positions, those positions are variable:
- * the siblings fold into the most used one, which keeps its id (the others become
- * aliases that `get` still resolves).
- * So a word slot with two values stays two templates, a slot with many becomes `<*>`.
- * Pure, synchronous, one instance per service.
+ * template in a few words starts a sibling template in that template's family; once
+ * each differing position has shown `mergeAfter` distinct words (UPPER_CASE enum
+ * constants never count), the positions are variable and the family folds into its
+ * most used template, which keeps its id (the others become aliases that `get`
+ * still resolves). So a word slot with two or three values stays that many
+ * templates, a slot with many becomes `<*>`. Pure, synchronous, one instance per service.
  */
 import { createHash } from 'node:crypto';
+import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { WILDCARD, coveredBy, isConstantName, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+
+export type { MinerSnapshot } from './miner-snapshot.js';
+export { MinerSnapshotError } from './miner-snapshot.js';
 
 export interface MinerOptions {
   /** Share of comparable positions that must agree for a message to count as a sibling of a template, in (0, 1]. */
   similarity: number;
-  /** Distinct templates differing at the same positions before those positions become `<*>` (>= 2). */
+  /** Distinct words a position must show across a family of siblings before it becomes `<*>` (>= 2). */
   mergeAfter: number;
   /** Distinct first words kept per token count; later ones share the wildcard bucket. */
   maxChildren: number;
@@ -49,42 +53,12 @@ export interface MineResult {
   merged?: string[];
 }
 
-export interface SnapshotTemplate {
-  id: string;
-  /** The bucket the template lives in. */
-  key: string;
-  template: string;
-  count: number;
-  example: string;
-}
-
-export interface SnapshotFamily {
-  positions: number[];
-  /** Distinct tokens seen at each position (capped at mergeAfter). */
-  values: string[][];
-  /** Member template ids, oldest first. */
-  members: string[];
-}
-
-export interface MinerSnapshot {
-  version: 1;
-  templates: SnapshotTemplate[];
-  /** Folded template id → the id it resolves to. */
-  aliases: Record<string, string>;
-  /** Sibling groups still gathering evidence. */
-  families: Record<string, SnapshotFamily>;
-}
-
 export interface TemplateMiner {
   add(masked: string): MineResult;
   /** A template by id; a folded id gives the template it was folded into. */
   get(id: string): MinedTemplate | undefined;
   templates(): MinedTemplate[];
   snapshot(): MinerSnapshot;
-}
-
-export class MinerSnapshotError extends Error {
-  readonly code = 'ANOMALOG_MINER_SNAPSHOT';
 }
 
 interface Cluster {
@@ -119,32 +93,6 @@ export function templateId(masked: string): string {
 
 function tokenize(masked: string): string[] {
   return masked.length === 0 ? [] : masked.split(' ');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A snapshot read back from disk or Redis is untrusted: check its shape before using it. */
-function checkSnapshot(snapshot: MinerSnapshot): void {
-  const raw: unknown = snapshot;
-  if (!isRecord(raw) || raw.version !== 1) {
-    throw new MinerSnapshotError(`unsupported miner snapshot version ${String(isRecord(raw) ? raw.version : raw)}`);
-  }
-  const templatesOk =
-    Array.isArray(raw.templates) &&
-    raw.templates.every(
-      (t: unknown) =>
-        isRecord(t) &&
-        typeof t.id === 'string' &&
-        typeof t.key === 'string' &&
-        typeof t.template === 'string' &&
-        typeof t.example === 'string' &&
-        typeof t.count === 'number',
-    );
-  if (!templatesOk || !isRecord(raw.aliases) || !isRecord(raw.families)) {
-    throw new MinerSnapshotError('malformed miner snapshot: expected templates[], aliases{} and families{}');
-  }
 }
 
 function validate(opts: MinerOptions): void {

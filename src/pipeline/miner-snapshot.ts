@@ -1,0 +1,57 @@
+/** The template miner's persisted state: versioned, JSON-serialisable, checked on restore. */
+
+export interface SnapshotTemplate {
+  id: string;
+  /** The bucket the template lives in. */
+  key: string;
+  template: string;
+  count: number;
+  example: string;
+}
+
+export interface SnapshotFamily {
+  positions: number[];
+  /** Distinct tokens seen at each position (capped at mergeAfter). */
+  values: string[][];
+  /** Member template ids, oldest first. */
+  members: string[];
+}
+
+export interface MinerSnapshot {
+  version: 1;
+  templates: SnapshotTemplate[];
+  /** Folded template id → the id it resolves to. */
+  aliases: Record<string, string>;
+  /** Sibling groups still gathering evidence. */
+  families: Record<string, SnapshotFamily>;
+}
+
+export class MinerSnapshotError extends Error {
+  readonly code = 'ANOMALOG_MINER_SNAPSHOT';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A snapshot read back from disk or Redis is untrusted: check its shape before using it. */
+export function checkSnapshot(snapshot: MinerSnapshot): void {
+  const raw: unknown = snapshot;
+  if (!isRecord(raw) || raw.version !== 1) {
+    throw new MinerSnapshotError(`unsupported miner snapshot version ${String(isRecord(raw) ? raw.version : raw)}`);
+  }
+  const templatesOk =
+    Array.isArray(raw.templates) &&
+    raw.templates.every(
+      (t: unknown) =>
+        isRecord(t) &&
+        typeof t.id === 'string' &&
+        typeof t.key === 'string' &&
+        typeof t.template === 'string' &&
+        typeof t.example === 'string' &&
+        typeof t.count === 'number',
+    );
+  if (!templatesOk || !isRecord(raw.aliases) || !isRecord(raw.families)) {
+    throw new MinerSnapshotError('malformed miner snapshot: expected templates[], aliases{} and families{}');
+  }
+}
