@@ -61,6 +61,8 @@ async function withDetector<T>(work: (detector: Detector, clock: { now: number }
   try {
     return await work(createDetector({ config, store, embedder: createLocalEmbedder(), now: () => clock.now, logger }), clock, store);
   } finally {
+    // Closing stops the snapshot timer, which would otherwise keep this run's patterns alive into the next.
+    await store.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
