@@ -86,6 +86,7 @@ export async function runTemplates(argv: string[], io: CommandIo): Promise<numbe
   }
 
   const miner = createTemplateMiner();
+  /** The raw first line of each template, for --summary examples. */
   const firstLines = new Map<string, string>();
   try {
     const lines = createInterface({ input, crlfDelay: Infinity });
@@ -93,30 +94,31 @@ export async function runTemplates(argv: string[], io: CommandIo): Promise<numbe
     for await (const message of lines) {
       n++;
       const result = miner.add(mask(message, detection.maxMessageChars));
-      if (!firstLines.has(result.id)) firstLines.set(result.id, message);
-      if (!args.summary) await writeLine(io.stdout, JSON.stringify({ line: n, templateId: result.id, template: result.template }));
+      if (args.summary) {
+        if (!firstLines.has(result.id)) firstLines.set(result.id, message);
+      } else {
+        await writeLine(io.stdout, JSON.stringify({ line: n, templateId: result.id, template: result.template }));
+      }
     }
+    if (args.summary) {
+      for (const t of miner.templates().sort((a, b) => b.count - a.count)) {
+        const row = {
+          ...(args.service === undefined ? {} : { service: args.service }),
+          templateId: t.id,
+          template: t.template,
+          count: t.count,
+          example: firstLines.get(t.id) ?? t.example,
+        };
+        await writeLine(io.stdout, JSON.stringify(row));
+      }
+    }
+    return 0;
   } catch (error) {
     // The reader went away (`| head`): stop quietly, as Unix tools do.
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 0;
-    io.stderr.write(`anomalog templates: reading ${args.file === '-' ? 'stdin' : args.file} failed: ${(error as Error).message}\n`);
+    io.stderr.write(`anomalog templates: ${args.file === '-' ? 'stdin' : args.file}: ${(error as Error).message}\n`);
     return 1;
   } finally {
     await close();
   }
-
-  if (args.summary) {
-    const all = miner.templates().sort((a, b) => b.count - a.count);
-    for (const t of all) {
-      const row = {
-        ...(args.service === undefined ? {} : { service: args.service }),
-        templateId: t.id,
-        template: t.template,
-        count: t.count,
-        example: firstLines.get(t.id) ?? t.example,
-      };
-      await writeLine(io.stdout, JSON.stringify(row));
-    }
-  }
-  return 0;
 }
