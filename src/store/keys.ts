@@ -16,7 +16,7 @@ export interface PatternKeys {
   windowCount(service: string, id: string, window: number): string;
   /** Hash: pattern id → service, to find a pattern by id alone (mute, get). */
   patternServices(): string;
-  /** String: one cached embedding (raw float32 bytes). */
+  /** String: one cached embedding (raw float32 bytes); one hash tag for all, so MGET stays in one slot. */
   embedding(key: string): string;
   /** Pub/sub channel of pattern events. */
   events(): string;
@@ -31,7 +31,7 @@ export function createPatternKeys(prefix = 'anomalog'): PatternKeys {
     pattern: (s, id) => `${tag(s)}:pattern:${id}`,
     windowCount: (s, id, window) => `${tag(s)}:n:${id}:${window}`,
     patternServices: () => `${prefix}:pattern-services`,
-    embedding: (key) => `${prefix}:embedding:${key}`,
+    embedding: (key) => `${prefix}:{embeddings}:${key}`,
     events: () => `${prefix}:pattern-events`,
   };
 }
