@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MASK_REGEXES, mask } from '../../src/pipeline/mask.js';
 
@@ -123,5 +124,43 @@ describe('mask: linear time on adversarial input', () => {
         expect(elapsed, `${re.source} on ${name}`).toBeLessThan(1000);
       }
     }
+  });
+});
+
+describe('mask: properties', () => {
+  const logish = fc.array(
+    fc.oneof(
+      fc.constantFrom('user', 'ERROR', 'failed', 'from', 'port', 'MB', 'ms', 'Jul', 'Sun', 'id=', '(', ')', '[', ']', ':', ',', '-', '/', '.', '@', 'x'),
+      fc.integer({ min: -1e6, max: 1e13 }).map(String),
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.uuid(),
+      fc.emailAddress(),
+      fc.webUrl(),
+      fc.string({ maxLength: 12 }),
+    ),
+    { maxLength: 30 },
+  );
+
+  it('is idempotent: masking a masked message changes nothing', () => {
+    fc.assert(
+      fc.property(logish, fc.constantFrom(' ', '', '  '), (parts, sep) => {
+        const once = mask(parts.join(sep));
+        expect(mask(once)).toBe(once);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('produces single-space-separated tokens and never more tokens than the input', () => {
+    fc.assert(
+      fc.property(logish, (parts) => {
+        const input = parts.join(' ');
+        const out = mask(input);
+        expect(out).not.toMatch(/\s\s|^\s|\s$|[\t\n\r]/);
+        expect(out === '' ? 0 : out.split(' ').length).toBeLessThanOrEqual(input.split(/\s+/).filter(Boolean).length);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
