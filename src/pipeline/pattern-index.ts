@@ -10,7 +10,6 @@ export interface Nearest {
 
 export interface PatternIndex {
   readonly size: number;
-  has(id: string): boolean;
   /** Adds the pattern, or replaces its centroid. */
   set(id: string, centroid: Float32Array): void;
   centroid(id: string): Float32Array | undefined;
@@ -30,7 +29,6 @@ export function createPatternIndex(dimensions: number): PatternIndex {
     get size() {
       return ids.length;
     },
-    has: (id) => rows.has(id),
     set(id, centroid) {
       if (centroid.length !== dimensions) {
         throw new Error(`pattern ${id}: centroid has ${centroid.length} dimensions, index has ${dimensions}`);
