@@ -6,7 +6,8 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const LOGHUB_DIR = fileURLToPath(new URL('../../../shared/data/loghub-2k/', import.meta.url));
+/** The shared data beside the work tree (`dist/bench/` → `../shared/data/loghub-2k`), or LOGHUB_DIR. */
+export const LOGHUB_DIR = process.env.LOGHUB_DIR ?? fileURLToPath(new URL('../../../shared/data/loghub-2k/', import.meta.url));
 
 export interface LoghubLine {
   content: string;
