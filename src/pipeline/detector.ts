@@ -296,7 +296,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     try {
       list = await gather(entries, retry, learning, at, tally);
       await refreshBaselines(list);
-      totals = await store.record(list.map(toPatternTouch), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
+      totals = await store.record(list.map((t) => toPatternTouch(t, learning)), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
     } catch (error) {
       deferred = retry;
       throw error;
@@ -350,12 +350,14 @@ export function createDetector(deps: DetectorDeps): Detector {
     return new Set(ids.filter((_, i) => records[i] && isMuted(records[i]!, at)));
   }
 
-  function toPatternTouch(t: Touch): PatternTouch {
+  function toPatternTouch(t: Touch, learning: boolean): PatternTouch {
     return {
       service: t.ctx.name,
       id: t.info.id,
       window: t.window,
       count: t.count,
+      // Learned history (often replayed at one moment) would look like a burst in today's windows.
+      windowCount: learning ? 0 : t.count,
       lastSeen: t.lastSeen,
       level: levelRank(t.top.level) > levelRank(t.info.level) ? t.top.level : t.info.level,
       ...(t.info.pendingTemplate === undefined ? {} : { template: t.info.pendingTemplate }),

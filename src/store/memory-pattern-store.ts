@@ -193,8 +193,8 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
           p.stats = t.stats;
         }
         const key = `${t.id}|${t.window}`;
-        const total = (counts.get(key) ?? 0) + t.count;
-        counts.set(key, total);
+        const total = (counts.get(key) ?? 0) + t.windowCount;
+        if (total > 0) counts.set(key, total);
         newest = Math.max(newest, t.window);
         return { window: total, count: p?.count ?? 0 };
       });

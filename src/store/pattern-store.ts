@@ -75,6 +75,8 @@ export interface PatternTouch {
   /** Window start, ms. */
   window: number;
   count: number;
+  /** Records added to the window counter: 0 when learning, whose records must not make a rate. */
+  windowCount: number;
   lastSeen: number;
   level: Level;
   /** Set when the miner generalised the template. */

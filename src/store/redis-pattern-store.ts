@@ -172,6 +172,7 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
           t.stats.variance,
           t.stats.windows,
           t.template ?? '',
+          t.windowCount,
         ]);
       }
       const replies = (await run(p)) as Array<[number, number]>;

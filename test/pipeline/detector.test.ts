@@ -211,6 +211,14 @@ describe('detector: frequency spikes', () => {
     expect(next.map((a) => a.id)).not.toContain(spike.id);
   });
 
+  it('does not count learned history as a burst in the current window', async () => {
+    const d = detector({ learningPeriodSeconds: 0 });
+    await history(d, [10, 10, 10, 10, 10, 10]);
+    clock = T0 + 6 * MIN + 1000;
+    await d.learn(Array.from({ length: 1000 }, () => entry('Retrying payment 12 after 3 ms', clock, 'warn')));
+    expect(await d.process(Array.from({ length: 10 }, () => entry('Retrying payment 12 after 3 ms', clock, 'warn')))).toEqual([]);
+  });
+
   it('does not fire for a pattern that is always bursty, but does for a steady one at the same count', async () => {
     const bursty = detector({ learningPeriodSeconds: 0 });
     await history(bursty, [60, 0, 0, 0, 0, 55, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0]);

@@ -10,10 +10,16 @@
   ARGV[5] window counter TTL (seconds)
   ARGV[6] baseline mean, ARGV[7] variance, ARGV[8] windows
   ARGV[9] generalised template text, or empty
+  ARGV[10] records to add to the window counter (0 when learning)
   Returns { window total, pattern count (0 if the pattern is missing) }.
 ]]
-local total = redis.call('INCRBY', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
+local total
+if tonumber(ARGV[10]) > 0 then
+  total = redis.call('INCRBY', KEYS[2], ARGV[10])
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
+else
+  total = tonumber(redis.call('GET', KEYS[2]) or '0')
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { total, 0 }
 end
