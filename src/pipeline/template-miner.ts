@@ -91,6 +91,9 @@ export function templateId(masked: string): string {
   return createHash('sha256').update(masked).digest('hex').slice(0, 16);
 }
 
+/** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
+const INDEXED_BUCKET = 16;
+
 function tokenize(masked: string): string[] {
   return masked.length === 0 ? [] : masked.split(' ');
 }
@@ -156,12 +159,14 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   /**
    * Most similar template; ties go to the one with fewer wildcards (the more
-   * specific), then the oldest. A template with the message's signature is a
-   * perfect match found without a scan; scans stop after maxScan templates.
+   * specific), then the oldest. In a big bucket a template with the message's
+   * signature is a perfect match found without a scan; scans stop after maxScan templates.
    */
   function bestMatch(bucket: Bucket, tokens: string[]): { cluster: Cluster; score: number } | undefined {
-    const exact = bucket.bySignature.get(signatureOf(tokens));
-    if (exact) return { cluster: exact, score: 1 };
+    if (bucket.clusters.length > INDEXED_BUCKET) {
+      const exact = bucket.bySignature.get(signatureOf(tokens));
+      if (exact) return { cluster: exact, score: 1 };
+    }
     let best: Cluster | undefined;
     let bestScore = opts.similarity - 1e-9;
     let bestWild = Infinity;
