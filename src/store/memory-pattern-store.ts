@@ -75,6 +75,8 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
   const providers = new Map<string, () => unknown>();
   const listeners: Array<(event: PatternEvent) => void> = [];
   let countsPrunedBefore = 0;
+  /** Set by every change: an idle store is not rewritten. */
+  let dirty = false;
 
   const loaded = await readSnapshot(path, deps.logger);
   const loadedExtra = loaded?.extra ?? {};
@@ -159,7 +161,12 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
   }
 
   const timer = setInterval(() => {
-    snapshot().catch((error: unknown) => deps.logger.error({ err: error, path }, 'pattern snapshot failed'));
+    if (!dirty) return;
+    dirty = false;
+    snapshot().catch((error: unknown) => {
+      dirty = true;
+      deps.logger.error({ err: error, path }, 'pattern snapshot failed');
+    });
   }, deps.snapshotIntervalSeconds * 1000);
   timer.unref();
 
@@ -171,16 +178,22 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
       return Promise.resolve({ state: { ...data.state }, patterns: list, templates: new Map(data.templates) });
     },
     startService: (service, firstSeen) => {
+      dirty = true;
       const state = serviceData(service).state;
       if (state.firstSeen === null || firstSeen < state.firstSeen) state.firstSeen = firstSeen;
       return Promise.resolve({ ...state });
     },
     markLearned: (service) => {
+      dirty = true;
       serviceData(service).state.learned = true;
       return Promise.resolve();
     },
-    claimTemplates: (claims) => Promise.resolve(claims.map(claim)),
+    claimTemplates: (claims) => {
+      dirty = true;
+      return Promise.resolve(claims.map(claim));
+    },
     record: (touches, windowSeconds, retainWindows) => {
+      dirty = true;
       const windowMs = windowSeconds * 1000;
       let newest = 0;
       const totals = touches.map((t) => {
@@ -204,6 +217,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
     windowCounts: (queries) => Promise.resolve(queries.map((q) => q.windows.map((w) => counts.get(`${q.id}|${w}`) ?? 0))),
     getEmbeddings: (keys) => Promise.resolve(keys.map((k) => embeddings.get(k))),
     putEmbeddings: (entries) => {
+      dirty = true;
       for (const [k, v] of entries) embeddings.set(k, v);
       return Promise.resolve();
     },
@@ -233,6 +247,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
   function setMuted(id: string, muted: boolean, until: number | null): Promise<boolean> {
     const p = patterns.get(id);
     if (!p) return Promise.resolve(false);
+    dirty = true;
     p.muted = muted;
     p.mutedUntil = until;
     emit({ service: p.service, id, templateKey: '', created: false });
