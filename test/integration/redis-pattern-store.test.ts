@@ -137,6 +137,32 @@ describe('redis pattern store shared by replicas', () => {
     expect((await a.store.get(pattern!.id))?.muted).toBe(false);
   });
 
+  it('lets exactly one of many concurrent claims of a template key create the pattern', async () => {
+    const replicas = await Promise.all(Array.from({ length: 5 }, () => replica()));
+    const pattern = (id: string) => ({
+      id,
+      service: SERVICE,
+      template: 'Worker <*> crashed',
+      example: 'Worker 7 crashed',
+      level: 'error' as const,
+      count: 0,
+      firstSeen: T0,
+      lastSeen: T0,
+      centroid: Float32Array.from([1, 0, 0]),
+      templates: 1,
+      muted: false,
+      mutedUntil: null,
+      stats: { mean: 0, variance: 0, windows: 0 },
+    });
+    const results = await Promise.all(
+      replicas.map((r, i) => r.store.claimTemplates([{ service: SERVICE, templateKey: 'k-worker-crashed', pattern: pattern(`p${i}`) }])),
+    );
+    const flat = results.map((r) => r[0]!);
+    expect(flat.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(flat.map((r) => r.id)).size).toBe(1);
+    expect(await replicas[0]!.store.list(SERVICE)).toHaveLength(1);
+  });
+
   it('caches embeddings by key across store instances', async () => {
     const a = await replica();
     const b = await replica();
