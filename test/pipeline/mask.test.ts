@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MASK_REGEXES, mask } from '../../src/pipeline/mask.js';
+import { MASK_REGEXES, PLACEHOLDERS, mask } from '../../src/pipeline/mask.js';
 
 describe('mask: placeholders', () => {
   const cases: Array<[string, string, string]> = [
@@ -147,6 +147,18 @@ describe('mask: properties', () => {
       fc.property(logish, fc.constantFrom(' ', '', '  '), (parts, sep) => {
         const once = mask(parts.join(sep));
         expect(mask(once)).toBe(once);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('emits only the documented placeholders', () => {
+    const known = new Set<string>(PLACEHOLDERS);
+    fc.assert(
+      fc.property(logish, (parts) => {
+        const input = parts.join(' ');
+        const before = new Set(input.match(/<[A-Z]+>/g) ?? []);
+        for (const p of mask(input).match(/<[A-Z]+>/g) ?? []) if (!before.has(p)) expect(known).toContain(p);
       }),
       { numRuns: 2000 },
     );
