@@ -33,7 +33,7 @@ function weightOf(token: string): number {
   return Math.min(1.6, 0.5 + Math.log1p(token.length) / 2);
 }
 
-export function embedText(text: string): Float32Array {
+function embedText(text: string): Float32Array {
   const vector = new Float32Array(DIMENSIONS);
   const tokens = text.match(TOKEN) ?? [];
   const words = tokens.map((t) => (PLACEHOLDER.test(t) ? t : t.toLowerCase()));

@@ -50,6 +50,8 @@ export interface DetectorDeps {
 interface NewTemplate {
   ctx: ServiceContext;
   minerId: string;
+  /** The newest text the miner gave: the miner may fold this template into another before it is resolved. */
+  template: string;
   entries: LogEntry[];
 }
 
@@ -90,7 +92,7 @@ export function createDetector(deps: DetectorDeps): Detector {
 
   /** Embeds new templates (cache first) and maps each to a pattern: joins the nearest or creates one. */
   async function resolveNew(groups: NewTemplate[], learning: boolean, at: number, tally: LearnSummary): Promise<Array<[NewTemplate, PatternInfo]>> {
-    const texts = groups.map((g) => g.ctx.miner.get(g.minerId)!.template);
+    const texts = groups.map((g) => g.ctx.miner.get(g.minerId)?.template ?? g.template);
     let vectors: Float32Array[];
     try {
       vectors = await embedTemplates(texts);
@@ -269,8 +271,12 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (id === undefined) {
         const key = `${ctx.name}|${mined.id}`;
         const group = fresh.get(key);
-        if (group) group.entries.push(entry);
-        else fresh.set(key, { ctx, minerId: mined.id, entries: [entry] });
+        if (group) {
+          group.entries.push(entry);
+          group.template = mined.template;
+        } else {
+          fresh.set(key, { ctx, minerId: mined.id, template: mined.template, entries: [entry] });
+        }
         continue;
       }
       touches.add(ctx, ctx.patterns.get(id)!, entry, windowOf(entry, at));
