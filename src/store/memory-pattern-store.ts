@@ -58,7 +58,13 @@ async function readSnapshot(path: string, logger: Logger): Promise<Snapshot | un
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const parsed = JSON.parse(text) as Snapshot;
+  let parsed: Snapshot;
+  try {
+    parsed = JSON.parse(text) as Snapshot;
+  } catch (error) {
+    // Refuse to start empty: that would forget every pattern and alert on all of them again.
+    throw new Error(`${path}: unreadable pattern snapshot (${(error as Error).message}); fix or move it away`, { cause: error });
+  }
   if (parsed.version !== SNAPSHOT_VERSION) {
     throw new Error(`${path}: snapshot version ${parsed.version}, expected ${SNAPSHOT_VERSION}`);
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -85,6 +85,11 @@ describe('memory pattern store', () => {
     expect(await copy.list('orders')).toHaveLength(1);
     await copy.close();
     await store.close();
+  });
+
+  it('refuses to start from a corrupt snapshot rather than forget every pattern', async () => {
+    await writeFile(join(dir, 'patterns.json'), '{"version":1,"services":[');
+    await expect(open()).rejects.toThrow(/unreadable pattern snapshot/);
   });
 
   it('starts empty when there is no snapshot, and mute reports unknown patterns', async () => {
