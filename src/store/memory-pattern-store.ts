@@ -1,15 +1,16 @@
 /**
  * The embedded pattern store: everything in memory, snapshotted to
- * ANOMALOG_DATA_DIR/patterns.json periodically and at close (write to a
- * temporary file, then rename, so a crash never leaves half a snapshot), and
- * reloaded at start.
+ * ANOMALOG_DATA_DIR periodically (when something changed) and at close, and
+ * reloaded at start. A snapshot is patterns.json plus the raw float32 vectors it
+ * names (patterns-<id>.vectors, ~3x smaller and faster than base64 in JSON). The
+ * vectors are written first and the JSON is renamed into place last, so a crash
+ * never leaves a snapshot that points at half a file.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { levelRank } from '../log-entry.js';
-import { decodeVector, encodeVector } from './pattern-codec.js';
 import type {
   ClaimResult,
   PatternEvent,
@@ -19,18 +20,35 @@ import type {
   TemplateClaim,
 } from './pattern-store.js';
 
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 const FILE = 'patterns.json';
 
-type StoredPattern = Omit<PatternRecord, 'centroid'> & { centroid: string };
+/** `dims`: the length of its centroid in the vectors file, which holds the centroids then the embeddings, in order. */
+type StoredPattern = Omit<PatternRecord, 'centroid'> & { dims: number };
 
 interface Snapshot {
   version: number;
+  /** The vectors file's name, in the same directory. */
+  vectors: string;
   services: Array<{ service: string; state: ServiceState; templates: Array<[string, string]> }>;
   patterns: StoredPattern[];
   counts: Array<[string, number]>;
-  embeddings: Array<[string, string]>;
+  embeddings: Array<[key: string, dims: number]>;
   extra: Record<string, unknown>;
+}
+
+/** Hands out consecutive slices of the vectors file. */
+function vectorReader(bytes: Buffer, file: string): (dims: number) => Float32Array {
+  // Copy once into an aligned buffer; the slices share it.
+  const all = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(all.buffer).set(bytes);
+  let at = 0;
+  return (dims) => {
+    if (at + dims > all.length) throw new Error(`${file}: shorter than its snapshot says`);
+    const slice = all.subarray(at, at + dims);
+    at += dims;
+    return slice;
+  };
 }
 
 interface ServiceData {
@@ -86,15 +104,20 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
 
   const loaded = await readSnapshot(path, deps.logger);
   const loadedExtra = loaded?.extra ?? {};
-  for (const s of loaded?.services ?? []) {
-    services.set(s.service, { state: s.state, templates: new Map(s.templates), patterns: new Set() });
+  let vectorsFile = loaded?.vectors;
+  if (loaded) {
+    const file = join(deps.dataDir, loaded.vectors);
+    const next = vectorReader(await readFile(file), file);
+    for (const s of loaded.services) {
+      services.set(s.service, { state: s.state, templates: new Map(s.templates), patterns: new Set() });
+    }
+    for (const { dims, ...p } of loaded.patterns) {
+      patterns.set(p.id, { ...p, centroid: next(dims) });
+      serviceData(p.service).patterns.add(p.id);
+    }
+    for (const [key, n] of loaded.counts) counts.set(key, n);
+    for (const [key, dims] of loaded.embeddings) embeddings.set(key, next(dims));
   }
-  for (const p of loaded?.patterns ?? []) {
-    patterns.set(p.id, { ...p, centroid: decodeVector(p.centroid) });
-    serviceData(p.service).patterns.add(p.id);
-  }
-  for (const [key, n] of loaded?.counts ?? []) counts.set(key, n);
-  for (const [key, v] of loaded?.embeddings ?? []) embeddings.set(key, decodeVector(v));
 
   function serviceData(service: string): ServiceData {
     let data = services.get(service);
@@ -138,29 +161,58 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
     }
   }
 
-  function toSnapshot(): Snapshot {
+  function toSnapshot(vectors: string): { snapshot: Snapshot; data: Float32Array } {
     const extra: Record<string, unknown> = { ...loadedExtra };
     for (const [name, provide] of providers) extra[name] = provide();
-    return {
+    const list = [...patterns.values()];
+    const cached = [...embeddings];
+    let size = 0;
+    for (const p of list) size += p.centroid.length;
+    for (const [, v] of cached) size += v.length;
+    const data = new Float32Array(size);
+    let at = 0;
+    const put = (v: Float32Array): number => {
+      data.set(v, at);
+      at += v.length;
+      return v.length;
+    };
+    const snapshot: Snapshot = {
       version: SNAPSHOT_VERSION,
+      vectors,
       services: [...services].map(([service, d]) => ({ service, state: d.state, templates: [...d.templates] })),
-      patterns: [...patterns.values()].map((p) => ({ ...p, centroid: encodeVector(p.centroid) })),
+      patterns: list.map(({ centroid, ...p }) => ({ ...p, dims: put(centroid) })),
       counts: [...counts],
-      embeddings: [...embeddings].map(([k, v]) => [k, encodeVector(v)]),
+      embeddings: cached.map(([k, v]) => [k, put(v)]),
       extra,
     };
+    return { snapshot, data };
+  }
+
+  /** The vectors file of the snapshot just replaced. */
+  async function removeVectors(name: string): Promise<void> {
+    try {
+      await unlink(join(deps.dataDir, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
 
   let writing: Promise<void> = Promise.resolve();
   function snapshot(): Promise<void> {
     const run = async (): Promise<void> => {
       const started = Date.now();
-      const text = JSON.stringify(toSnapshot());
+      const vectors = `patterns-${randomUUID()}.vectors`;
+      const { snapshot: snap, data } = toSnapshot(vectors);
+      const text = JSON.stringify(snap);
       await mkdir(deps.dataDir, { recursive: true });
+      await writeFile(join(deps.dataDir, vectors), new Uint8Array(data.buffer));
       const tmp = `${path}.${randomUUID()}.tmp`;
       await writeFile(tmp, text);
       await rename(tmp, path);
-      deps.logger.debug({ path, bytes: text.length, ms: Date.now() - started }, 'pattern snapshot written');
+      const replaced = vectorsFile;
+      vectorsFile = vectors;
+      if (replaced !== undefined) await removeVectors(replaced);
+      deps.logger.debug({ path, bytes: text.length + data.byteLength, ms: Date.now() - started }, 'pattern snapshot written');
     };
     writing = writing.then(run, run);
     return writing;
