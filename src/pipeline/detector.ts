@@ -23,8 +23,13 @@ import { newPatternReason, newPatternScore, spikeReason, spikeScore, type NewPat
 import { anomalyId, embeddingKey, patternIdOf, templateKey } from './template-key.js';
 
 export interface Detector {
-  /** Runs detection over one export's entries; resolves with the anomalies found. Rejects if a store is unreachable. */
-  process(entries: LogEntry[]): Promise<Anomaly[]>;
+  /**
+   * Runs detection over one export's entries; resolves with the anomalies found.
+   * Rejects if a store is unreachable. `source` names a stored ingest batch
+   * (`shard/streamId`): processing the same batch again, in any process, counts
+   * nothing twice and emits the same anomalies again (same ids).
+   */
+  process(entries: LogEntry[], source?: string): Promise<Anomaly[]>;
   /** Same learning, never emits anomalies, and marks the services as past learning (anomalog learn). */
   learn(entries: LogEntry[]): Promise<LearnSummary>;
   /** Patterns created or changed since the last call (for the Postgres mirror table log_patterns). */
@@ -91,7 +96,13 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   /** Embeds new templates (cache first) and maps each to a pattern: joins the nearest or creates one. */
-  async function resolveNew(groups: NewTemplate[], learning: boolean, at: number, tally: LearnSummary): Promise<Array<[NewTemplate, PatternInfo]>> {
+  async function resolveNew(
+    groups: NewTemplate[],
+    learning: boolean,
+    at: number,
+    tally: LearnSummary,
+    source: string | undefined,
+  ): Promise<Array<[NewTemplate, PatternInfo]>> {
     const texts = groups.map((g) => g.ctx.miner.get(g.minerId)?.template ?? g.template);
     let vectors: Float32Array[];
     try {
@@ -126,6 +137,8 @@ export function createDetector(deps: DetectorDeps): Detector {
         muted: false,
         mutedUntil: null,
         stats: { mean: 0, variance: 0, windows: 0 },
+        ...(source === undefined ? {} : { createdBy: source }),
+        ...(nearest === undefined ? {} : { nearestAtCreation: nearest.similarity }),
       };
       // Stage it, so a similar template later in this export joins it.
       g.ctx.stage(pattern);
@@ -254,7 +267,14 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   /** Mines the records and maps each to a pattern (resolving new templates): the export's touches. */
-  async function gather(entries: LogEntry[], retry: NewTemplate[], learning: boolean, at: number, tally: LearnSummary): Promise<Touch[]> {
+  async function gather(
+    entries: LogEntry[],
+    retry: NewTemplate[],
+    learning: boolean,
+    at: number,
+    tally: LearnSummary,
+    source: string | undefined,
+  ): Promise<Touch[]> {
     const touches = createTouches();
     const fresh = new Map<string, NewTemplate>();
     for (const g of retry) fresh.set(`${g.ctx.name}|${g.minerId}`, { ...g, entries: [...g.entries] });
@@ -282,14 +302,14 @@ export function createDetector(deps: DetectorDeps): Detector {
       touches.add(ctx, ctx.patterns.get(id)!, entry, windowOf(entry, at));
     }
     if (fresh.size > 0) {
-      for (const [group, info] of await resolveNew([...fresh.values()], learning, at, tally)) {
+      for (const [group, info] of await resolveNew([...fresh.values()], learning, at, tally, source)) {
         for (const entry of group.entries) touches.add(group.ctx, info, entry, windowOf(entry, at));
       }
     }
     return touches.list();
   }
 
-  async function run(entries: LogEntry[], learning: boolean): Promise<{ anomalies: Anomaly[]; tally: LearnSummary }> {
+  async function run(entries: LogEntry[], learning: boolean, source?: string): Promise<{ anomalies: Anomaly[]; tally: LearnSummary }> {
     const at = now();
     const tally: LearnSummary = { newTemplates: 0, newPatterns: 0 };
     await services.load(entries, at);
@@ -300,9 +320,9 @@ export function createDetector(deps: DetectorDeps): Detector {
     let list: Touch[];
     let totals: RecordTotals[];
     try {
-      list = await gather(entries, retry, learning, at, tally);
+      list = await gather(entries, retry, learning, at, tally, source);
       await refreshBaselines(list);
-      totals = await store.record(list.map((t) => toPatternTouch(t, learning)), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
+      totals = await store.record(list.map((t) => toPatternTouch(t, learning, source)), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
     } catch (error) {
       deferred = retry;
       throw error;
@@ -323,6 +343,17 @@ export function createDetector(deps: DetectorDeps): Detector {
       info.lastSeen = Math.max(info.lastSeen, t.lastSeen);
       changed.set(info.id, t.ctx);
       if (learning) return;
+      // This batch created the pattern, and is being processed again (a worker crashed before acknowledging it).
+      if (source !== undefined && info.createdBy === source && !unannounced.has(info.id) && pastLearning(t.ctx, info.firstSeen)) {
+        unannounced.set(info.id, {
+          service: t.ctx.name,
+          level: info.level,
+          template: info.template,
+          knownPatterns: t.ctx.patterns.size - 1,
+          nearestSimilarity: info.nearestAtCreation,
+          maturity: maturity(t.ctx, info.firstSeen),
+        });
+      }
       const facts = unannounced.get(info.id);
       if (facts && !announced.has(info.id)) {
         announced.add(info.id);
@@ -356,7 +387,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     return new Set(ids.filter((_, i) => records[i] && isMuted(records[i]!, at)));
   }
 
-  function toPatternTouch(t: Touch, learning: boolean): PatternTouch {
+  function toPatternTouch(t: Touch, learning: boolean, source: string | undefined): PatternTouch {
     return {
       service: t.ctx.name,
       id: t.info.id,
@@ -368,11 +399,12 @@ export function createDetector(deps: DetectorDeps): Detector {
       level: levelRank(t.top.level) > levelRank(t.info.level) ? t.top.level : t.info.level,
       ...(t.info.pendingTemplate === undefined ? {} : { template: t.info.pendingTemplate }),
       stats: t.info.stats,
+      ...(source === undefined ? {} : { source }),
     };
   }
 
   return {
-    process: async (entries) => (await run(entries, false)).anomalies,
+    process: async (entries, source) => (await run(entries, false, source)).anomalies,
     learn: async (entries) => (await run(entries, true)).tally,
     drainPatternChanges() {
       const records: PatternRecord[] = [];

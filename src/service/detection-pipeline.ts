@@ -13,7 +13,7 @@ import type { LogEntry, Pipeline } from '../log-entry.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
 
 export interface DetectionPipelineDeps {
-  detect(entries: LogEntry[]): Promise<Anomaly[]>;
+  detect(entries: LogEntry[], source?: string): Promise<Anomaly[]>;
   commit(anomalies: Anomaly[]): Promise<void>;
   alert(anomalies: Anomaly[]): Promise<void>;
   /** Best effort with its own retry queue: never blocks ingestion. */
@@ -24,6 +24,8 @@ export interface DetectionPipelineDeps {
 
 export interface DetectionPipeline {
   pipeline: Pipeline;
+  /** The same for one stored ingest batch (`shard/streamId`), which may be a redelivery. */
+  processBatch(entries: LogEntry[], source: string): Promise<void>;
   /** Anomalies detected but not yet committed or alerted (an outage is in progress). */
   backlog(): number;
   /** Commit and alert whatever is pending (used at shutdown). */
@@ -73,13 +75,18 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
     return run;
   }
 
+  const process = (entries: LogEntry[], source?: string) =>
+    serialized(async () => {
+      const found = await deps.detect(entries, source);
+      // A retried batch finds its anomalies again while they still wait here.
+      const waiting = new Set(uncommitted.map((a) => a.id));
+      uncommitted.push(...found.filter((a) => !waiting.has(a.id)));
+      await drain();
+    });
+
   return {
-    pipeline: (entries) =>
-      serialized(async () => {
-        const found = await deps.detect(entries);
-        uncommitted.push(...found);
-        await drain();
-      }),
+    pipeline: (entries) => process(entries),
+    processBatch: process,
     backlog: () => uncommitted.length + unalerted.length,
     flush: () => serialized(drain),
   };

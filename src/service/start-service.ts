@@ -24,7 +24,7 @@ import { createOtlpEventsExporter } from '../alerts/otlp-events.js';
 import type { AlertChannel } from '../alerts/alert-channel.js';
 import { registerBacklogGauge } from '../queue/backlog-gauge.js';
 import { createRedisIngestQueue } from '../queue/redis-ingest-queue.js';
-import { createStreamWorker, defaultConsumerName } from '../worker/stream-worker.js';
+import { createStreamWorker, defaultConsumerName, sourceIdOf } from '../worker/stream-worker.js';
 import { createAdminApi } from './admin-api.js';
 import { createDetectionPipeline } from './detection-pipeline.js';
 import { createPatternMirror } from './pattern-mirror.js';
@@ -100,7 +100,10 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
         shards: config.queue.shards,
         claimIdleSeconds: config.queue.claimIdleSeconds,
         consumerName: defaultConsumerName(),
-        handle: (batches) => detection.pipeline(batches.flatMap((b) => b.entries)),
+        // One batch at a time, each under its own id, so a redelivered batch is recognised.
+        handle: async (batches) => {
+          for (const batch of batches) await detection.processBatch(batch.entries, sourceIdOf(batch));
+        },
         logger,
         registry,
       });
@@ -207,7 +210,7 @@ async function startDetection(deps: {
 
   const anomalyRepo = createAnomalyRepo(db);
   const detection = createDetectionPipeline({
-    detect: (entries) => detector.process(entries),
+    detect: (entries, source) => detector.process(entries, source),
     commit: (anomalies) => anomalyRepo.insert(anomalies),
     alert: (anomalies) => alertManager.submit(anomalies),
     publish: events ? (anomalies) => void events.export(anomalies) : undefined,
@@ -236,5 +239,5 @@ async function startDetection(deps: {
     },
   });
 
-  return { pipeline: detection.pipeline, admin };
+  return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin };
 }

@@ -35,6 +35,14 @@ export interface PatternRecord {
   muted: boolean;
   mutedUntil: number | null;
   stats: PatternStats;
+  /**
+   * The stored ingest batch (`shard/streamId`) whose records created the
+   * pattern, in production mode: a worker that processes that batch again after
+   * a crash re-emits the new-pattern anomaly (same id, so stored once).
+   */
+  createdBy?: string;
+  /** Similarity to the nearest known pattern when it was created (none when it was the service's first). */
+  nearestAtCreation?: number;
 }
 
 export interface ServiceState {
@@ -82,6 +90,12 @@ export interface PatternTouch {
   /** Set when the miner generalised the template. */
   template?: string;
   stats: PatternStats;
+  /**
+   * The stored ingest batch (`shard/streamId`) the records come from: a store
+   * shared by workers applies one batch's counts once, so a redelivered batch
+   * does not count twice.
+   */
+  source?: string;
 }
 
 export interface RecordTotals {

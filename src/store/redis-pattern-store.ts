@@ -51,6 +51,8 @@ function toFields(p: PatternRecord): string[] {
     'mean', String(p.stats.mean),
     'variance', String(p.stats.variance),
     'windows', String(p.stats.windows),
+    'createdBy', p.createdBy ?? '',
+    'nearestAtCreation', p.nearestAtCreation === undefined ? '' : String(p.nearestAtCreation),
   ];
 }
 
@@ -70,6 +72,8 @@ function fromHash(h: Record<string, string>): PatternRecord | undefined {
     muted: h.muted === '1',
     mutedUntil: h.mutedUntil ? Number(h.mutedUntil) : null,
     stats: { mean: Number(h.mean ?? 0), variance: Number(h.variance ?? 0), windows: Number(h.windows ?? 0) },
+    ...(h.createdBy ? { createdBy: h.createdBy } : {}),
+    ...(h.nearestAtCreation ? { nearestAtCreation: Number(h.nearestAtCreation) } : {}),
   };
 }
 
@@ -162,7 +166,8 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
       const ttl = Math.ceil(windowSeconds * retainWindows);
       const p = redis.pipeline();
       for (const t of touches) {
-        callScript(p, 'record-touch-2', [keys.pattern(t.service, t.id), keys.windowCount(t.service, t.id, t.window)], [
+        const windowKey = keys.windowCount(t.service, t.id, t.window);
+        callScript(p, 'record-touch-3', [keys.pattern(t.service, t.id), windowKey, `${windowKey}:applied`], [
           t.count,
           t.lastSeen,
           levelRank(t.level),
@@ -173,6 +178,8 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
           t.stats.windows,
           t.template ?? '',
           t.windowCount,
+          // Stream ids grow within a shard, and a service stays in one shard.
+          t.source === undefined ? '' : t.source.slice(t.source.lastIndexOf('/') + 1),
         ]);
       }
       const replies = (await run(p)) as Array<[number, number]>;

@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import { createLuaScripts } from './lua-scripts.js';
 
-const SCRIPTS = ['claim-template-3', 'record-touch-2', 'set-mute-1'] as const;
+const SCRIPTS = ['claim-template-3', 'record-touch-3', 'set-mute-1'] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 
 const scripts = createLuaScripts({ namespace: 'anomalog', version: 1, names: SCRIPTS, moduleUrl: import.meta.url, sourceDir: 'src/store/scripts' });

@@ -172,4 +172,32 @@ describe('redis pattern store shared by replicas', () => {
     expect(Array.from(hit!)).toEqual(Array.from(v));
     expect(miss).toBeUndefined();
   });
+
+  it('a batch redelivered to another worker after a crash emits its anomaly again and counts nothing twice', async () => {
+    const crashed = await replica();
+    const survivor = await replica();
+    await crashed.detector.learn([entry('Cart 1 updated with 3 items', T0)]);
+    clock = T0 + 2 * MIN;
+    const batch = [
+      entry('Payment webhook signature mismatch for merchant 77', clock, 'error'),
+      entry('Cart 2 updated with 5 items', clock),
+      entry('Cart 3 updated with 1 items', clock),
+    ];
+    // The first worker detects (creating the pattern and counting) and dies before committing.
+    const lost = await crashed.detector.process(batch, '3/1795600000000-0');
+    expect(lost.map((a) => a.kind)).toEqual(['new_pattern']);
+    const countsAfterFirst = new Map((await survivor.store.list(SERVICE)).map((p) => [p.id, p.count]));
+
+    // Another worker claims the same stored batch.
+    const again = await survivor.detector.process(batch, '3/1795600000000-0');
+    expect(again.map((a) => [a.kind, a.id])).toEqual([['new_pattern', lost[0]!.id]]);
+    const countsAfterRedelivery = new Map((await survivor.store.list(SERVICE)).map((p) => [p.id, p.count]));
+    expect(countsAfterRedelivery).toEqual(countsAfterFirst);
+
+    // The next batch counts as usual and raises nothing new.
+    const next = await survivor.detector.process([entry('Cart 4 updated with 2 items', clock)], '3/1795600000001-0');
+    expect(next).toEqual([]);
+    const cart = (await survivor.store.list(SERVICE)).find((p) => p.template.startsWith('Cart'))!;
+    expect(cart.count).toBe(countsAfterFirst.get(cart.id)! + 1);
+  });
 });
