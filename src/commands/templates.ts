@@ -2,7 +2,10 @@
  * `anomalog templates [FILE|-] [--service NAME] [--summary]`: masks and mines a log
  * file (one message per line) with the service's miner settings and prints, per
  * line, `{"line","templateId","template"}` as JSON lines; with --summary, one line
- * per template instead, most frequent first. Streams, so it suits large files and pipes.
+ * per template instead, most frequent first. Lines are printed once the input
+ * ends, each with its group's final id and template: a group generalises, and
+ * may fold into a sibling, after its first lines. Per line only a small index is
+ * kept, so large files and pipes are fine.
  */
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -88,17 +91,35 @@ export async function runTemplates(argv: string[], io: CommandIo): Promise<numbe
   const miner = createTemplateMiner();
   /** The raw first line of each template, for --summary examples. */
   const firstLines = new Map<string, string>();
+  /** Per line, the index of the id the miner returned (ids are interned). */
+  const ids: string[] = [];
+  const idIndex = new Map<string, number>();
+  let lineIds = new Uint32Array(1024);
   try {
     const lines = createInterface({ input, crlfDelay: Infinity });
     let n = 0;
     for await (const message of lines) {
-      n++;
       const result = miner.add(mask(message, detection.maxMessageChars));
       if (args.summary) {
         if (!firstLines.has(result.id)) firstLines.set(result.id, message);
-      } else {
-        await writeLine(io.stdout, JSON.stringify({ line: n, templateId: result.id, template: result.template }));
+        continue;
       }
+      let index = idIndex.get(result.id);
+      if (index === undefined) {
+        index = ids.push(result.id) - 1;
+        idIndex.set(result.id, index);
+      }
+      if (n === lineIds.length) {
+        const grown = new Uint32Array(n * 2);
+        grown.set(lineIds);
+        lineIds = grown;
+      }
+      lineIds[n++] = index;
+    }
+    for (let i = 0; i < n; i++) {
+      // get() follows folds to the surviving group.
+      const final = miner.get(ids[lineIds[i]!]!)!;
+      await writeLine(io.stdout, JSON.stringify({ line: i + 1, templateId: final.id, template: final.template }));
     }
     if (args.summary) {
       for (const t of miner.templates().sort((a, b) => b.count - a.count)) {

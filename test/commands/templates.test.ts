@@ -93,6 +93,16 @@ describe('anomalog templates', () => {
     expect(rows.reduce((n, r) => n + (r.count as number), 0)).toBe(6);
   });
 
+  it('prints every line with the final id of its group once a varying word has folded siblings together', async () => {
+    const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
+    const { code, stdout } = await run(['-'], users.map((u) => `session opened for user ${u} by sshd`).join('\n'));
+    expect(code).toBe(0);
+    const rows = jsonLines(stdout);
+    expect(rows).toHaveLength(users.length);
+    expect(new Set(rows.map((r) => r.templateId)).size).toBe(1);
+    expect(rows[0]!.template).toBe('session opened for user <*> by sshd');
+  });
+
   it('exits 2 with a clear message on a missing file', async () => {
     const { code, stdout, stderr } = await run([join(dir, 'nope.log')]);
     expect(code).toBe(2);
