@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
-import type { Config } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { createLocalEmbedder } from '../src/embeddings/local-embedder.js';
 import type { LogEntry } from '../src/log-entry.js';
 import { createDetector, type Detector } from '../src/pipeline/detector.js';
@@ -30,15 +30,8 @@ const PATTERNS_PER_SERVICE = 1000;
 const RUNS = 3;
 const T0 = Date.UTC(2026, 10, 25, 12);
 
-const config: Config['detection'] = {
-  maxMessageChars: 4096,
-  similarity: 0.85,
-  learningPeriodSeconds: 3600,
-  newPatternMinLevel: 'warn',
-  spikeWindowSeconds: 60,
-  spikeRatio: 5,
-  spikeMinCount: 20,
-};
+/** The documented defaults. */
+const config = loadConfig({}).detection;
 const logger = pino({ level: 'silent' });
 
 // RSS is measured after a full collection, so it counts what the patterns hold, not garbage.

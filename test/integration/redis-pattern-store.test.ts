@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createLocalEmbedder } from '../../src/embeddings/local-embedder.js';
 import type { Level, LogEntry } from '../../src/log-entry.js';
 import { createDetector, type Detector } from '../../src/pipeline/detector.js';
@@ -14,15 +14,8 @@ const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const MIN = 60_000;
 const SERVICE = 'checkout';
 
-const config: Config['detection'] = {
-  maxMessageChars: 4096,
-  similarity: 0.85,
-  learningPeriodSeconds: 3600,
-  newPatternMinLevel: 'warn',
-  spikeWindowSeconds: 60,
-  spikeRatio: 5,
-  spikeMinCount: 20,
-};
+/** The documented defaults. */
+const config = loadConfig({}).detection;
 
 function entry(message: string, time: number, level: Level = 'info'): LogEntry {
   return { time, service: SERVICE, level, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' };

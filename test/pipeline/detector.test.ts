@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createLocalEmbedder } from '../../src/embeddings/local-embedder.js';
 import type { Level, LogEntry } from '../../src/log-entry.js';
 import { createDetector } from '../../src/pipeline/detector.js';
@@ -15,15 +15,8 @@ const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const MIN = 60_000;
 
-const config: Config['detection'] = {
-  maxMessageChars: 4096,
-  similarity: 0.85,
-  learningPeriodSeconds: 3600,
-  newPatternMinLevel: 'warn',
-  spikeWindowSeconds: 60,
-  spikeRatio: 5,
-  spikeMinCount: 20,
-};
+/** The documented defaults. */
+const config = loadConfig({}).detection;
 
 function entry(message: string, time: number, level: Level = 'info', service = 'payment-gateway'): LogEntry {
   return { time, service, level, message, traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), attributes: {}, resource: { 'service.name': service }, scope: '' };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createLocalEmbedder } from '../../src/embeddings/local-embedder.js';
 import type { LogEntry } from '../../src/log-entry.js';
 import { createDetector } from '../../src/pipeline/detector.js';
@@ -11,15 +11,8 @@ import { createMemoryPatternStore } from '../../src/store/memory-pattern-store.j
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
-const config: Config['detection'] = {
-  maxMessageChars: 4096,
-  similarity: 0.85,
-  learningPeriodSeconds: 3600,
-  newPatternMinLevel: 'warn',
-  spikeWindowSeconds: 60,
-  spikeRatio: 5,
-  spikeMinCount: 20,
-};
+/** The documented defaults. */
+const config = loadConfig({}).detection;
 
 function entry(message: string, time: number, level: LogEntry['level'] = 'info'): LogEntry {
   return { time, service: 'orders', level, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' };
