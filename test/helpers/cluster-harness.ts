@@ -3,10 +3,13 @@
  * Redis and one Postgres, and sends them exact, countable exports.
  */
 import { randomBytes } from 'node:crypto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { NORMAL, SEVERITY, type Severity } from '../../src/demo/traffic.js';
 import { shardOf } from '../../src/queue/queue-keys.js';
 import { startAnomalog, type AnomalogProcess } from './anomalog-process.js';
 import { encodeRequest, postLogs } from './otlp-raw.js';
+import { createSdkExporter } from './otlp-sdk.js';
 
 export interface Cluster {
   readonly receivers: AnomalogProcess[];
@@ -95,4 +98,53 @@ export function normalLines(base: string, count: number, only?: Severity): Line[
   const shapes = (NORMAL[base] ?? []).filter((shape) => !only || shape()[0] === only);
   if (shapes.length === 0) throw new Error(`no normal traffic for ${base}`);
   return Array.from({ length: count }, (_v, i) => shapes[i % shapes.length]!());
+}
+
+export interface CountingSender {
+  /** Emit through the SDK (batched, exported in the background with the exporter's retries). */
+  emit(lines: readonly Line[]): void;
+  /** Records emitted, and records in exports that ended in success / failure. */
+  counts(): { emitted: number; acked: number; failed: number };
+  shutdown(): Promise<void>;
+}
+
+/** ExportResultCode.SUCCESS of @opentelemetry/core. */
+const EXPORT_SUCCESS = 0;
+
+/**
+ * The real OTel JS SDK with its OTLP/HTTP protobuf exporter (which retries
+ * 429/502/503/504 as Retry-After asks), wrapped only to count which records
+ * the exporter reported as delivered.
+ */
+export function createCountingSender(httpPort: number, service: string): CountingSender {
+  const inner = createSdkExporter('http/protobuf', { grpcUrl: '', httpUrl: `http://127.0.0.1:${httpPort}` }, { timeoutMillis: 30_000 });
+  let emitted = 0;
+  let acked = 0;
+  let failed = 0;
+  const exporter: LogRecordExporter = {
+    export(records, done) {
+      inner.export(records, (result) => {
+        if (result.code === EXPORT_SUCCESS) acked += records.length;
+        else failed += records.length;
+        done(result);
+      });
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+  };
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    processors: [new BatchLogRecordProcessor({ exporter, scheduledDelayMillis: 50, maxExportBatchSize: 50, maxQueueSize: 100_000 })],
+  });
+  const logger = provider.getLogger('cluster-test');
+  return {
+    emit(lines) {
+      for (const [severity, body] of lines) logger.emit({ severityNumber: SEVERITY[severity], body });
+      emitted += lines.length;
+    },
+    counts: () => ({ emitted, acked, failed }),
+    async shutdown() {
+      await provider.shutdown();
+    },
+  };
 }

@@ -91,3 +91,14 @@ export async function leaseHolders(redis: Redis, shards: number): Promise<Array<
 export function pidOfConsumer(name: string): number {
   return Number(/-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
 }
+
+/** The sum of every series of one Prometheus metric a process exposes on /metrics. */
+export async function metricTotal(httpPort: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)(?:\{[^}]*\})? (\S+)$/.exec(line);
+    if (match?.[1] === name) sum += Number(match[2]);
+  }
+  return sum;
+}
