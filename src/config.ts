@@ -57,6 +57,9 @@ const schema = z.object({
   ANOMALOG_EVENTS_ENDPOINT: z.url().optional(),
   ANOMALOG_EVENTS_PROTOCOL: z.enum(['grpc', 'http/protobuf']).default('grpc'),
   ANOMALOG_EVENTS_HEADERS: optionalText,
+
+  // Where the operator commands find a running service (default: this host's HTTP port).
+  ANOMALOG_URL: z.url().optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -70,6 +73,8 @@ export interface Config {
   authToken: string | undefined;
   tls: { cert: string; key: string } | undefined;
   logLevel: Raw['ANOMALOG_LOG_LEVEL'];
+  /** Base URL of the service's HTTP API, for the operator commands. */
+  apiUrl: string;
   dataDir: string;
   snapshotIntervalSeconds: number;
   redisUrl: string | undefined;
@@ -177,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     authToken: c.ANOMALOG_AUTH_TOKEN,
     tls: c.ANOMALOG_TLS_CERT && c.ANOMALOG_TLS_KEY ? { cert: c.ANOMALOG_TLS_CERT, key: c.ANOMALOG_TLS_KEY } : undefined,
     logLevel: c.ANOMALOG_LOG_LEVEL,
+    apiUrl: (c.ANOMALOG_URL ?? `${c.ANOMALOG_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${c.ANOMALOG_HTTP_PORT}`).replace(/\/+$/, ''),
     dataDir: c.ANOMALOG_DATA_DIR,
     snapshotIntervalSeconds: c.ANOMALOG_SNAPSHOT_INTERVAL,
     redisUrl: c.REDIS_URL,

@@ -23,6 +23,9 @@ describe('loadConfig', () => {
     expect(c.embeddings.model).toBe('text-embedding-3-small');
     expect(c.redisUrl).toBeUndefined();
     expect(c.databaseUrl).toBeUndefined();
+    expect(c.apiUrl).toBe('http://127.0.0.1:4318');
+    expect(loadConfig({ ANOMALOG_HTTP_PORT: '9000' }).apiUrl).toBe('http://127.0.0.1:9000');
+    expect(loadConfig({ ANOMALOG_URL: 'https://anomalog.internal:8443/' }).apiUrl).toBe('https://anomalog.internal:8443');
   });
 
   it('names the bad variable when a value does not parse', () => {

@@ -4,6 +4,7 @@
  * The service is found at --url, else ANOMALOG_URL, else the local HTTP port.
  */
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
 import { parseDuration } from './duration.js';
 import type { CommandIo } from './main.js';
 import { renderTable, truncate } from './table.js';
@@ -18,12 +19,8 @@ interface Target {
 }
 
 function target(url: string | undefined): Target {
-  const port = process.env.ANOMALOG_HTTP_PORT || '4318';
-  const scheme = process.env.ANOMALOG_TLS_CERT ? 'https' : 'http';
-  return {
-    baseUrl: (url ?? process.env.ANOMALOG_URL ?? `${scheme}://127.0.0.1:${port}`).replace(/\/+$/, ''),
-    token: process.env.ANOMALOG_AUTH_TOKEN || undefined,
-  };
+  const config = loadConfig();
+  return { baseUrl: url?.replace(/\/+$/, '') ?? config.apiUrl, token: config.authToken };
 }
 
 async function call(t: Target, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
