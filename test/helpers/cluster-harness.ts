@@ -3,6 +3,8 @@
  * Redis and one Postgres, and sends them exact, countable exports.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { NORMAL, SEVERITY, type Severity } from '../../src/demo/traffic.js';
@@ -16,13 +18,14 @@ export interface Cluster {
   readonly workers: AnomalogProcess[];
   /** Start one more process with the cluster's environment (and overrides). */
   add(role: 'receiver' | 'worker', env?: Record<string, string>): Promise<AnomalogProcess>;
-  /** SIGKILL every process still running: for afterAll, whatever happened. */
+  /**
+   * SIGKILL every process still running: for afterAll, whatever happened. With
+   * CLUSTER_LOGS=<dir> set, every process's logs are kept in <dir>/<name>.log.
+   */
   killAll(): Promise<void>;
-  /** Every process's logs, for a failure message. */
-  logs(): string;
 }
 
-export async function startCluster(opts: { receivers: number; workers: number; env: Record<string, string> }): Promise<Cluster> {
+export async function startCluster(opts: { name: string; receivers: number; workers: number; env: Record<string, string> }): Promise<Cluster> {
   const receivers: AnomalogProcess[] = [];
   const workers: AnomalogProcess[] = [];
   const all: AnomalogProcess[] = [];
@@ -38,8 +41,9 @@ export async function startCluster(opts: { receivers: number; workers: number; e
     add,
     async killAll() {
       await Promise.all(all.map((p) => p.kill()));
+      const dir = process.env.CLUSTER_LOGS;
+      if (dir) await writeFile(join(dir, `${opts.name}.log`), all.map((p) => `--- ${p.role} pid ${p.child.pid}\n${p.logs()}`).join('\n'));
     },
-    logs: () => all.map((p) => `--- ${p.role} pid ${p.child.pid}\n${p.logs()}`).join('\n'),
   };
   try {
     // Workers first and one by one: each migrates and takes its leases without racing the others.

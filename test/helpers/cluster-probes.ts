@@ -102,3 +102,9 @@ export async function metricTotal(httpPort: number, name: string): Promise<numbe
   }
   return sum;
 }
+
+/** True once every one of these processes holds at least one shard lease. */
+export async function eachHoldsALease(redis: Redis, shards: number, pids: readonly number[]): Promise<boolean> {
+  const holders = new Set((await leaseHolders(redis, shards)).map((name) => (name ? pidOfConsumer(name) : 0)));
+  return pids.every((pid) => holders.has(pid));
+}

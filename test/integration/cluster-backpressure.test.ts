@@ -42,6 +42,7 @@ describe('the ingest backlog bound', () => {
 
   it('answers 503 and UNAVAILABLE once reached, and the SDK exporter retries succeed after the worker drains', async () => {
     cluster = await startCluster({
+      name: 'backpressure',
       receivers: 1,
       workers: 1,
       env: { REDIS_URL: redis.url, DATABASE_URL: scratch.url, ANOMALOG_SHARDS: '1', ANOMALOG_MAX_BACKLOG: String(MAX_BACKLOG) },

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOVEL_ERRORS } from '../../src/demo/traffic.js';
 import { exportAcked, normalLines, startCluster, suffixSpanningShards, type Cluster, type Line } from '../helpers/cluster-harness.js';
-import { alertsOf, anomaliesOf, backlog, countedRecords, readiness } from '../helpers/cluster-probes.js';
+import { alertsOf, anomaliesOf, backlog, countedRecords, eachHoldsALease, readiness } from '../helpers/cluster-probes.js';
 import { startProxy, type CuttableProxy } from '../helpers/cluster-proxy.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
@@ -45,6 +45,7 @@ describe('Postgres unreachable for half a minute', () => {
 
   it('holds the outage in the backlog, then writes its anomalies once each and loses no acknowledged record', async () => {
     cluster = await startCluster({
+      name: 'postgres-outage',
       receivers: 1,
       workers: 2,
       env: {
@@ -65,6 +66,8 @@ describe('Postgres unreachable for half a minute', () => {
       sent.set(`${base}${suffix}`, (sent.get(`${base}${suffix}`) ?? 0) + lines.length);
     };
     const services = BASES.map((b) => `${b}${suffix}`);
+    // Shards settled between the two workers, so the outage is not mixed with a lease move.
+    await until(() => eachHoldsALease(client, SHARDS, workers.map((w) => w.child.pid!)), 30_000, 'both workers hold a shard lease');
 
     for (const base of BASES) await send(base, normalLines(base, 9));
     await sleep(LEARNING_SECONDS * 1000 + 300);

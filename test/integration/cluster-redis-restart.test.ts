@@ -39,6 +39,7 @@ describe('Redis restarted during ingestion', () => {
 
   it('answers 503 while Redis is down, recovers by itself, and counts every record the exporter got a success for', async () => {
     cluster = await startCluster({
+      name: 'redis-restart',
       receivers: 1,
       workers: 1,
       env: { REDIS_URL: redis.url, DATABASE_URL: scratch.url, ANOMALOG_SHARDS: String(SHARDS), ANOMALOG_CLAIM_IDLE: '1' },

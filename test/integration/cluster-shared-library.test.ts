@@ -44,6 +44,7 @@ describe('two receivers and three workers', () => {
 
   it('share one pattern library: a novel error sent to both receivers at once is one anomaly, one alert, one Slack request', async () => {
     cluster = await startCluster({
+      name: 'shared-library',
       receivers: 2,
       workers: 3,
       env: {

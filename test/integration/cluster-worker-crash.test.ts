@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOVEL_ERRORS } from '../../src/demo/traffic.js';
 import type { AnomalogProcess } from '../helpers/anomalog-process.js';
 import { exportAcked, normalLines, startCluster, suffixSpanningShards, type Cluster, type Line } from '../helpers/cluster-harness.js';
-import { alertsOf, anomaliesOf, backlog, countedRecords, leaseHolders, patternsOf, pendingByConsumer, pidOfConsumer } from '../helpers/cluster-probes.js';
+import { alertsOf, anomaliesOf, backlog, countedRecords, eachHoldsALease, leaseHolders, patternsOf, pendingByConsumer, pidOfConsumer } from '../helpers/cluster-probes.js';
 import { startProxy, type CuttableProxy } from '../helpers/cluster-proxy.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
@@ -62,15 +62,12 @@ describe('a worker killed in the middle of a batch', () => {
       SLACK_WEBHOOK_URL: slack.url,
       ANOMALOG_SLACK_MIN_SEVERITY: 'info',
     };
-    cluster = await startCluster({ receivers: 0, workers: 0, env });
+    cluster = await startCluster({ name: 'worker-crash', receivers: 0, workers: 0, env });
     const doomed: AnomalogProcess = await cluster.add('worker', { DATABASE_URL: scratch.url.replace(':5432/', `:${proxy.port}/`) });
     const survivor = await cluster.add('worker');
     const receiver = await cluster.add('receiver');
     // Each worker holds one of the two shards (the first gives one up once the second joins).
-    await until(async () => {
-      const pids = (await leaseHolders(client, SHARDS)).map((name) => (name ? pidOfConsumer(name) : 0));
-      return pids.includes(doomed.child.pid!) && pids.includes(survivor.child.pid!);
-    }, 30_000, 'both workers hold a shard lease');
+    await until(() => eachHoldsALease(client, SHARDS, [doomed.child.pid!, survivor.child.pid!]), 30_000, 'both workers hold a shard lease');
 
     const sent = new Map<string, number>();
     const send = async (svc: string, lines: Line[]) => {
