@@ -108,3 +108,9 @@ export async function eachHoldsALease(redis: Redis, shards: number, pids: readon
   const holders = new Set((await leaseHolders(redis, shards)).map((name) => (name ? pidOfConsumer(name) : 0)));
   return pids.every((pid) => holders.has(pid));
 }
+
+/** Which of these processes holds the shard's lease now, if any. */
+export async function leaseHolderAmong<P extends { child: { pid?: number | undefined } }>(redis: Redis, shards: number, shard: number, processes: readonly P[]): Promise<P | undefined> {
+  const name = (await leaseHolders(redis, shards))[shard];
+  return name === undefined ? undefined : processes.find((p) => p.child.pid === pidOfConsumer(name));
+}

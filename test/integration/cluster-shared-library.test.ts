@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOVEL_ERRORS } from '../../src/demo/traffic.js';
 import { shardOf } from '../../src/queue/queue-keys.js';
 import { exportAcked, normalLines, startCluster, type Cluster, type Line } from '../helpers/cluster-harness.js';
-import { alertsOf, anomaliesOf, backlog, countedRecords, leaseHolders, patternsOf, pidOfConsumer } from '../helpers/cluster-probes.js';
+import type { AnomalogProcess } from '../helpers/anomalog-process.js';
+import { alertsOf, anomaliesOf, backlog, countedRecords, leaseHolderAmong, patternsOf } from '../helpers/cluster-probes.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
 import { startSlackServer } from '../helpers/slack-server.js';
@@ -88,15 +89,11 @@ describe('two receivers and three workers', () => {
 
     // The shard moves: its worker stops, another takes the lease with a cold in-memory view.
     const shard = shardOf(service, SHARDS);
-    const holderPid = pidOfConsumer((await leaseHolders(client, SHARDS))[shard] ?? '');
-    const leaving = workers.find((w) => w.child.pid === holderPid)!;
-    expect(leaving).toBeDefined();
-    expect(await leaving.stop()).toBe(0);
+    let leaving: AnomalogProcess | undefined;
+    await until(async () => (leaving = await leaseHolderAmong(client, SHARDS, shard, workers)) !== undefined, 20_000, 'a worker holds the shard');
+    expect(await leaving!.stop()).toBe(0);
     const remaining = workers.filter((w) => w !== leaving);
-    await until(async () => {
-      const name = (await leaseHolders(client, SHARDS))[shard];
-      return name !== undefined && remaining.some((w) => w.child.pid === pidOfConsumer(name));
-    }, 20_000, 'another worker takes the shard');
+    await until(async () => (await leaseHolderAmong(client, SHARDS, shard, remaining)) !== undefined, 20_000, 'another worker takes the shard');
 
     await sendToBoth([['error', FIRST_ERROR()]]);
     await sendToBoth([['error', SECOND_ERROR()]]);
