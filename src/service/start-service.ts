@@ -211,8 +211,13 @@ async function startDetection(deps: {
   const anomalyRepo = createAnomalyRepo(db);
   const detection = createDetectionPipeline({
     detect: (entries, source) => detector.process(entries, source),
-    commit: (anomalies) => anomalyRepo.insert(anomalies),
+    commit: async (anomalies) => {
+      await anomalyRepo.insert(anomalies);
+      const due = await anomalyRepo.dueForAlerting(anomalies.map((a) => a.id));
+      return anomalies.filter((a) => due.has(a.id));
+    },
     alert: (anomalies) => alertManager.submit(anomalies),
+    markAlerted: (anomalies) => anomalyRepo.markAlerted(anomalies.map((a) => a.id)),
     publish: events ? (anomalies) => void events.export(anomalies) : undefined,
     observe: deps.onAnomalies,
     logger,

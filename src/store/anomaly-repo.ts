@@ -2,7 +2,7 @@
 import type { Attributes } from '../log-entry.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
 import type { Queryable } from './database.js';
-import { chunk, isoTime, toMs, valuesPlaceholders } from './sql-values.js';
+import { chunk, isoTime, listPlaceholders, toMs, valuesPlaceholders } from './sql-values.js';
 
 export interface AnomalyRow {
   id: string;
@@ -26,6 +26,9 @@ export interface AnomalyRow {
 export interface AnomalyRepo {
   /** One statement per 1,000 anomalies; an id already stored is kept as it is. */
   insert(anomalies: Anomaly[]): Promise<void>;
+  /** Of these anomaly ids, the stored ones not yet handed to the alert manager. */
+  dueForAlerting(ids: string[]): Promise<Set<string>>;
+  markAlerted(ids: string[]): Promise<void>;
   /** Newest first. */
   recent(q: { service?: string; sinceMs?: number; limit?: number }): Promise<AnomalyRow[]>;
 }
@@ -67,6 +70,27 @@ export function createAnomalyRepo(db: Queryable): AnomalyRepo {
         await db.query(
           `INSERT INTO log_anomalies (${COLUMNS}) VALUES ${valuesPlaceholders(part.length, CASTS)} ON CONFLICT (id) DO NOTHING`,
           params,
+        );
+      }
+    },
+
+    async dueForAlerting(ids) {
+      const due = new Set<string>();
+      for (const part of chunk(ids, BATCH)) {
+        const { rows } = await db.query<{ id: string }>(
+          `SELECT id FROM log_anomalies WHERE id IN (${listPlaceholders(part.length)}) AND alerted_at IS NULL`,
+          part,
+        );
+        for (const row of rows) due.add(row.id);
+      }
+      return due;
+    },
+
+    async markAlerted(ids) {
+      for (const part of chunk(ids, BATCH)) {
+        await db.query(
+          `UPDATE log_anomalies SET alerted_at = now() WHERE id IN (${listPlaceholders(part.length)}) AND alerted_at IS NULL`,
+          part,
         );
       }
     },

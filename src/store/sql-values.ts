@@ -22,3 +22,8 @@ export const isoTime = (ms: number): string => new Date(ms).toISOString();
 export function toMs(value: unknown): number {
   return value instanceof Date ? value.getTime() : new Date(String(value)).getTime();
 }
+
+/** `$1, $2, …, $n` for an `IN (…)` list of n parameters. */
+export function listPlaceholders(count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${i + 1}`).join(', ');
+}
