@@ -5,7 +5,8 @@
  * bounded and what overflows is logged and counted, never waited on.
  */
 import { Metadata } from '@grpc/grpc-js';
-import { SeverityNumber, type AnyValue, type AnyValueMap } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs';
+import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
@@ -49,8 +50,6 @@ const SEVERITY: Record<Severity, { number: SeverityNumber; text: string }> = {
   warning: { number: SeverityNumber.WARN, text: 'WARN' },
   info: { number: SeverityNumber.INFO, text: 'INFO' },
 };
-/** ExportResultCode.SUCCESS of @opentelemetry/core (not a direct dependency). */
-const EXPORT_SUCCESS = 0;
 const SCOPE = { name: 'anomalog', version };
 const RESOURCE_CACHE_MAX = 1000;
 
@@ -120,7 +119,7 @@ export function createOtlpEventsExporter(deps: OtlpEventsDeps): OtlpEventsExport
       'pattern.template': a.template,
       // The semantic-conventions name for the original log line.
       'log.record.original': a.message,
-      'log.record.attributes': a.attributes as AnyValue,
+      'log.record.attributes': a.attributes,
     };
     const validTrace = /^[0-9a-f]{32}$/.test(a.traceId) && /^[0-9a-f]{16}$/.test(a.spanId);
     return {
@@ -146,7 +145,7 @@ export function createOtlpEventsExporter(deps: OtlpEventsDeps): OtlpEventsExport
 
   const send = (batch: ReadableLogRecord[]) =>
     new Promise<Error | undefined>((resolve) => {
-      exporter.export(batch, (result) => resolve(result.code === EXPORT_SUCCESS ? undefined : (result.error ?? new Error('export failed'))));
+      exporter.export(batch, (result) => resolve(result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('export failed'))));
     });
 
   async function drain(): Promise<void> {

@@ -24,7 +24,8 @@ async function startSlackStandIn(onMessage: (text: string) => void): Promise<{ s
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
       try {
-        onMessage(String((JSON.parse(body) as { text?: unknown }).text ?? ''));
+        const { text } = JSON.parse(body) as { text?: unknown };
+        onMessage(typeof text === 'string' ? text : body);
       } catch {
         onMessage(body);
       }

@@ -31,7 +31,10 @@ async function call(t: Target, method: string, path: string, body?: unknown): Pr
   try {
     response = await fetch(`${t.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (error) {
-    throw new ApiError(`cannot reach anomalog at ${t.baseUrl} (is \`anomalog serve\` running? set --url or ANOMALOG_URL): ${(error as Error).cause ?? (error as Error).message}`);
+    // fetch wraps the socket error (ECONNREFUSED, ...) as its cause.
+    const cause = (error as Error).cause;
+    const detail = cause instanceof Error ? cause.message : (error as Error).message;
+    throw new ApiError(`cannot reach anomalog at ${t.baseUrl} (is \`anomalog serve\` running? set --url or ANOMALOG_URL): ${detail}`);
   }
   const text = await response.text();
   let json: Record<string, unknown> = {};
@@ -42,7 +45,7 @@ async function call(t: Target, method: string, path: string, body?: unknown): Pr
   }
   if (response.status === 401) throw new ApiError('unauthorised: set ANOMALOG_AUTH_TOKEN to the service token');
   if (response.status >= 400 && response.status !== 404) {
-    throw new ApiError(`${method} ${path} failed with ${response.status}: ${String(json.error ?? text)}`);
+    throw new ApiError(`${method} ${path} failed with ${response.status}: ${typeof json.error === 'string' ? json.error : text}`);
   }
   return { status: response.status, json };
 }

@@ -384,7 +384,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     // Read fresh: another process (or the admin API) may have muted the pattern.
     const records = await Promise.all(ids.map((id) => store.get(id, owners.get(id))));
     for (const record of records) if (record) services.get(record.service)?.refresh(record);
-    return new Set(ids.filter((_, i) => records[i] && isMuted(records[i]!, at)));
+    return new Set(ids.filter((_, i) => records[i] && isMuted(records[i], at)));
   }
 
   function toPatternTouch(t: Touch, learning: boolean, source: string | undefined): PatternTouch {

@@ -31,11 +31,11 @@ export interface DetectionPipelineDeps {
 export interface DetectionPipeline {
   pipeline: Pipeline;
   /** The same for one stored ingest batch (`shard/streamId`), which may be a redelivery. */
-  processBatch(entries: LogEntry[], source: string): Promise<void>;
+  processBatch: (entries: LogEntry[], source: string) => Promise<void>;
   /** Anomalies detected whose commit, alert or mark is still to do (an outage is in progress). */
-  backlog(): number;
+  backlog: () => number;
   /** Finish whatever is pending (used at shutdown). */
-  flush(): Promise<void>;
+  flush: () => Promise<void>;
 }
 
 /** Runs `step` on everything in `queue`; on failure puts it back, in order, and rethrows. */
@@ -59,7 +59,7 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
   let tail: Promise<unknown> = Promise.resolve();
 
   async function drain(): Promise<void> {
-    const committed = await drainStep(uncommitted, deps.commit);
+    const committed = await drainStep(uncommitted, (batch) => deps.commit(batch));
     if (committed && committed.result.length > 0) {
       const fresh = committed.result;
       for (const anomaly of fresh) {
@@ -72,9 +72,9 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
       deps.observe?.(fresh);
       unalerted.push(...fresh);
     }
-    const alerted = await drainStep(unalerted, deps.alert);
+    const alerted = await drainStep(unalerted, (batch) => deps.alert(batch));
     if (alerted) unmarked.push(...alerted.batch);
-    await drainStep(unmarked, deps.markAlerted);
+    await drainStep(unmarked, (batch) => deps.markAlerted(batch));
   }
 
   function serialized<T>(work: () => Promise<T>): Promise<T> {

@@ -106,7 +106,12 @@ export const mutatedJsonText: fc.Arbitrary<string> = fc
     const slots: Array<[Record<string, unknown> | unknown[], string | number]> = [];
     const walk = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach((child, i) => (slots.push([node, i]), walk(child)));
-      else if (node && typeof node === 'object') for (const [k, child] of Object.entries(node)) slots.push([node as Record<string, unknown>, k]), walk(child);
+      else if (node && typeof node === 'object') {
+        for (const [k, child] of Object.entries(node)) {
+          slots.push([node as Record<string, unknown>, k]);
+          walk(child);
+        }
+      }
     };
     walk(json);
     if (slots.length > 0) {

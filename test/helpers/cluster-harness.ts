@@ -12,6 +12,7 @@ import { shardOf } from '../../src/queue/queue-keys.js';
 import { startAnomalog, type AnomalogProcess } from './anomalog-process.js';
 import { encodeRequest, postLogs } from './otlp-raw.js';
 import { createSdkExporter } from './otlp-sdk.js';
+import { ExportResultCode } from '@opentelemetry/core';
 
 export interface Cluster {
   readonly receivers: AnomalogProcess[];
@@ -112,8 +113,6 @@ export interface CountingSender {
   shutdown(): Promise<void>;
 }
 
-/** ExportResultCode.SUCCESS of @opentelemetry/core. */
-const EXPORT_SUCCESS = 0;
 
 /**
  * The real OTel JS SDK with its OTLP/HTTP protobuf exporter (which retries
@@ -128,7 +127,7 @@ export function createCountingSender(httpPort: number, service: string): Countin
   const exporter: LogRecordExporter = {
     export(records, done) {
       inner.export(records, (result) => {
-        if (result.code === EXPORT_SUCCESS) acked += records.length;
+        if (result.code === ExportResultCode.SUCCESS) acked += records.length;
         else failed += records.length;
         done(result);
       });

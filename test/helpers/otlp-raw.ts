@@ -54,7 +54,7 @@ export function grpcUnary(port: number, path: string, body: Buffer, options: { t
 
 export function decodeExportResponse(bytes: Buffer): { partialSuccess?: { rejectedLogRecords: number; errorMessage: string } } {
   const type = loadOtlpRoot().lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse');
-  return type.toObject(type.decode(bytes), { longs: Number }) as never;
+  return type.toObject(type.decode(bytes), { longs: Number });
 }
 
 export function decodeStatus(bytes: Buffer): { code: number; message: string; details?: { type_url: string; value: Buffer }[] } {

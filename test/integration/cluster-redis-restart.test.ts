@@ -51,7 +51,7 @@ describe('Redis restarted during ingestion', () => {
     let sending = true;
     const traffic = (async () => {
       while (sending) {
-        sender!.emit(normalLines('checkout', 5));
+        sender.emit(normalLines('checkout', 5));
         await sleep(50);
       }
     })();

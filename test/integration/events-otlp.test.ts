@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOtlpEventsExporter, EVENT_NAME, type OtlpEventsExporter } from '../../src/alerts/otlp-events.js';
+import { createOtlpEventsExporter, EVENT_NAME } from '../../src/alerts/otlp-events.js';
 import { loadOtlpRoot } from '../../src/otlp/proto-root.js';
 import { makeAnomaly } from '../helpers/slack-fixtures.js';
 import { waitFor } from '../helpers/slack-server.js';
@@ -18,7 +18,7 @@ const requestType = (): protobuf.Type => loadOtlpRoot().lookupType('opentelemetr
 type Decoded = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function decode(bytes: Uint8Array): Decoded {
-  return requestType().toObject(requestType().decode(bytes), { longs: String, bytes: String, defaults: false }) as Decoded;
+  return requestType().toObject(requestType().decode(bytes), { longs: String, bytes: String, defaults: false });
 }
 
 /** Flattens KeyValue lists into a plain object of their scalar values. */

@@ -52,17 +52,17 @@ describe('redis ingest queue', () => {
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10, prefix: fx.prefix, logger: silent });
     const keys = createQueueKeys(fx.prefix);
     const [hot, cold] = ['checkout', 'payments'];
-    expect(shardOf(hot!, shards)).not.toBe(shardOf(cold!, shards));
-    await queue.append(Array.from({ length: 10 }, (_v, i) => entry(hot!, `hot ${i}`)));
-    const error = await queue.append([entry(cold!, 'cold 1'), entry(hot!, 'hot 10')]).catch((e: unknown) => e);
+    expect(shardOf(hot, shards)).not.toBe(shardOf(cold, shards));
+    await queue.append(Array.from({ length: 10 }, (_v, i) => entry(hot, `hot ${i}`)));
+    const error = await queue.append([entry(cold, 'cold 1'), entry(hot, 'hot 10')]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BacklogFullError);
     expect((error as BacklogFullError).code).toBe('ANOMALOG_BACKLOG_FULL');
-    expect((error as BacklogFullError).shard).toBe(shardOf(hot!, shards));
+    expect((error as BacklogFullError).shard).toBe(shardOf(hot, shards));
     expect((error as BacklogFullError).retryAfterMs).toBeGreaterThan(0);
-    expect(await fx.redis.xlen(keys.stream(shardOf(cold!, shards)))).toBe(0);
+    expect(await fx.redis.xlen(keys.stream(shardOf(cold, shards)))).toBe(0);
     expect(await queue.backlog()).toBe(10);
     // Other shards still take traffic.
-    await queue.append([entry(cold!, 'cold 2')]);
+    await queue.append([entry(cold, 'cold 2')]);
     expect(await queue.backlog()).toBe(11);
   });
 

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { type Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/log-entry.js';
 import { decodeEntries, encodeEntries } from '../../src/queue/entry-codec.js';

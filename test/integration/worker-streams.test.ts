@@ -175,7 +175,7 @@ describe('stream worker', () => {
         env: { ...process.env, SHARDS: String(shards), CONSUMER: 'victim', PREFIX: fx.prefix, LEASE_MS: '600' },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      const lines = createInterface({ input: proc.stdout! });
+      const lines = createInterface({ input: proc.stdout });
       const firstBatch = await new Promise<string[]>((resolve) => lines.once('line', (line) => resolve(JSON.parse(line) as string[])));
       await stopProcess(proc, 'SIGKILL');
       expect(firstBatch.length).toBeGreaterThan(0);
