@@ -39,6 +39,7 @@ const ports = (process.argv[2] ?? '').split(',').map(Number);
 const clients = ports.map((port) => new Client(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 }));
 
 let seed = 0;
+let sent = 0;
 let requests: Buffer[] = [];
 let builtAt = 0;
 function nextRequest(): Buffer {
@@ -46,7 +47,7 @@ function nextRequest(): Buffer {
     requests = Array.from({ length: POOL }, () => buildBenchRequest(seed++));
     builtAt = Date.now();
   }
-  return requests[seed++ % POOL]!;
+  return requests[sent++ % POOL]!;
 }
 
 const state = { acked: 0, retries: 0, lastAckAt: 0, lastRefusalAt: 0, lastError: '' };

@@ -46,6 +46,21 @@ async function steadyBacklog(redis: Redis, ms: number): Promise<number> {
   return max;
 }
 
+/** Samples the backlog in the background; stop() gives the peak. */
+function backlogPeak(redis: Redis): { stop(): number } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    // While Redis restarts a read fails: that moment just has no sample.
+    backlogRecords(redis).then((b) => (peak = Math.max(peak, b)), () => undefined);
+  }, POLL_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
 async function workerKill(d: Deployment): Promise<void> {
   const redis = d.redis.client;
   const normal = await steadyBacklog(redis, 5_000);
@@ -58,6 +73,7 @@ async function workerKill(d: Deployment): Promise<void> {
   if (caught === undefined) throw new Error('the worker to kill never held a pending batch');
   await d.stack.killWorker(victim);
   const killedAt = Date.now();
+  const peak = backlogPeak(redis);
   const pending = await pendingOf(redis, victimPid);
   const claimedBefore = await scrapeMetric(survivor.httpPort, 'anomalog_worker_claimed_entries_total');
   const leases = await secondsUntil(killedAt, async () => (await scrapeMetric(survivor.httpPort, 'anomalog_worker_leases')) === SHARDS);
@@ -67,7 +83,7 @@ async function workerKill(d: Deployment): Promise<void> {
   console.log(
     `worker SIGKILL: ${pending} stream entries pending in it; survivor held all ${SHARDS} shards after ${secs(leases)}, ` +
       `claimed ${claimed} entries, the killed worker's entries all processed after ${secs(processed)}, ` +
-      `backlog back under ${fmt(threshold)} (steady max ${fmt(normal)}) after ${secs(backlogBack)}`,
+      `backlog peaked at ${fmt(peak.stop())} and was back under ${fmt(threshold)} (steady max ${fmt(normal)}) after ${secs(backlogBack)}`,
   );
 }
 
@@ -78,6 +94,7 @@ async function redisRestart(d: Deployment): Promise<void> {
   await sleep(20_000);
   const normal = await steadyBacklog(redis, 5_000);
   const threshold = Math.max(normal * 1.5, normal + 2_000);
+  const peak = backlogPeak(redis);
   const { stoppingAt, upAt } = await d.redis.restart();
   let committedAtUp = 0;
   await secondsUntil(upAt, async () => {
@@ -87,9 +104,10 @@ async function redisRestart(d: Deployment): Promise<void> {
   const acking = await secondsUntil(upAt, async () => (await d.client.progress()).lastAckAt > upAt);
   const committing = await secondsUntil(upAt, async () => (await committedRecords(redis)) > committedAtUp);
   const backlogBack = await secondsUntil(upAt, async () => (await backlogRecords(redis)) <= threshold);
+  const refusedFor = acking === undefined ? 'no acknowledgement since' : `first acknowledgement ${((upAt + acking * 1_000 - stoppingAt) / 1_000).toFixed(1)} s after SIGTERM`;
   console.log(
-    `redis restart (graceful, AOF): ${((upAt - stoppingAt) / 1000).toFixed(1)} s from SIGTERM to answering PING again; after that, receivers acknowledged again in ${secs(acking)}, ` +
-      `workers committed again in ${secs(committing)}, backlog back under ${fmt(threshold)} (steady max ${fmt(normal)}) in ${secs(backlogBack)}`,
+    `redis restart (graceful, AOF): ${((upAt - stoppingAt) / 1000).toFixed(1)} s from SIGTERM to answering PING again (${refusedFor}); after that, receivers acknowledged again in ${secs(acking)}, ` +
+      `workers committed again in ${secs(committing)}, backlog peaked at ${fmt(peak.stop())}, back under ${fmt(threshold)} (steady max ${fmt(normal)}) in ${secs(backlogBack)}`,
   );
 }
 

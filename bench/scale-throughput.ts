@@ -22,7 +22,7 @@ export interface ThroughputResult {
 
 const CONCURRENCY = 8;
 const WARMUP_MS = 3_000;
-/** Per shard: ~150 exports' worth over 16 shards, enough to keep every worker busy. */
+/** Records per shard (160 exports' worth over 16 shards): enough to keep every worker busy, small enough to push back within a second or two. */
 const MAX_BACKLOG = '10000';
 
 export async function measureThroughput(opts: { redis: BenchRedis; databaseUrl: string; workers: number; seconds: number }): Promise<ThroughputResult> {

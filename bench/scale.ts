@@ -72,6 +72,12 @@ async function throughputSection(redis: BenchRedis, databaseUrl: string, flags: 
         `our CPU ${median(rs.map((r) => r.ourCores)).toFixed(2)} of 2 cores, others ${median(rs.map((r) => r.otherCores)).toFixed(2)}`,
     );
   }
+  const busiest = flags.workers.at(-1)!;
+  const cores = (k: 'ourCores' | 'otherCores') => median(results.get(busiest)!.map((r) => r[k]));
+  console.log(
+    `\nwhere it stops: with ${busiest} worker(s) the bench's processes used ${cores('ourCores').toFixed(2)} cores and other users ` +
+      `${cores('otherCores').toFixed(2)}, of the machine's 2: added workers only share the same CPU (receivers, workers, Redis and the client all run here).`,
+  );
   printEstimate(results);
   return results;
 }
