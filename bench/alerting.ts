@@ -10,7 +10,6 @@
  * With REDIS_URL and DATABASE_URL set it runs on them, else on the embedded default.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import { loadConfig } from '../src/config.js';
 import { NOVEL_ERRORS, createTrafficDriver } from '../src/demo/traffic.js';
 import type { Anomaly } from '../src/pipeline/anomaly.js';
 import { startService } from '../src/service/start-service.js';
+import { startSlackServer } from '../test/helpers/slack-server.js';
 
 const { values } = parseArgs({
   options: { 'quiet-minutes': { type: 'string', default: '10' }, learning: { type: 'string', default: '30' }, rate: { type: 'string', default: '40' } },
@@ -27,17 +27,9 @@ const quietMinutes = Number(values['quiet-minutes']);
 const learningSeconds = Number(values.learning);
 const rate = Number(values.rate);
 
-const slackArrivals: Array<{ at: number; text: string }> = [];
-const slack = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-  req.on('end', () => {
-    slackArrivals.push({ at: Date.now(), text: body });
-    res.end('ok');
-  });
-});
-await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
-const slackUrl = `http://127.0.0.1:${(slack.address() as { port: number }).port}/hook`;
+const slack = await startSlackServer();
+const slackArrivals = slack.requests;
+const slackUrl = slack.url;
 
 const dataDir = await mkdtemp(join(tmpdir(), 'anomalog-bench-'));
 const suffix = `-${Date.now().toString(36)}`;
@@ -84,7 +76,7 @@ for (const [serviceName, message] of NOVEL_ERRORS) {
   const deadline = sentAt + 10_000;
   let arrival: { at: number } | undefined;
   while (!arrival && Date.now() < deadline) {
-    arrival = slackArrivals.slice(from).find((r) => r.text.includes(marker));
+    arrival = slackArrivals.slice(from).find((r) => JSON.stringify(r.body).includes(marker));
     if (!arrival) await new Promise((resolve) => setTimeout(resolve, 5));
   }
   latencies.push(arrival ? arrival.at - sentAt : Number.POSITIVE_INFINITY);
@@ -97,5 +89,5 @@ console.log(`novel error → Slack request over ${latencies.length} trials: p50 
 
 await traffic.shutdown();
 await service.stop();
-slack.close();
+await slack.close();
 await rm(dataDir, { recursive: true, force: true });

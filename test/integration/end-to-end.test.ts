@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -18,26 +17,7 @@ import type { Anomaly } from '../../src/pipeline/anomaly.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
 import { startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
-
-interface SlackRequest {
-  at: number;
-  body: { text?: string; blocks?: unknown[] };
-}
-
-async function startSlack(): Promise<{ server: Server; url: string; requests: SlackRequest[] }> {
-  const requests: SlackRequest[] = [];
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    req.on('end', () => {
-      requests.push({ at: Date.now(), body: JSON.parse(text) as SlackRequest['body'] });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  return { server, url: `http://127.0.0.1:${address.port}/services/T/B/X`, requests };
-}
+import { startSlackServer } from '../helpers/slack-server.js';
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -54,7 +34,7 @@ const LEARNING_SECONDS = 3;
 describe.each(['embedded', 'production'] as const)('end to end on the %s setup', (mode) => {
   let dataDir: string;
   let scratch: { url: string; drop(): Promise<void> } | undefined;
-  let slack: Awaited<ReturnType<typeof startSlack>>;
+  let slack: Awaited<ReturnType<typeof startSlackServer>>;
   let sink: TestReceiver;
   let service: RunningService;
   const detected: Anomaly[] = [];
@@ -62,7 +42,7 @@ describe.each(['embedded', 'production'] as const)('end to end on the %s setup',
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'anomalog-e2e-'));
-    slack = await startSlack();
+    slack = await startSlackServer();
     sink = await startTestReceiver();
     const env: Record<string, string> = {
       ANOMALOG_HOST: '127.0.0.1',
@@ -85,7 +65,7 @@ describe.each(['embedded', 'production'] as const)('end to end on the %s setup',
   afterAll(async () => {
     await service?.stop();
     await sink?.stop();
-    slack?.server.close();
+    await slack?.close();
     await scratch?.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -110,7 +90,7 @@ describe.each(['embedded', 'production'] as const)('end to end on the %s setup',
       const slackRequest = await waitFor('the Slack alert', () => slack.requests.find((r) => JSON.stringify(r.body).includes(gateway)));
       expect(slackRequest.at - sentAt).toBeLessThan(5_000);
       expect(slackRequest.body.text).toMatch(/payment-gateway/);
-      expect(slackRequest.body.blocks?.length).toBeGreaterThan(0);
+      expect(slackRequest.body.blocks.length).toBeGreaterThan(0);
       expect(JSON.stringify(slackRequest.body)).toContain('Card processor connection pool exhausted');
 
       const anomaly = detected.find((a) => a.kind === 'new_pattern' && a.service === gateway);
