@@ -47,7 +47,11 @@ export async function startAnomalog(opts: {
   child.stderr.setEncoding('utf8');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ports = await new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`anomalog ${role} did not start in time:\n${stderr}`)), opts.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      // Don't leave a half-started process behind.
+      child.kill('SIGKILL');
+      reject(new Error(`anomalog ${role} did not start in time:\n${stderr}`));
+    }, opts.startTimeoutMs ?? 30_000);
     child.stderr.on('data', (chunk: string) => {
       stderr += chunk;
       // The serve command's own start-up line.
