@@ -25,6 +25,17 @@ function readPem(variable: string, value: string): Buffer {
   }
 }
 
+/** A port that cannot be bound (in use, not permitted): names the variable to change. */
+export class ListenError extends Error {
+  readonly code = 'ANOMALOG_LISTEN';
+}
+
+function listenFailure(variable: string, host: string, port: number, error: unknown): ListenError {
+  const text = (error as Error).message;
+  const reason = /EADDRINUSE/.test(text) ? 'address already in use' : /EACCES/.test(text) ? 'permission denied' : text;
+  return new ListenError(`${variable}: cannot listen on ${host}:${port}: ${reason}`, { cause: error });
+}
+
 export interface Receiver {
   /**
    * Binds the ports; resolves with the ports actually bound (tests ask for 0).
@@ -59,13 +70,17 @@ export function createReceiver(deps: {
 
   return {
     async start() {
-      const grpcPort = grpc ? await grpc.listen(config.host, config.grpcPort) : 0;
+      const grpcPort = grpc
+        ? await grpc.listen(config.host, config.grpcPort).catch((error: unknown) => {
+            throw listenFailure('ANOMALOG_GRPC_PORT', config.host, config.grpcPort, error);
+          })
+        : 0;
       let httpPort: number;
       try {
         httpPort = await http.listen(config.host, config.httpPort);
       } catch (error) {
         await grpc?.close(0);
-        throw error;
+        throw listenFailure('ANOMALOG_HTTP_PORT', config.host, config.httpPort, error);
       }
       started = true;
       logger.info({ host: config.host, grpcPort, httpPort, tls: Boolean(tls), auth: Boolean(config.authToken) }, 'OTLP receiver listening');
