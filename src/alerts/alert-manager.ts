@@ -36,8 +36,14 @@ export interface AlertManager {
 
 /** Suppressed records reaching this many times the alerted records earn one follow-up. */
 const GROWTH_FACTOR = 10;
-/** A claimed row is retried by another process if this one has not recorded a result by then. */
-const LEASE_MS = 120_000;
+/**
+ * A claimed row is retried by another process if this one has not recorded a
+ * result by then: one delivery (channel timeout 10 s) with margin, so the alerts
+ * a crashed process had claimed go out within seconds, not minutes.
+ */
+const LEASE_MS = 20_000;
+/** A dedupe claim this old with no alert row was orphaned by a process that died after claiming. */
+const ORPHAN_CLAIM_MS = 10_000;
 
 interface Group {
   anomalies: Anomaly[];
@@ -174,6 +180,16 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
         return entry;
       },
     );
+    if (outcome === 'no-alert') {
+      // A fresh claim's alert row is being written by another process right now.
+      const claimedAt = await dedupe.claimedAt(service, patternId);
+      if (claimedAt !== undefined && now() - claimedAt < ORPHAN_CLAIM_MS) return false;
+      // An older claim without its row: the process that took it died between the two.
+      logger.warn({ service, patternId }, 'alert dedupe claim without an alert; raising the alert');
+      const entry = firstAlert(group);
+      if (await repo.insert(entry)) alertsTotal.inc({ severity: entry.alert.severity });
+      return true;
+    }
     groupedTotal.inc({ outcome });
     if (outcome === 'followup') {
       alertsTotal.inc({ severity: followupSeverity ?? 'info' });

@@ -9,30 +9,37 @@ export interface DedupeStore {
   claim(service: string, patternId: string, ttlSeconds: number): Promise<boolean>;
   /** Gives a claim back (its alert could not be stored), so the next anomaly alerts. */
   release(service: string, patternId: string): Promise<void>;
+  /** When the live claim was taken (ms), or undefined when there is none. */
+  claimedAt(service: string, patternId: string): Promise<number | undefined>;
 }
 
 /** The only Redis commands dedupe uses. */
-export type DedupeRedis = Pick<Redis, 'set' | 'del'>;
+export type DedupeRedis = Pick<Redis, 'set' | 'del' | 'get'>;
 
 /** Hash tag on the service so a service's keys share one Redis Cluster slot. */
 export function dedupeKey(prefix: string, service: string, patternId: string): string {
   return `${prefix}{${service}}:alert:${patternId}`;
 }
 
-export function createRedisDedupe(redis: DedupeRedis, prefix: string): DedupeStore {
+export function createRedisDedupe(redis: DedupeRedis, prefix: string, now: () => number = Date.now): DedupeStore {
   return {
     async claim(service, patternId, ttlSeconds) {
-      const reply = await redis.set(dedupeKey(prefix, service, patternId), '1', 'EX', Math.ceil(ttlSeconds), 'NX');
+      const reply = await redis.set(dedupeKey(prefix, service, patternId), String(now()), 'EX', Math.ceil(ttlSeconds), 'NX');
       return reply === 'OK';
     },
     async release(service, patternId) {
       await redis.del(dedupeKey(prefix, service, patternId));
+    },
+    async claimedAt(service, patternId) {
+      const value = await redis.get(dedupeKey(prefix, service, patternId));
+      return value === null ? undefined : Number(value);
     },
   };
 }
 
 export function createMemoryDedupe(now: () => number = Date.now): DedupeStore {
   const expiries = new Map<string, number>();
+  const takenAt = new Map<string, number>();
   let sweepAt = 1024;
   return {
     async claim(service, patternId, ttlSeconds) {
@@ -42,14 +49,25 @@ export function createMemoryDedupe(now: () => number = Date.now): DedupeStore {
       if (until !== undefined && until > t) return false;
       // Drop expired keys when the map has doubled, so it stays proportional to the live claims.
       if (expiries.size >= sweepAt) {
-        for (const [k, v] of expiries) if (v <= t) expiries.delete(k);
+        for (const [k, v] of expiries) {
+          if (v > t) continue;
+          expiries.delete(k);
+          takenAt.delete(k);
+        }
         sweepAt = Math.max(1024, expiries.size * 2);
       }
       expiries.set(key, t + ttlSeconds * 1000);
+      takenAt.set(key, t);
       return true;
     },
     async release(service, patternId) {
-      expiries.delete(dedupeKey('', service, patternId));
+      const key = dedupeKey('', service, patternId);
+      expiries.delete(key);
+      takenAt.delete(key);
+    },
+    async claimedAt(service, patternId) {
+      const key = dedupeKey('', service, patternId);
+      return (expiries.get(key) ?? 0) > now() ? takenAt.get(key) : undefined;
     },
   };
 }

@@ -38,8 +38,11 @@ export interface Outbox {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** Rows per pass, delivered one after another (webhooks rate-limit per URL); BATCH × channel timeout stays under the lease. */
-const BATCH = 8;
+/**
+ * Rows claimed per pass. One: webhooks rate-limit per URL, so rows go one after
+ * another anyway, and a short lease then covers the one delivery in flight.
+ */
+const BATCH = 1;
 /** A channel that is not configured in this process keeps its rows pending; look again later. */
 const MISSING_CHANNEL_RETRY_MS = 5 * 60_000;
 

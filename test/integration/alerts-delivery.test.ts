@@ -125,6 +125,25 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
     expect(rows.map((r) => r.patternId).sort()).toEqual(['other', 'shared']);
   });
 
+  it('raises the alert when a dedupe claim was orphaned by a process that died before writing its alert', async () => {
+    slack = await startSlackServer();
+    let clock = Date.now();
+    const dedupe = createMemoryDedupe(() => clock);
+    const { manager, repo } = await makeManager({ dedupe, now: () => clock });
+    manager.start();
+    const service = `svc-${uniq()}`;
+    // Another process claimed a pattern and died before inserting its alert row; another claimed just now.
+    await dedupe.claim(service, 'orphaned', 1800);
+    clock += 11_000;
+    await dedupe.claim(service, 'in-flight', 1800);
+    await manager.submit([makeAnomaly({ service, patternId: 'orphaned' }), makeAnomaly({ service, patternId: 'in-flight' })]);
+    await waitFor(() => slack.requests.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    // The old claim is taken over; the fresh one is left to the process writing its alert.
+    expect((await repo.recent({ service })).map((r) => r.patternId)).toEqual(['orphaned']);
+    expect(slack.requests).toHaveLength(1);
+  });
+
   it('delivers each alert once when two processes run the outbox over the same table', async () => {
     slack = await startSlackServer();
     const a = await makeManager();
