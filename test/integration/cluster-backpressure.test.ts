@@ -6,47 +6,27 @@
  * and drains, and every record is counted once.
  */
 import { status } from '@grpc/grpc-js';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCountingSender, exportAcked, normalLines, startCluster, type Cluster, type CountingSender } from '../helpers/cluster-harness.js';
+import { describe, expect, it } from 'vitest';
+import { createCountingSender, exportAcked, normalLines, startCluster } from '../helpers/cluster-harness.js';
+import { useClusterEnvironment } from '../helpers/cluster-environment.js';
 import { backlog, countedRecords, metricTotal } from '../helpers/cluster-probes.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
 import { encodeRequest, grpcExport, postLogs, simpleRequest } from '../helpers/otlp-raw.js';
-import { createScratchDatabase } from '../helpers/postgres-scratch.js';
 import { until } from '../queue/redis-fixture.js';
 
 const MAX_BACKLOG = 50;
 const REFUSED = 'anomalog_queue_refused_records_total';
 
 describe('the ingest backlog bound', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let cluster: Cluster | undefined;
-  let sender: CountingSender | undefined;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    client = new Redis(redis.url);
-    scratch = await createScratchDatabase('cluster_bp');
-  }, 60_000);
-
-  afterAll(async () => {
-    // SIGKILL ends a stopped process too.
-    await cluster?.killAll();
-    await sender?.shutdown().catch(() => undefined);
-    client?.disconnect();
-    await scratch?.drop();
-    await redis?.dispose();
-  }, 60_000);
+  const env = useClusterEnvironment('cluster_bp');
 
   it('answers 503 and UNAVAILABLE once reached, and the SDK exporter retries succeed after the worker drains', async () => {
-    cluster = await startCluster({
+    const cluster = await startCluster({
       name: 'backpressure',
       receivers: 1,
       workers: 1,
-      env: { REDIS_URL: redis.url, DATABASE_URL: scratch.url, ANOMALOG_SHARDS: '1', ANOMALOG_MAX_BACKLOG: String(MAX_BACKLOG) },
+      env: { REDIS_URL: env.redis.url, DATABASE_URL: env.scratch.url, ANOMALOG_SHARDS: '1', ANOMALOG_MAX_BACKLOG: String(MAX_BACKLOG) },
     });
+    env.defer(() => cluster.killAll());
     const [receiver] = cluster.receivers;
     const [worker] = cluster.workers;
     const service = `inventory-${process.pid}-${Date.now().toString(36)}`;
@@ -54,28 +34,29 @@ describe('the ingest backlog bound', () => {
     const fill = () => encodeRequest(simpleRequest(10, service, 'reserved units of sku'));
 
     await exportAcked(receiver!.httpPort, service, normalLines('inventory', 10));
-    await until(async () => (await backlog(client, 1)) === 0, 20_000, 'warm-up processed');
+    await until(async () => (await backlog(env.client, 1)) === 0, 20_000, 'warm-up processed');
 
     worker!.child.kill('SIGSTOP');
     for (let i = 0; i < MAX_BACKLOG / 10; i++) expect((await postLogs(httpUrl, fill())).status).toBe(200);
-    expect(await backlog(client, 1)).toBe(MAX_BACKLOG);
+    expect(await backlog(env.client, 1)).toBe(MAX_BACKLOG);
     const refusedHttp = await postLogs(httpUrl, fill());
     expect(refusedHttp.status).toBe(503);
     expect(refusedHttp.headers.get('retry-after')).toMatch(/^\d+$/);
     expect((await grpcExport(receiver!.grpcPort, fill())).error?.code).toBe(status.UNAVAILABLE);
-    expect(await backlog(client, 1)).toBe(MAX_BACKLOG);
+    expect(await backlog(env.client, 1)).toBe(MAX_BACKLOG);
     const refusedBefore = await metricTotal(receiver!.httpPort, REFUSED);
 
     // The SDK exporter is pushed back too, and keeps retrying while the worker is frozen.
-    sender = createCountingSender(receiver!.httpPort, service);
+    const sender = createCountingSender(receiver!.httpPort, service);
+    env.defer(() => sender.shutdown());
     sender.emit(normalLines('inventory', 20));
     await until(async () => (await metricTotal(receiver!.httpPort, REFUSED)) > refusedBefore, 10_000, 'the SDK export refused');
     expect(sender.counts().acked).toBe(0);
 
     worker!.child.kill('SIGCONT');
-    await until(() => sender!.counts().acked + sender!.counts().failed === 20, 20_000, 'the SDK export settled');
+    await until(() => sender.counts().acked + sender.counts().failed === 20, 20_000, 'the SDK export settled');
     expect(sender.counts()).toEqual({ emitted: 20, acked: 20, failed: 0 });
-    await until(async () => (await backlog(client, 1)) === 0, 20_000, 'backlog drained');
+    await until(async () => (await backlog(env.client, 1)) === 0, 20_000, 'backlog drained');
     expect(await countedRecords(worker!.httpPort, service)).toBe(10 + MAX_BACKLOG + 20);
   }, 90_000);
 });

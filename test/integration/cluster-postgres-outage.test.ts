@@ -5,14 +5,12 @@
  * /readyz shows the database down. Once Postgres is back, the anomalies of the
  * outage are written, once each, and every acknowledged record is counted.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NOVEL_ERRORS } from '../../src/demo/traffic.js';
-import { exportAcked, normalLines, startCluster, suffixSpanningShards, type Cluster, type Line } from '../helpers/cluster-harness.js';
+import { exportAcked, normalLines, startCluster, suffixSpanningShards, type Line } from '../helpers/cluster-harness.js';
+import { useClusterEnvironment } from '../helpers/cluster-environment.js';
 import { alertsOf, anomaliesOf, backlog, countedRecords, eachHoldsALease, readiness } from '../helpers/cluster-probes.js';
-import { startProxy, type CuttableProxy } from '../helpers/cluster-proxy.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
-import { createScratchDatabase } from '../helpers/postgres-scratch.js';
+import { startProxy } from '../helpers/cluster-proxy.js';
 import { until } from '../queue/redis-fixture.js';
 
 const SHARDS = 2;
@@ -22,41 +20,25 @@ const BASES = ['payment-gateway', 'auth'] as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Postgres unreachable for half a minute', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let proxy: CuttableProxy;
-  let cluster: Cluster | undefined;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    client = new Redis(redis.url);
-    scratch = await createScratchDatabase('cluster_pg');
-    proxy = await startProxy({ host: '127.0.0.1', port: 5432 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.killAll();
-    client?.disconnect();
-    await proxy?.close();
-    await scratch?.drop();
-    await redis?.dispose();
-  }, 60_000);
+  const env = useClusterEnvironment('cluster_pg');
 
   it('holds the outage in the backlog, then writes its anomalies once each and loses no acknowledged record', async () => {
-    cluster = await startCluster({
+    const proxy = await startProxy({ host: '127.0.0.1', port: 5432 });
+    env.defer(() => proxy.close());
+    const cluster = await startCluster({
       name: 'postgres-outage',
       receivers: 1,
       workers: 2,
       env: {
-        REDIS_URL: redis.url,
-        DATABASE_URL: scratch.url.replace(':5432/', `:${proxy.port}/`),
+        REDIS_URL: env.redis.url,
+        DATABASE_URL: env.scratch.url.replace(':5432/', `:${proxy.port}/`),
         ANOMALOG_SHARDS: String(SHARDS),
         ANOMALOG_CLAIM_IDLE: '1',
         ANOMALOG_LEARNING_PERIOD: String(LEARNING_SECONDS),
         ANOMALOG_SPIKE_MIN_COUNT: '1000000',
       },
     });
+    env.defer(() => cluster.killAll());
     const [receiver] = cluster.receivers;
     const { workers } = cluster;
     const suffix = suffixSpanningShards(BASES, SHARDS);
@@ -67,12 +49,12 @@ describe('Postgres unreachable for half a minute', () => {
     };
     const services = BASES.map((b) => `${b}${suffix}`);
     // Shards settled between the two workers, so the outage is not mixed with a lease move.
-    await until(() => eachHoldsALease(client, SHARDS, workers.map((w) => w.child.pid!)), 30_000, 'both workers hold a shard lease');
+    await until(() => eachHoldsALease(env.client, SHARDS, workers.map((w) => w.child.pid!)), 30_000, 'both workers hold a shard lease');
 
     for (const base of BASES) await send(base, normalLines(base, 9));
     await sleep(LEARNING_SECONDS * 1000 + 300);
     for (const base of BASES) await send(base, normalLines(base, 9));
-    await until(async () => (await backlog(client, SHARDS)) === 0, 30_000, 'learning traffic processed');
+    await until(async () => (await backlog(env.client, SHARDS)) === 0, 30_000, 'learning traffic processed');
 
     await proxy.cut();
     const cutAt = Date.now();
@@ -97,23 +79,23 @@ describe('Postgres unreachable for half a minute', () => {
       for (const base of BASES) await send(base, normalLines(base, 4, 'info'));
       queued += 4 * BASES.length;
       // The receiver acknowledged; nothing is acknowledged by the workers.
-      backlogs.push(await backlog(client, SHARDS));
+      backlogs.push(await backlog(env.client, SHARDS));
       expect(backlogs.at(-1)).toBe(queued);
     }
-    expect(await anomaliesOf(scratch.url, services)).toEqual([]);
+    expect(await anomaliesOf(env.scratch.url, services)).toEqual([]);
     expect(backlogs.length).toBeGreaterThan(3);
 
     await proxy.restore();
     for (const w of workers) await until(async () => (await readiness(w.httpPort)).ready, 20_000, 'worker ready again');
-    await until(async () => (await backlog(client, SHARDS)) === 0, 30_000, 'backlog drained');
+    await until(async () => (await backlog(env.client, SHARDS)) === 0, 30_000, 'backlog drained');
 
-    const anomalies = await anomaliesOf(scratch.url, services);
+    const anomalies = await anomaliesOf(env.scratch.url, services);
     expect(anomalies.every((a) => a.kind === 'new_pattern')).toBe(true);
     const found = novel.map(([base, message]) => anomalies.filter((a) => a.service === `${base}${suffix}` && a.message.startsWith(message().slice(0, 24))).length);
     expect(found).toEqual(novel.map(() => 1));
     expect(anomalies).toHaveLength(novel.length);
-    await until(async () => (await alertsOf(scratch.url, services)).length === novel.length, 20_000, 'one alert per anomaly');
-    expect((await alertsOf(scratch.url, services)).map((a) => a.pattern_id).sort()).toEqual(anomalies.map((a) => a.pattern_id).sort());
+    await until(async () => (await alertsOf(env.scratch.url, services)).length === novel.length, 20_000, 'one alert per anomaly');
+    expect((await alertsOf(env.scratch.url, services)).map((a) => a.pattern_id).sort()).toEqual(anomalies.map((a) => a.pattern_id).sort());
     for (const svc of services) expect({ svc, counted: await countedRecords(workers[0]!.httpPort, svc) }).toEqual({ svc, counted: sent.get(svc) });
   }, 120_000);
 });

@@ -4,50 +4,31 @@
  * the outage, /readyz says not ready and then ready again without a restart of
  * anomalog, and every record the exporter was told succeeded is counted.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCountingSender, exportLines, normalLines, startCluster, type Cluster, type CountingSender } from '../helpers/cluster-harness.js';
+import { describe, expect, it } from 'vitest';
+import { createCountingSender, exportLines, normalLines, startCluster } from '../helpers/cluster-harness.js';
+import { useClusterEnvironment } from '../helpers/cluster-environment.js';
 import { backlog, countedRecords, metricTotal, readiness } from '../helpers/cluster-probes.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
-import { createScratchDatabase } from '../helpers/postgres-scratch.js';
 import { until } from '../queue/redis-fixture.js';
 
 const SHARDS = 2;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Redis restarted during ingestion', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let cluster: Cluster | undefined;
-  let sender: CountingSender | undefined;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    client = new Redis(redis.url, { maxRetriesPerRequest: 2 });
-    client.on('error', () => undefined);
-    scratch = await createScratchDatabase('cluster_redis');
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.killAll();
-    await sender?.shutdown().catch(() => undefined);
-    client?.disconnect();
-    await scratch?.drop();
-    await redis?.dispose();
-  }, 60_000);
+  const env = useClusterEnvironment('cluster_redis', { maxRetriesPerRequest: 2 });
 
   it('answers 503 while Redis is down, recovers by itself, and counts every record the exporter got a success for', async () => {
-    cluster = await startCluster({
+    const cluster = await startCluster({
       name: 'redis-restart',
       receivers: 1,
       workers: 1,
-      env: { REDIS_URL: redis.url, DATABASE_URL: scratch.url, ANOMALOG_SHARDS: String(SHARDS), ANOMALOG_CLAIM_IDLE: '1' },
+      env: { REDIS_URL: env.redis.url, DATABASE_URL: env.scratch.url, ANOMALOG_SHARDS: String(SHARDS), ANOMALOG_CLAIM_IDLE: '1' },
     });
+    env.defer(() => cluster.killAll());
     const [receiver] = cluster.receivers;
     const [worker] = cluster.workers;
     const service = `checkout-${process.pid}-${Date.now().toString(36)}`;
-    sender = createCountingSender(receiver!.httpPort, service);
+    const sender = createCountingSender(receiver!.httpPort, service);
+    env.defer(() => sender.shutdown());
     let sending = true;
     const traffic = (async () => {
       while (sending) {
@@ -58,13 +39,13 @@ describe('Redis restarted during ingestion', () => {
 
     await sleep(1_500);
     expect((await readiness(receiver!.httpPort)).ready).toBe(true);
-    await redis.kill();
+    await env.redis.kill();
     await until(async () => !(await readiness(receiver!.httpPort)).ready, 10_000, 'receiver not ready');
     await until(async () => !(await readiness(worker!.httpPort)).ready, 10_000, 'worker not ready');
     expect(await exportLines(receiver!.httpPort, service, [['info', 'sent during the outage']])).toBe(503);
     await sleep(2_000);
 
-    await redis.restart();
+    await env.redis.restart();
     await until(async () => (await readiness(receiver!.httpPort)).ready, 20_000, 'receiver ready again');
     await until(async () => (await readiness(worker!.httpPort)).ready, 20_000, 'worker ready again');
     await sleep(1_500);
@@ -77,7 +58,7 @@ describe('Redis restarted during ingestion', () => {
     expect(acked).toBeGreaterThan(0);
     // The SDK's exports were refused too (not only the one raw export), and retried.
     expect(await metricTotal(receiver!.httpPort, 'anomalog_queue_refused_records_total')).toBeGreaterThan(1);
-    await until(async () => (await backlog(client, SHARDS)) === 0 && (await countedRecords(worker!.httpPort, service)) >= acked, 30_000, 'acknowledged records counted');
+    await until(async () => (await backlog(env.client, SHARDS)) === 0 && (await countedRecords(worker!.httpPort, service)) >= acked, 30_000, 'acknowledged records counted');
     const counted = await countedRecords(worker!.httpPort, service);
     // At least every acknowledged record; a record whose 503 came after Redis stored it may be counted too, but none twice.
     expect(counted).toBeGreaterThanOrEqual(acked);

@@ -5,15 +5,13 @@
  * moves to another worker, that worker knows the pattern from Redis and stays
  * quiet about it, yet still reports an error it has not seen.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NOVEL_ERRORS } from '../../src/demo/traffic.js';
 import { shardOf } from '../../src/queue/queue-keys.js';
-import { exportAcked, normalLines, startCluster, type Cluster, type Line } from '../helpers/cluster-harness.js';
+import { exportAcked, normalLines, startCluster, type Line } from '../helpers/cluster-harness.js';
+import { useClusterEnvironment } from '../helpers/cluster-environment.js';
 import type { AnomalogProcess } from '../helpers/anomalog-process.js';
 import { alertsOf, anomaliesOf, backlog, countedRecords, leaseHolderAmong, patternsOf } from '../helpers/cluster-probes.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
-import { createScratchDatabase } from '../helpers/postgres-scratch.js';
 import { startSlackServer } from '../helpers/slack-server.js';
 import { until } from '../queue/redis-fixture.js';
 
@@ -22,35 +20,18 @@ const LEARNING_SECONDS = 2;
 const [FIRST_ERROR, SECOND_ERROR] = NOVEL_ERRORS.filter(([base]) => base === 'payment-gateway').map(([, message]) => message) as [() => string, () => string];
 
 describe('two receivers and three workers', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let slack: Awaited<ReturnType<typeof startSlackServer>>;
-  let cluster: Cluster | undefined;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    client = new Redis(redis.url);
-    scratch = await createScratchDatabase('cluster_shared');
-    slack = await startSlackServer();
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.killAll();
-    client?.disconnect();
-    await slack?.close();
-    await scratch?.drop();
-    await redis?.dispose();
-  }, 60_000);
+  const env = useClusterEnvironment('cluster_shared');
 
   it('share one pattern library: a novel error sent to both receivers at once is one anomaly, one alert, one Slack request', async () => {
-    cluster = await startCluster({
+    const slack = await startSlackServer();
+    env.defer(() => slack.close());
+    const cluster = await startCluster({
       name: 'shared-library',
       receivers: 2,
       workers: 3,
       env: {
-        REDIS_URL: redis.url,
-        DATABASE_URL: scratch.url,
+        REDIS_URL: env.redis.url,
+        DATABASE_URL: env.scratch.url,
         ANOMALOG_SHARDS: String(SHARDS),
         ANOMALOG_CLAIM_IDLE: '1',
         ANOMALOG_LEARNING_PERIOD: String(LEARNING_SECONDS),
@@ -59,6 +40,7 @@ describe('two receivers and three workers', () => {
         ANOMALOG_SLACK_MIN_SEVERITY: 'info',
       },
     });
+    env.defer(() => cluster.killAll());
     const { receivers, workers } = cluster;
     const service = `payment-gateway-${process.pid}-${Date.now().toString(36)}`;
     let sent = 0;
@@ -66,7 +48,7 @@ describe('two receivers and three workers', () => {
       await Promise.all(receivers.map((r) => exportAcked(r.httpPort, service, lines)));
       sent += lines.length * receivers.length;
     };
-    const settled = () => until(async () => (await backlog(client, SHARDS)) === 0, 30_000, 'queue drained');
+    const settled = () => until(async () => (await backlog(env.client, SHARDS)) === 0, 30_000, 'queue drained');
 
     await sendToBoth(normalLines('payment-gateway', 9));
     await new Promise((resolve) => setTimeout(resolve, LEARNING_SECONDS * 1000 + 300));
@@ -76,12 +58,12 @@ describe('two receivers and three workers', () => {
     // The same novel error through both receivers at the same moment.
     await sendToBoth([['error', FIRST_ERROR()], ['error', FIRST_ERROR()]]);
     await settled();
-    await until(async () => (await alertsOf(scratch.url, [service])).some((a) => a.status === 'done'), 20_000, 'the alert delivered');
-    const [anomaly, ...extra] = await anomaliesOf(scratch.url, [service]);
+    await until(async () => (await alertsOf(env.scratch.url, [service])).some((a) => a.status === 'done'), 20_000, 'the alert delivered');
+    const [anomaly, ...extra] = await anomaliesOf(env.scratch.url, [service]);
     expect(extra).toEqual([]);
     expect(anomaly?.kind).toBe('new_pattern');
     expect(anomaly?.message).toMatch(/^Card processor connection pool exhausted/);
-    expect((await alertsOf(scratch.url, [service])).map((a) => a.pattern_id)).toEqual([anomaly!.pattern_id]);
+    expect((await alertsOf(env.scratch.url, [service])).map((a) => a.pattern_id)).toEqual([anomaly!.pattern_id]);
     expect(slack.requests).toHaveLength(1);
 
     // Every worker reads the same library, whichever one did the counting.
@@ -90,21 +72,21 @@ describe('two receivers and three workers', () => {
     // The shard moves: its worker stops, another takes the lease with a cold in-memory view.
     const shard = shardOf(service, SHARDS);
     let leaving: AnomalogProcess | undefined;
-    await until(async () => (leaving = await leaseHolderAmong(client, SHARDS, shard, workers)) !== undefined, 20_000, 'a worker holds the shard');
+    await until(async () => (leaving = await leaseHolderAmong(env.client, SHARDS, shard, workers)) !== undefined, 20_000, 'a worker holds the shard');
     expect(await leaving!.stop()).toBe(0);
     const remaining = workers.filter((w) => w !== leaving);
-    await until(async () => (await leaseHolderAmong(client, SHARDS, shard, remaining)) !== undefined, 20_000, 'another worker takes the shard');
+    await until(async () => (await leaseHolderAmong(env.client, SHARDS, shard, remaining)) !== undefined, 20_000, 'another worker takes the shard');
 
     await sendToBoth([['error', FIRST_ERROR()]]);
     await sendToBoth([['error', SECOND_ERROR()]]);
     await settled();
-    await until(async () => (await anomaliesOf(scratch.url, [service])).length >= 2, 20_000, 'the second error reported');
-    await until(async () => (await alertsOf(scratch.url, [service])).every((a) => a.status === 'done'), 20_000, 'alerts delivered');
+    await until(async () => (await anomaliesOf(env.scratch.url, [service])).length >= 2, 20_000, 'the second error reported');
+    await until(async () => (await alertsOf(env.scratch.url, [service])).every((a) => a.status === 'done'), 20_000, 'alerts delivered');
 
-    const anomalies = await anomaliesOf(scratch.url, [service]);
+    const anomalies = await anomaliesOf(env.scratch.url, [service]);
     expect(anomalies.map((a) => a.message.slice(0, 20))).toEqual(['Card processor conne', 'TLS handshake with a']);
     expect(new Set(anomalies.map((a) => a.pattern_id)).size).toBe(2);
-    expect((await alertsOf(scratch.url, [service])).map((a) => a.pattern_id).sort()).toEqual(anomalies.map((a) => a.pattern_id).sort());
+    expect((await alertsOf(env.scratch.url, [service])).map((a) => a.pattern_id).sort()).toEqual(anomalies.map((a) => a.pattern_id).sort());
     expect(slack.requests).toHaveLength(2);
     const first = (await patternsOf(remaining[0]!.httpPort, service)).find((p) => p.id === anomaly!.pattern_id);
     expect(first?.count).toBe(3 * receivers.length);
