@@ -19,6 +19,7 @@ import { NOVEL_ERRORS, createTrafficDriver } from '../src/demo/traffic.js';
 import type { Anomaly } from '../src/pipeline/anomaly.js';
 import { startService } from '../src/service/start-service.js';
 import { startSlackServer } from '../test/helpers/slack-server.js';
+import { LOOPBACK_ANY_PORT } from '../src/demo/loopback.js';
 
 const { values } = parseArgs({
   options: { 'quiet-minutes': { type: 'string', default: '10' }, learning: { type: 'string', default: '30' }, rate: { type: 'string', default: '40' } },
@@ -35,9 +36,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'anomalog-bench-'));
 const suffix = `-${Date.now().toString(36)}`;
 const config = loadConfig({
   ...process.env,
-  ANOMALOG_HOST: '127.0.0.1',
-  ANOMALOG_GRPC_PORT: '0',
-  ANOMALOG_HTTP_PORT: '0',
+  ...LOOPBACK_ANY_PORT,
   ANOMALOG_DATA_DIR: dataDir,
   ANOMALOG_LOG_LEVEL: 'error',
   ANOMALOG_LEARNING_PERIOD: String(learningSeconds),

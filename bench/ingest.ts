@@ -12,6 +12,7 @@ import { mapExportRequest } from '../src/otlp/map-log-record.js';
 import { createCountingSink } from '../src/receiver/counting-sink.js';
 import { createReceiver } from '../src/receiver/receiver.js';
 import { RECORDS_PER_REQUEST, buildBenchRequest } from './ingest-request.js';
+import { LOOPBACK_ANY_PORT } from '../src/demo/loopback.js';
 
 const RUNS = 3;
 const SECONDS = 5;
@@ -26,7 +27,7 @@ interface ClientReport {
 }
 
 async function grpcRun(): Promise<{ rate: number; sinkMatches: boolean; requestBytes: number }> {
-  const config = loadConfig({ ANOMALOG_HOST: '127.0.0.1', ANOMALOG_GRPC_PORT: '0', ANOMALOG_HTTP_PORT: '0', ANOMALOG_LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...LOOPBACK_ANY_PORT, ANOMALOG_LOG_LEVEL: 'silent' });
   const sink = createCountingSink();
   const receiver = createReceiver({ config, pipeline: sink.pipeline, logger: pino({ level: 'silent' }), registry: new Registry() });
   const { grpcPort } = await receiver.start();

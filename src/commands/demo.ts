@@ -15,6 +15,7 @@ import type { Anomaly } from '../pipeline/anomaly.js';
 import { startService } from '../service/start-service.js';
 import { NORMAL, NOVEL_ERROR, SPIKE, createTrafficDriver } from '../demo/traffic.js';
 import type { CommandIo } from './main.js';
+import { LOOPBACK_ANY_PORT } from '../demo/loopback.js';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 
@@ -47,9 +48,7 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
 
   const learningSeconds = 8;
   const config = loadConfig({
-    ANOMALOG_HOST: '127.0.0.1',
-    ANOMALOG_GRPC_PORT: '0',
-    ANOMALOG_HTTP_PORT: '0',
+    ...LOOPBACK_ANY_PORT,
     ANOMALOG_DATA_DIR: dataDir,
     ANOMALOG_LOG_LEVEL: 'error',
     ANOMALOG_LEARNING_PERIOD: String(learningSeconds),

@@ -21,7 +21,6 @@ export function connectRedis(url: string, logger: Logger): Redis {
     // UNAVAILABLE and the exporter retries, instead of requests hanging.
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
-    lazyConnect: false,
   });
   redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
   return redis;

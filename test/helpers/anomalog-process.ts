@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 
 /** dist/src/cli.js, found from this file whether it runs from test/ (vitest) or dist/test/. */
 export const CLI_PATH = fileURLToPath(
@@ -35,9 +36,7 @@ export async function startAnomalog(opts: {
   const child = spawn(process.execPath, [CLI_PATH, 'serve', '--role', role], {
     env: {
       PATH: process.env.PATH ?? '',
-      ANOMALOG_HOST: '127.0.0.1',
-      ANOMALOG_GRPC_PORT: '0',
-      ANOMALOG_HTTP_PORT: '0',
+      ...LOOPBACK_ANY_PORT,
       ANOMALOG_LOG_LEVEL: 'info',
       ...opts.env,
     },

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../../src/config.js';
 import type { LogEntry, Pipeline } from '../../src/log-entry.js';
 import { createReceiver, type HttpExtension, type Readiness } from '../../src/receiver/receiver.js';
+import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 
 export interface TestReceiver {
   grpcPort: number;
@@ -23,7 +24,7 @@ export async function startTestReceiver(options: {
   extension?: HttpExtension;
   readiness?: Readiness;
 } = {}): Promise<TestReceiver> {
-  const config = loadConfig({ ANOMALOG_HOST: '127.0.0.1', ANOMALOG_GRPC_PORT: '0', ANOMALOG_HTTP_PORT: '0', ...options.env });
+  const config = loadConfig({ ...LOOPBACK_ANY_PORT, ...options.env });
   const entries: LogEntry[] = [];
   const accept: Pipeline = (batch) => {
     entries.push(...batch);

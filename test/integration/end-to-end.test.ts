@@ -18,6 +18,7 @@ import { startService, type RunningService } from '../../src/service/start-servi
 import { startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
 import { startSlackServer } from '../helpers/slack-server.js';
+import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -45,9 +46,7 @@ describe.each(['embedded', 'production'] as const)('end to end on the %s setup',
     slack = await startSlackServer();
     sink = await startTestReceiver();
     const env: Record<string, string> = {
-      ANOMALOG_HOST: '127.0.0.1',
-      ANOMALOG_GRPC_PORT: '0',
-      ANOMALOG_HTTP_PORT: '0',
+      ...LOOPBACK_ANY_PORT,
       ANOMALOG_DATA_DIR: dataDir,
       ANOMALOG_LEARNING_PERIOD: String(LEARNING_SECONDS),
       ANOMALOG_SPIKE_WINDOW: '1',

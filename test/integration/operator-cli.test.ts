@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Anomaly } from '../../src/pipeline/anomaly.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
 import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
+import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -35,9 +36,7 @@ describe('operator commands', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'anomalog-cli-'));
     service = await startService({
       config: loadConfig({
-        ANOMALOG_HOST: '127.0.0.1',
-        ANOMALOG_GRPC_PORT: '0',
-        ANOMALOG_HTTP_PORT: '0',
+        ...LOOPBACK_ANY_PORT,
         ANOMALOG_DATA_DIR: dataDir,
         // Past learning at once: the first error is an anomaly.
         ANOMALOG_LEARNING_PERIOD: '0',
