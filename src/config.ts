@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LEVELS } from './log-entry.js';
+import { parseDuration } from './duration.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();
@@ -14,17 +15,36 @@ const positiveInt = z.coerce.number().int().positive();
 const fraction = z.coerce.number().min(0).max(1);
 const optionalText = z.string().min(1).optional();
 const severity = z.enum(['info', 'warning', 'critical']);
+/** "30s", "15m", "7d" (or a plain number of seconds) → milliseconds. */
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value.trim())) {
+    const seconds = Number(value);
+    if (seconds > 0) return seconds * 1000;
+  } else {
+    try {
+      const ms = parseDuration(value);
+      if (ms > 0) return ms;
+    } catch {
+      // reported below
+    }
+  }
+  ctx.addIssue({ code: 'custom', message: 'expected a positive duration like 30s, 15m, 1h or 7d' });
+  return z.NEVER;
+});
+const flag = z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no']).transform((v) => ['true', '1', 'on', 'yes'].includes(v));
 
 /** Every variable, its schema and default. The README's table mirrors this list. */
 const schema = z.object({
-  ANOMALOG_HOST: z.string().min(1).default('0.0.0.0'),
+  ANOMALOG_HOST: z.string().min(1).default('127.0.0.1'),
   ANOMALOG_GRPC_PORT: port.default(4317),
   ANOMALOG_HTTP_PORT: port.default(4318),
   ANOMALOG_MAX_REQUEST_BYTES: positiveInt.default(20 * 1024 * 1024),
   ANOMALOG_MAX_INFLIGHT: positiveInt.default(64),
+  ANOMALOG_REQUEST_TIMEOUT: duration.default(30_000),
   ANOMALOG_AUTH_TOKEN: optionalText,
   ANOMALOG_TLS_CERT: optionalText,
   ANOMALOG_TLS_KEY: optionalText,
+  ANOMALOG_METRICS_AUTH: flag.default(false),
   ANOMALOG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ANOMALOG_DATA_DIR: z.string().min(1).default('./anomalog-data'),
   ANOMALOG_SNAPSHOT_INTERVAL: seconds.default(30),
@@ -35,6 +55,15 @@ const schema = z.object({
   // pushes back on its own shard without stalling the others.
   ANOMALOG_MAX_BACKLOG: positiveInt.default(100_000),
   ANOMALOG_CLAIM_IDLE: seconds.default(30),
+  // A batch that fails this often (for its content, not an outage) goes to the dead letters.
+  ANOMALOG_MAX_DELIVERIES: positiveInt.default(5),
+  // Oldest unprocessed work older than this makes /readyz say the pipeline is stuck.
+  ANOMALOG_STUCK_AFTER: duration.default(60_000),
+
+  ANOMALOG_MAX_SERVICES: positiveInt.default(10_000),
+  ANOMALOG_SERVICE_IDLE_TTL: duration.default(7 * 86_400_000),
+  ANOMALOG_MAX_PATTERNS_PER_SERVICE: positiveInt.default(5_000),
+  ANOMALOG_MAX_STORED_CHARS: positiveInt.default(8192),
 
   ANOMALOG_MAX_MESSAGE_CHARS: positiveInt.default(4096),
   EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
@@ -70,6 +99,10 @@ export interface Config {
   httpPort: number;
   maxRequestBytes: number;
   maxInflight: number;
+  /** A request body that has not fully arrived by then gets 408. */
+  requestTimeoutMs: number;
+  /** /metrics requires the bearer token too (when one is set). */
+  metricsAuth: boolean;
   authToken: string | undefined;
   tls: { cert: string; key: string } | undefined;
   logLevel: Raw['ANOMALOG_LOG_LEVEL'];
@@ -85,6 +118,17 @@ export interface Config {
     /** Unacknowledged log records allowed per shard stream before receivers push back. */
     maxBacklog: number;
     claimIdleSeconds: number;
+    /** Failed deliveries of one batch before it is dead-lettered. */
+    maxDeliveries: number;
+  };
+  /** /readyz reports the pipeline stuck when its oldest unprocessed work is older than this. */
+  stuckAfterMs: number;
+  limits: {
+    maxServices: number;
+    serviceIdleTtlMs: number;
+    maxPatternsPerService: number;
+    /** Anomaly messages, samples and pattern examples are cut to this many characters. */
+    maxStoredChars: number;
   };
   detection: {
     maxMessageChars: number;
@@ -179,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     httpPort: c.ANOMALOG_HTTP_PORT,
     maxRequestBytes: c.ANOMALOG_MAX_REQUEST_BYTES,
     maxInflight: c.ANOMALOG_MAX_INFLIGHT,
+    requestTimeoutMs: c.ANOMALOG_REQUEST_TIMEOUT,
+    metricsAuth: c.ANOMALOG_METRICS_AUTH,
     authToken: c.ANOMALOG_AUTH_TOKEN,
     tls: c.ANOMALOG_TLS_CERT && c.ANOMALOG_TLS_KEY ? { cert: c.ANOMALOG_TLS_CERT, key: c.ANOMALOG_TLS_KEY } : undefined,
     logLevel: c.ANOMALOG_LOG_LEVEL,
@@ -191,6 +237,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       shards: c.ANOMALOG_SHARDS,
       maxBacklog: c.ANOMALOG_MAX_BACKLOG,
       claimIdleSeconds: c.ANOMALOG_CLAIM_IDLE,
+      maxDeliveries: c.ANOMALOG_MAX_DELIVERIES,
+    },
+    stuckAfterMs: c.ANOMALOG_STUCK_AFTER,
+    limits: {
+      maxServices: c.ANOMALOG_MAX_SERVICES,
+      serviceIdleTtlMs: c.ANOMALOG_SERVICE_IDLE_TTL,
+      maxPatternsPerService: c.ANOMALOG_MAX_PATTERNS_PER_SERVICE,
+      maxStoredChars: c.ANOMALOG_MAX_STORED_CHARS,
     },
     detection: {
       maxMessageChars: c.ANOMALOG_MAX_MESSAGE_CHARS,

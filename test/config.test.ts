@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 describe('loadConfig', () => {
   it('gives the documented defaults on an empty environment', () => {
     const c = loadConfig({});
-    expect(c.host).toBe('0.0.0.0');
+    expect(c.host).toBe('127.0.0.1');
     expect(c.grpcPort).toBe(4317);
     expect(c.httpPort).toBe(4318);
     expect(c.maxRequestBytes).toBe(20 * 1024 * 1024);

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 import type { CommandIo } from './main.js';
 import { renderTable, truncate } from './table.js';
 

@@ -13,13 +13,14 @@ import type { Config } from '../config.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { Logger } from '../logger.js';
 import { levelRank, type LogEntry } from '../log-entry.js';
-import { isMuted, type PatternRecord, type PatternStore, type PatternTouch, type RecordTotals } from '../store/pattern-store.js';
+import { isMuted, type PatternRecord, type PatternStore, type PatternTouch } from '../store/pattern-store.js';
 import type { Anomaly, AnomalyKind } from './anomaly.js';
 import { HISTORY_WINDOWS, baselineOf, spikeTest } from './baseline.js';
 import { mask } from './mask.js';
 import { createServiceRegistry, type PatternInfo, type ServiceContext } from './service-context.js';
 import { createTouches, samplesOf, type Touch } from './touches.js';
 import { newPatternReason, newPatternScore, spikeReason, spikeScore, type NewPatternFacts } from './scoring.js';
+import { DependencyUnavailableError } from '../errors.js';
 import { anomalyId, embeddingKey, patternIdOf, templateKey } from './template-key.js';
 
 export interface Detector {
@@ -78,8 +79,6 @@ export function createDetector(deps: DetectorDeps): Detector {
   /** Window start of each pattern's last spike anomaly: one per pattern per window. */
   const lastSpike = new Map<string, number>();
   const changed = new Map<string, ServiceContext>();
-  /** Templates whose embedding failed: retried with the next export. */
-  let deferred: NewTemplate[] = [];
 
   function windowOf(entry: LogEntry, at: number): number {
     return Math.floor(Math.min(entry.time, at) / windowMs) * windowMs;
@@ -108,9 +107,10 @@ export function createDetector(deps: DetectorDeps): Detector {
     try {
       vectors = await embedTemplates(texts);
     } catch (error) {
-      deps.logger?.warn({ err: error, templates: texts.length, model: embedder.model }, 'embedding failed; templates wait for the next export');
-      deferred.push(...groups);
-      return [];
+      // Nothing of this batch is counted yet: refusing it (the exporter, or the
+      // stream, keeps the records) loses nothing while the provider is down.
+      if (error instanceof DependencyUnavailableError) throw error;
+      throw new DependencyUnavailableError('embeddings', `embedding ${texts.length} new template(s) with ${embedder.model} failed: ${(error as Error).message}`, { cause: error });
     }
     const claims = groups.map((g, i) => {
       const template = texts[i]!;
@@ -269,7 +269,6 @@ export function createDetector(deps: DetectorDeps): Detector {
   /** Mines the records and maps each to a pattern (resolving new templates): the export's touches. */
   async function gather(
     entries: LogEntry[],
-    retry: NewTemplate[],
     learning: boolean,
     at: number,
     tally: LearnSummary,
@@ -277,7 +276,6 @@ export function createDetector(deps: DetectorDeps): Detector {
   ): Promise<Touch[]> {
     const touches = createTouches();
     const fresh = new Map<string, NewTemplate>();
-    for (const g of retry) fresh.set(`${g.ctx.name}|${g.minerId}`, { ...g, entries: [...g.entries] });
     for (const entry of entries) {
       const ctx = services.get(entry.service)!;
       const mined = ctx.miner.add(mask(entry.message, config.maxMessageChars));
@@ -313,20 +311,9 @@ export function createDetector(deps: DetectorDeps): Detector {
     const at = now();
     const tally: LearnSummary = { newTemplates: 0, newPatterns: 0 };
     await services.load(entries, at);
-    // Templates whose embedding failed before: if this export fails, they stay
-    // deferred (the exporter resends only its own records).
-    const retry = deferred;
-    deferred = [];
-    let list: Touch[];
-    let totals: RecordTotals[];
-    try {
-      list = await gather(entries, retry, learning, at, tally, source);
-      await refreshBaselines(list);
-      totals = await store.record(list.map((t) => toPatternTouch(t, learning, source)), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
-    } catch (error) {
-      deferred = retry;
-      throw error;
-    }
+    const list = await gather(entries, learning, at, tally, source);
+    await refreshBaselines(list);
+    const totals = await store.record(list.map((t) => toPatternTouch(t, learning, source)), config.spikeWindowSeconds, HISTORY_WINDOWS + 2);
 
     const found: Anomaly[] = [];
     const announced = new Set<string>();

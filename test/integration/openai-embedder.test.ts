@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { DependencyUnavailableError } from '../../src/errors.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAiEmbedder } from '../../src/embeddings/openai-embedder.js';
 import type { LogEntry } from '../../src/log-entry.js';
@@ -100,7 +101,7 @@ describe('openai embedder against an OpenAI-compatible server', () => {
     expect(calls).toHaveLength(2);
   });
 
-  it('delays detection of a template while the provider fails, then reports it without losing records', async () => {
+  it('refuses a batch with a new template while the provider fails (nothing counted), and detects it when the batch is retried', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'anomalog-openai-'));
     const store = await createMemoryPatternStore({ dataDir: dir, snapshotIntervalSeconds: 3600, logger });
     const now = Date.UTC(2026, 10, 25, 12);
@@ -117,10 +118,12 @@ describe('openai embedder against an OpenAI-compatible server', () => {
       res.writeHead(500).end('{"error":{"message":"boom"}}');
       return true;
     };
-    expect(await detector.process([entry('Database failover started', 'error'), entry('Database failover started', 'error')])).toEqual([]);
+    const batch = [entry('Database failover started', 'error'), entry('Database failover started', 'error')];
+    await expect(detector.process(batch)).rejects.toBeInstanceOf(DependencyUnavailableError);
     respond = undefined;
-    const found = await detector.process([]);
+    const found = await detector.process(batch);
     expect(found.map((a) => [a.kind, a.count])).toEqual([['new_pattern', 2]]);
+    expect((await store.list('api')).find((p) => p.template.startsWith('Database'))?.count).toBe(2);
     const cached = calls.length;
     // Cached in the store: the same template is not sent again.
     await detector.process([entry('Database failover started', 'error')]);
