@@ -7,6 +7,13 @@ export interface Embedder {
   readonly deterministic?: boolean;
   /** One L2-normalised vector per text, in order. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** Whether the provider answers now (for /readyz); absent for an embedder that cannot fail. */
+  status?(): EmbedderStatus;
+}
+
+export interface EmbedderStatus {
+  ok: boolean;
+  detail: string;
 }
 
 /** Scales in place to unit length (a zero vector stays zero); returns its argument. */

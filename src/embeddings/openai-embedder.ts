@@ -2,7 +2,7 @@
  * Embeddings from the OpenAI API or any OpenAI-compatible server
  * (OPENAI_BASE_URL). The openai client retries 429 and 5xx itself, with
  * exponential backoff and Retry-After; a failure after the retries rejects, and
- * the detector keeps the affected records to try again later.
+ * the batch that needed the vectors is refused, to be retried (see guarded-embedder.ts).
  */
 import OpenAI from 'openai';
 import type { Logger } from '../logger.js';
@@ -26,8 +26,9 @@ export function createOpenAiEmbedder(deps: OpenAiEmbedderDeps): Embedder {
     // Self-hosted compatible servers often need no key, but the client insists on one.
     apiKey: deps.apiKey ?? 'unused',
     baseURL: deps.baseURL,
-    timeout: deps.timeoutMs ?? 30_000,
-    maxRetries: deps.maxRetries ?? 4,
+    // Detection waits on this call: a slow outage must not hold every export for minutes.
+    timeout: deps.timeoutMs ?? 10_000,
+    maxRetries: deps.maxRetries ?? 2,
   });
   let dimensions = 0;
 

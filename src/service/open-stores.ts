@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createLocalEmbedder } from '../embeddings/local-embedder.js';
+import { createGuardedEmbedder } from '../embeddings/guarded-embedder.js';
 import { createOpenAiEmbedder } from '../embeddings/openai-embedder.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { openDatabase, type Database } from '../store/database.js';
@@ -33,12 +34,13 @@ export async function openPatternStore(config: Config, logger: Logger, redis: Re
 
 export function createEmbedder(config: Config, logger: Logger): Embedder {
   if (config.embeddings.provider === 'openai') {
-    return createOpenAiEmbedder({
+    const remote = createOpenAiEmbedder({
       apiKey: config.embeddings.openaiApiKey,
       baseURL: config.embeddings.openaiBaseUrl,
       model: config.embeddings.model,
       logger,
     });
+    return createGuardedEmbedder({ embedder: remote, logger });
   }
   return createLocalEmbedder();
 }

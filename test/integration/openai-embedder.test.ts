@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { DependencyUnavailableError } from '../../src/errors.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGuardedEmbedder } from '../../src/embeddings/guarded-embedder.js';
 import { createOpenAiEmbedder } from '../../src/embeddings/openai-embedder.js';
 import type { LogEntry } from '../../src/log-entry.js';
 import { createDetector } from '../../src/pipeline/detector.js';
@@ -130,5 +131,30 @@ describe('openai embedder against an OpenAI-compatible server', () => {
     expect(calls.length).toBe(cached);
     await store.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('guarded: an outage fails fast without calling the provider until the backoff passes, shows in status, and ends at the first success', async () => {
+    let clock = 1_000_000;
+    const embedder = createGuardedEmbedder({
+      embedder: createOpenAiEmbedder({ baseURL, model: 'm', maxRetries: 0, logger }),
+      logger,
+      now: () => clock,
+      minBackoffMs: 1_000,
+    });
+    expect(embedder.status?.().ok).toBe(true);
+    respond = (res) => {
+      res.writeHead(500).end('{"error":{"message":"boom"}}');
+      return true;
+    };
+    await expect(embedder.embed(['a'])).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(calls).toHaveLength(1);
+    await expect(embedder.embed(['a'])).rejects.toThrow(/unavailable since/);
+    expect(calls).toHaveLength(1);
+    expect(embedder.status?.()).toMatchObject({ ok: false });
+    respond = undefined;
+    clock += 1_001;
+    expect(await embedder.embed(['a'])).toHaveLength(1);
+    expect(calls).toHaveLength(2);
+    expect(embedder.status?.()).toEqual({ ok: true, detail: 'ok' });
   });
 });
