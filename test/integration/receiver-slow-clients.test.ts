@@ -105,6 +105,21 @@ describe('slow uploads', () => {
     expect(decodeStatus(answer.body)).toMatchObject({ code: status.DEADLINE_EXCEEDED, message: expect.stringMatching(/not received within 1000 ms/) });
   });
 
+  test('a client that never finishes its headers is cut off with 408 once the request timeout has passed', async () => {
+    const receiver = await start({ ANOMALOG_REQUEST_TIMEOUT: '1s' });
+    const socket = connect(receiver.httpPort, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.setEncoding('latin1');
+    sockets.push(socket);
+    const sentAt = Date.now();
+    socket.write('POST /v1/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    const answer = await answerOf(socket);
+    expect(answer.head).toMatch(/^HTTP\/1\.1 408 /);
+    // Node checks its timers once a second: the cut comes between the timeout and a few seconds after.
+    expect(answer.closedAt - sentAt).toBeGreaterThanOrEqual(900);
+    expect(answer.closedAt - sentAt).toBeLessThan(4_000);
+  });
+
   test('a gRPC message that does not arrive within ANOMALOG_REQUEST_TIMEOUT is answered DEADLINE_EXCEEDED', async () => {
     const receiver = await start({ ANOMALOG_REQUEST_TIMEOUT: '1s' });
     const session = connectHttp2(`http://127.0.0.1:${receiver.grpcPort}`);
