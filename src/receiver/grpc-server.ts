@@ -25,8 +25,8 @@ const EXPORT_PATH = `/${LOGS_SERVICE}/Export`;
  * (the server pings, and closes a connection whose ping goes unanswered) and
  * max_connection_idle_ms. It does not read the ping-policing options
  * (keepalive_permit_without_calls is client-side; min_ping_interval and
- * max_ping_strikes are not implemented): ping floods are left to Node's
- * HTTP/2 session, which drops a peer that lets unsent acknowledgements pile up.
+ * max_ping_strikes are not implemented): ping floods are left to nghttp2
+ * under Node's http2, which ends a session whose unsent ping acks pile up.
  * grpc.max_connection_age_ms is not set: it would make every collector
  * reconnect periodically, which only helps behind a connection-level balancer.
  */
