@@ -8,6 +8,7 @@ import type { Pipeline } from '../log-entry.js';
 import { mapExportRequest } from '../otlp/map-log-record.js';
 import type { ExportLogsRequest } from '../otlp/otlp-types.js';
 import type { ReceiverMetrics, Transport } from './receiver-metrics.js';
+import type { Refusals } from './refusals.js';
 
 export type ExportOutcome =
   | { kind: 'accepted'; accepted: number; rejected: number; errorMessage?: string }
@@ -27,9 +28,10 @@ export function createExportHandler(deps: {
   pipeline: Pipeline;
   maxInflight: number;
   metrics: ReceiverMetrics;
+  refusals: Refusals;
   logger: Logger;
 }): ExportHandler {
-  const { pipeline, maxInflight, metrics, logger } = deps;
+  const { pipeline, maxInflight, metrics, refusals, logger } = deps;
   let inflight = 0;
   return {
     tryAcquire() {
@@ -48,7 +50,7 @@ export function createExportHandler(deps: {
         try {
           await pipeline(entries);
         } catch (error) {
-          logger.warn({ err: error, transport, records: entries.length }, 'pipeline refused an export; asking the exporter to retry');
+          refusals.refuse(transport, 'pipeline_unavailable', `pipeline refused ${entries.length} records; asking the exporter to retry`, error);
           return { kind: 'retryable', message: 'pipeline unavailable, retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
         }
         metrics.received.inc({ transport }, entries.length);

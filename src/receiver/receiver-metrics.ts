@@ -8,6 +8,8 @@ export interface ReceiverMetrics {
   rejected: prom.Counter<'transport'>;
   duration: prom.Histogram<'transport' | 'code'>;
   inflight: prom.Gauge;
+  refused: prom.Counter<'transport' | 'reason'>;
+  receivingBytes: prom.Gauge;
 }
 
 export function createReceiverMetrics(registry: prom.Registry): ReceiverMetrics {
@@ -35,6 +37,17 @@ export function createReceiverMetrics(registry: prom.Registry): ReceiverMetrics 
     inflight: new prom.Gauge({
       name: 'anomalog_inflight_requests',
       help: 'OTLP export requests being handled now (both transports)',
+      registers,
+    }),
+    refused: new prom.Counter({
+      name: 'anomalog_rejected_requests_total',
+      help: 'Requests refused before their records reached the pipeline, by transport and reason',
+      labelNames: ['transport', 'reason'],
+      registers,
+    }),
+    receivingBytes: new prom.Gauge({
+      name: 'anomalog_receiving_body_bytes',
+      help: 'Bytes held by HTTP request bodies still arriving (bounded by the receive budget)',
       registers,
     }),
   };
