@@ -16,6 +16,7 @@ const SERVICE = 'checkout';
 
 /** The documented defaults. */
 const config = loadConfig({}).detection;
+const limits = loadConfig({}).limits;
 
 function entry(message: string, time: number, level: Level = 'info'): LogEntry {
   return { time, service: SERVICE, level, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' };
@@ -46,9 +47,9 @@ afterEach(async () => {
 async function replica(): Promise<{ store: PatternStore; detector: Detector }> {
   const redis = new Redis('redis://127.0.0.1:6379');
   clients.push(redis);
-  const store = await createRedisPatternStore({ redis, prefix, logger });
+  const store = await createRedisPatternStore({ redis, prefix, idleTtlMs: limits.serviceIdleTtlMs, logger });
   stores.push(store);
-  const detector = createDetector({ config, store, embedder: createLocalEmbedder(), now: () => clock, logger });
+  const detector = createDetector({ config, limits, store, embedder: createLocalEmbedder(), now: () => clock, logger });
   return { store, detector };
 }
 
