@@ -456,6 +456,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         unannounced.delete(id);
         limitUnannounced.delete(id);
         lastSpike.delete(id);
+        changed.delete(id);
       }
     }
     return new Set([...stored, ...dropped.map((ctx) => ctx.name)]).size;
