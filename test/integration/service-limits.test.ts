@@ -56,12 +56,13 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 /** A Redis database no one else uses, claimed with SET NX; flushed when released. */
-async function claimRedisDatabase(): Promise<{ url: string; release(): Promise<void> }> {
+async function claimRedisDatabase(): Promise<{ url: string; redis: Redis; release(): Promise<void> }> {
   for (let db = 15; db >= 1; db--) {
     const redis = new Redis(`redis://127.0.0.1:6379/${db}`);
     if ((await redis.dbsize()) === 0 && (await redis.set('anomalog-test-claim', '1', 'NX')) === 'OK') {
       return {
         url: `redis://127.0.0.1:6379/${db}`,
+        redis,
         async release() {
           await redis.flushdb();
           redis.disconnect();
@@ -78,7 +79,7 @@ describe.each(['embedded', 'production'] as const)('ANOMALOG_MAX_SERVICES on the
   const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((n) => `limits-${n}-${suffix}`) as [string, string, string, string, string];
   let dataDir: string;
   let scratch: { url: string; drop(): Promise<void> } | undefined;
-  let redisDb: { url: string; release(): Promise<void> } | undefined;
+  let redisDb: Awaited<ReturnType<typeof claimRedisDatabase>> | undefined;
   let service: RunningService;
 
   beforeAll(async () => {
@@ -125,6 +126,8 @@ describe.each(['embedded', 'production'] as const)('ANOMALOG_MAX_SERVICES on the
     expect(await metric(service, /^anomalog_rejected_log_records_total\{transport="http",reason="service_limit"\}/)).toBe(4);
     expect(await metric(service, /^anomalog_received_log_records_total\{transport="grpc"\}/)).toBe(9);
     expect(await metric(service, /^anomalog_admitted_services /)).toBe(3);
+    // On Redis the slots are shared by every receiver.
+    if (redisDb) expect((await redisDb.redis.zrange('anomalog:services', '0', '-1')).sort()).toEqual([a, b, c]);
 
     // The refused records never reached the detector; the admitted ones did.
     await waitFor('the admitted records to be detected', async () => (await patternsOf(service, a)).length > 0);
