@@ -2,7 +2,7 @@
 import type { AlertMessage, Severity } from './alert.js';
 
 const SEVERITY_EMOJI: Record<Severity, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
-const KIND_LABEL = { new_pattern: 'new pattern', frequency_spike: 'frequency spike' } as const;
+const KIND_LABEL = { new_pattern: 'new pattern', frequency_spike: 'frequency spike', pattern_limit: 'pattern limit' } as const;
 
 /** Slack limits: header 150 chars, section text 3,000, field 2,000. */
 const HEADER_MAX = 150;

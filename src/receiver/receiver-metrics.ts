@@ -5,7 +5,8 @@ export type Transport = 'grpc' | 'http';
 
 export interface ReceiverMetrics {
   received: prom.Counter<'transport'>;
-  rejected: prom.Counter<'transport'>;
+  /** reason: invalid (unusable records) or service_limit (ANOMALOG_MAX_SERVICES reached). */
+  rejected: prom.Counter<'transport' | 'reason'>;
   duration: prom.Histogram<'transport' | 'code'>;
   inflight: prom.Gauge;
   refused: prom.Counter<'transport' | 'reason'>;
@@ -23,8 +24,8 @@ export function createReceiverMetrics(registry: prom.Registry): ReceiverMetrics 
     }),
     rejected: new prom.Counter({
       name: 'anomalog_rejected_log_records_total',
-      help: 'Log records refused in a partial success (unusable records)',
-      labelNames: ['transport'],
+      help: 'Log records refused in a partial success, by reason: invalid (unusable records) or service_limit (ANOMALOG_MAX_SERVICES reached)',
+      labelNames: ['transport', 'reason'],
       registers,
     }),
     duration: new prom.Histogram({

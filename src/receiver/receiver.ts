@@ -12,6 +12,8 @@ import { createHttpReceiver, type HttpExtension, type Readiness } from './http-s
 import { createReceiveBudget, RECEIVE_BUDGET_BODIES } from './receive-budget.js';
 import { createReceiverMetrics } from './receiver-metrics.js';
 import { createRefusals } from './refusals.js';
+import { createServiceGate } from './service-gate.js';
+import type { ServiceAdmission } from '../store/service-admission.js';
 
 export type { HttpExtension, Readiness };
 
@@ -66,12 +68,15 @@ export function createReceiver(deps: {
   registry: Registry;
   extension?: HttpExtension;
   readiness?: Readiness;
+  /** ANOMALOG_MAX_SERVICES: which services' records are taken. */
+  admission?: ServiceAdmission;
 }): Receiver {
   const { config, pipeline, registry } = deps;
   const logger = deps.logger.child({ component: 'receiver' });
   const metrics = createReceiverMetrics(registry);
   const refusals = createRefusals({ metrics, logger });
-  const handler = pipeline ? createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, refusals, logger }) : undefined;
+  const services = pipeline && deps.admission ? createServiceGate({ admission: deps.admission, logger, registry }) : undefined;
+  const handler = pipeline ? createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, refusals, logger, services }) : undefined;
   const checkAuth = createBearerCheck(config.authToken);
   const tls = config.tls
     ? { cert: readPem('ANOMALOG_TLS_CERT', config.tls.cert), key: readPem('ANOMALOG_TLS_KEY', config.tls.key) }

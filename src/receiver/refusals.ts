@@ -17,6 +17,8 @@ export type RefusalReason =
   | 'malformed'
   /** Body not received within ANOMALOG_REQUEST_TIMEOUT. */
   | 'timeout'
+  /** The shared service admission (ANOMALOG_MAX_SERVICES, in Redis) could not be asked. */
+  | 'admission_unavailable'
   /** Bodies being received already hold the whole receive budget. */
   | 'receive_budget'
   /** ANOMALOG_MAX_INFLIGHT exports already being handled. */

@@ -29,6 +29,9 @@ import { createAdminApi } from './admin-api.js';
 import { createDetectionPipeline } from './detection-pipeline.js';
 import { createPatternMirror } from './pattern-mirror.js';
 import { connectRedis, createEmbedder, openMigratedDatabase, openPatternStore } from './open-stores.js';
+import { startIdleSweep, type IdlePart } from './idle-sweep.js';
+import { createMemoryServiceAdmission } from '../store/service-admission.js';
+import { createRedisServiceAdmission } from '../store/redis-service-admission.js';
 
 export type Role = 'all' | 'receiver' | 'worker';
 export const ROLES: readonly Role[] = ['all', 'receiver', 'worker'];
@@ -85,6 +88,17 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
 
     const detection = role === 'receiver' ? undefined : await startDetection({ config, logger, registry, redis, onAnomalies, closers, checks });
 
+    const idle: IdlePart[] = detection ? [{ name: 'detector', forgetIdle: (before) => detection.forgetIdle(before) }] : [];
+    const admission =
+      role === 'worker'
+        ? undefined
+        : redis
+          ? createRedisServiceAdmission({ redis, limits: config.limits })
+          : createMemoryServiceAdmission({ limits: config.limits });
+    if (admission) idle.push({ name: 'admission', forgetIdle: (before) => admission.forgetIdle(before) });
+    const sweep = startIdleSweep({ ttlMs: config.limits.serviceIdleTtlMs, parts: idle, logger, registry });
+    closers.push(async () => sweep.stop());
+
     let pipeline: Pipeline | undefined;
     if (role !== 'worker') {
       if (redis) {
@@ -121,6 +135,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
       logger,
       registry,
       extension: detection?.admin,
+      admission,
       readiness: {
         async check() {
           const results = await Promise.all(checks.map((check) => check().catch((e: unknown): [string, boolean, string] => ['check', false, String(e)])));
@@ -167,6 +182,7 @@ async function startDetection(deps: {
 
   const detector = createDetector({
     config: config.detection,
+    limits: config.limits,
     store: patternStore,
     embedder: createEmbedder(config, logger),
     registry,
@@ -244,5 +260,5 @@ async function startDetection(deps: {
     },
   });
 
-  return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin };
+  return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin, forgetIdle: (before: number) => detector.forgetIdle(before) };
 }

@@ -79,6 +79,7 @@ describe('openai embedder against an OpenAI-compatible server', () => {
     const now = Date.UTC(2026, 10, 25, 12);
     const detector = createDetector({
       config: { maxMessageChars: 4096, similarity: 0.85, learningPeriodSeconds: 0, newPatternMinLevel: 'warn', spikeWindowSeconds: 60, spikeRatio: 5, spikeMinCount: 20 },
+      limits: { maxPatternsPerService: 5000, maxStoredChars: 8192 },
       store,
       embedder: createOpenAiEmbedder({ baseURL, model: 'm', maxRetries: 0, logger }),
       now: () => now,
