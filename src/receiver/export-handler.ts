@@ -43,7 +43,8 @@ export function createExportHandler(deps: {
       metrics.inflight.set(inflight);
     },
     async handle(request, transport) {
-      const { entries, rejected, errorMessage } = mapExportRequest(request);
+      const { entries, rejected, errorMessage, droppedAttributes } = mapExportRequest(request);
+      if (droppedAttributes > 0) metrics.droppedAttributes.inc({ transport }, droppedAttributes);
       if (entries.length > 0) {
         try {
           await pipeline(entries);

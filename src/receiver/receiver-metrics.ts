@@ -6,6 +6,7 @@ export type Transport = 'grpc' | 'http';
 export interface ReceiverMetrics {
   received: prom.Counter<'transport'>;
   rejected: prom.Counter<'transport'>;
+  droppedAttributes: prom.Counter<'transport'>;
   duration: prom.Histogram<'transport' | 'code'>;
   inflight: prom.Gauge;
 }
@@ -22,6 +23,12 @@ export function createReceiverMetrics(registry: prom.Registry): ReceiverMetrics 
     rejected: new prom.Counter({
       name: 'anomalog_rejected_log_records_total',
       help: 'Log records refused in a partial success (unusable records)',
+      labelNames: ['transport'],
+      registers,
+    }),
+    droppedAttributes: new prom.Counter({
+      name: 'anomalog_dropped_attributes_total',
+      help: 'Attributes of accepted log records dropped past the cap of 128 per record, per resource and per nested list or map',
       labelNames: ['transport'],
       registers,
     }),
