@@ -45,12 +45,13 @@ export interface SetAsideOptions<Row> {
 }
 
 /** Undefined when `attempt` succeeds, the error when the database refused it for its content; any other error is thrown. */
-async function refusal(attempt: Promise<void>): Promise<unknown> {
+async function refusal(attempt: Promise<void>): Promise<Error | undefined> {
   try {
     await attempt;
     return undefined;
   } catch (error) {
-    if (isDataException(error)) return error;
+    // isDataException holds only for an Error (or one caused by it).
+    if (isDataException(error)) return error as Error;
     throw error;
   }
 }
