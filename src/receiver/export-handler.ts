@@ -44,7 +44,6 @@ export function createExportHandler(deps: {
     },
     async handle(request, transport) {
       const { entries, rejected, errorMessage, droppedAttributes } = mapExportRequest(request);
-      if (droppedAttributes > 0) metrics.droppedAttributes.inc({ transport }, droppedAttributes);
       if (entries.length > 0) {
         try {
           await pipeline(entries);
@@ -53,6 +52,7 @@ export function createExportHandler(deps: {
           return { kind: 'retryable', message: 'pipeline unavailable, retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
         }
         metrics.received.inc({ transport }, entries.length);
+        if (droppedAttributes > 0) metrics.droppedAttributes.inc({ transport }, droppedAttributes);
       }
       if (rejected > 0) {
         metrics.rejected.inc({ transport }, rejected);
