@@ -2,17 +2,39 @@
  * Decoded OTLP request → LogEntry[]. Reads the protobufjs message directly (no
  * toObject: that doubles the decode cost). Resource-level values are computed
  * once per ResourceLogs and shared, read-only, by its entries.
+ *
+ * Every string taken from the request is made safe here (safeText: no NUL, no
+ * unpaired surrogate), so no later stage — Postgres text and jsonb above all —
+ * meets text it cannot hold. Attribute collections are capped.
  */
 import { LEVELS, type AttributeValue, type Attributes, type Level, type LogEntry } from '../log-entry.js';
+import { cutText, safeText } from '../text/safe-text.js';
 import type { ExportLogsRequest, Int64, OtlpAnyValue, OtlpKeyValue, OtlpLogRecord } from './otlp-types.js';
 
 export interface MapResult {
   entries: LogEntry[];
   rejected: number;
   errorMessage?: string;
+  /** Attributes (record, resource, and entries of nested lists and maps in them) dropped by MAX_ATTRIBUTES. */
+  droppedAttributes: number;
 }
 
 export const UNKNOWN_SERVICE = 'unknown_service';
+
+/**
+ * Attributes kept per record and per resource, and entries kept per list or map
+ * nested in an attribute: the first ones, as OTel SDKs apply their attribute
+ * count limit. The rest are skipped, never converted.
+ */
+export const MAX_ATTRIBUTES = 128;
+
+/** service.name names a pattern library, a table column and a label: longer names are cut. */
+export const MAX_SERVICE_NAME = 256;
+
+/** What the caps dropped while one request was mapped. */
+export interface DropCount {
+  count: number;
+}
 
 const HEX = Array.from({ length: 256 }, (_v, i) => i.toString(16).padStart(2, '0'));
 
@@ -74,11 +96,16 @@ export function levelFromSeverityText(text: string): Level | undefined {
   return undefined;
 }
 
-export function anyValueToAttribute(v: OtlpAnyValue | null | undefined): AttributeValue {
+/**
+ * An AnyValue as an attribute value, its text made safe. With `drops`, lists
+ * and maps keep MAX_ATTRIBUTES entries and count the rest there; without
+ * (a body, which is the message), they are whole.
+ */
+export function anyValueToAttribute(v: OtlpAnyValue | null | undefined, drops?: DropCount): AttributeValue {
   if (!v) return null;
   switch (v.value) {
     case 'stringValue':
-      return v.stringValue!;
+      return safeText(v.stringValue!);
     case 'boolValue':
       return v.boolValue!;
     case 'intValue': {
@@ -87,10 +114,16 @@ export function anyValueToAttribute(v: OtlpAnyValue | null | undefined): Attribu
     }
     case 'doubleValue':
       return Number.isFinite(v.doubleValue) ? v.doubleValue! : String(v.doubleValue);
-    case 'arrayValue':
-      return (v.arrayValue?.values ?? []).map(anyValueToAttribute);
+    case 'arrayValue': {
+      const values = v.arrayValue?.values ?? [];
+      const kept = drops ? Math.min(values.length, MAX_ATTRIBUTES) : values.length;
+      if (drops) drops.count += values.length - kept;
+      const out: AttributeValue[] = new Array<AttributeValue>(kept);
+      for (let i = 0; i < kept; i++) out[i] = anyValueToAttribute(values[i], drops);
+      return out;
+    }
     case 'kvlistValue':
-      return keyValuesToAttributes(v.kvlistValue?.values ?? []);
+      return keyValuesToAttributes(v.kvlistValue?.values ?? [], drops);
     case 'bytesValue':
       return Buffer.from(v.bytesValue!).toString('base64');
     default:
@@ -98,13 +131,18 @@ export function anyValueToAttribute(v: OtlpAnyValue | null | undefined): Attribu
   }
 }
 
-export function keyValuesToAttributes(list: OtlpKeyValue[]): Attributes {
+/** Key-value pairs as attributes, keys and text made safe; with `drops`, capped as anyValueToAttribute says. */
+export function keyValuesToAttributes(list: OtlpKeyValue[], drops?: DropCount): Attributes {
   const out: Attributes = {};
-  for (const kv of list) {
-    const value = anyValueToAttribute(kv.value);
+  const kept = drops ? Math.min(list.length, MAX_ATTRIBUTES) : list.length;
+  if (drops) drops.count += list.length - kept;
+  for (let i = 0; i < kept; i++) {
+    const kv = list[i]!;
+    const key = safeText(kv.key);
+    const value = anyValueToAttribute(kv.value, drops);
     // A plain assignment to "__proto__" would replace the prototype instead of adding a key.
-    if (kv.key === '__proto__') Object.defineProperty(out, kv.key, { value, enumerable: true, writable: true, configurable: true });
-    else out[kv.key] = value;
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
   return out;
 }
@@ -132,6 +170,17 @@ export function bodyToMessage(body: OtlpAnyValue | null | undefined): string {
   return attributeToText(anyValueToAttribute(body));
 }
 
+/** The resource's service.name, cut to MAX_SERVICE_NAME (in the resource too, so every sink shows one name). */
+function serviceOf(resource: Attributes): string {
+  const name = resource['service.name'];
+  if (name === undefined || name === null || name === '') return UNKNOWN_SERVICE;
+  const text = attributeToText(name);
+  if (text.length <= MAX_SERVICE_NAME) return text;
+  const cut = cutText(text, MAX_SERVICE_NAME);
+  resource['service.name'] = cut;
+  return cut;
+}
+
 /** Why a record cannot be used, or undefined when it can. */
 function problemOf(record: OtlpLogRecord): string | undefined {
   const t = record.traceId.length;
@@ -145,14 +194,14 @@ function problemOf(record: OtlpLogRecord): string | undefined {
 
 export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number = Date.now()): MapResult {
   const entries: LogEntry[] = [];
+  const drops: DropCount = { count: 0 };
   let rejected = 0;
   let firstError: string | undefined;
   for (const rl of request.resourceLogs) {
-    const resource = keyValuesToAttributes(rl.resource?.attributes ?? []);
-    const name = resource['service.name'];
-    const service = name === undefined || name === null || name === '' ? UNKNOWN_SERVICE : attributeToText(name);
+    const resource = keyValuesToAttributes(rl.resource?.attributes ?? [], drops);
+    const service = serviceOf(resource);
     for (const sl of rl.scopeLogs) {
-      const scope = sl.scope?.name ?? '';
+      const scope = safeText(sl.scope?.name ?? '');
       for (const record of sl.logRecords) {
         const problem = problemOf(record);
         if (problem) {
@@ -160,13 +209,14 @@ export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number =
           firstError ??= `log record of ${service}: ${problem}`;
           continue;
         }
-        const attributes = keyValuesToAttributes(record.attributes);
-        if (record.eventName && !('event.name' in attributes)) attributes['event.name'] = record.eventName;
+        const attributes = keyValuesToAttributes(record.attributes, drops);
+        const eventName = safeText(record.eventName);
+        if (eventName && !('event.name' in attributes)) attributes['event.name'] = eventName;
         entries.push({
           time: nanosToMillis(record.timeUnixNano) || nanosToMillis(record.observedTimeUnixNano) || arrivalMs,
           service,
           level: levelFromSeverityNumber(record.severityNumber) ?? levelFromSeverityText(record.severityText) ?? 'info',
-          message: record.body?.value === undefined ? record.eventName : bodyToMessage(record.body),
+          message: record.body?.value === undefined ? eventName : bodyToMessage(record.body),
           traceId: bytesToHex(record.traceId),
           spanId: bytesToHex(record.spanId),
           attributes,
@@ -176,7 +226,7 @@ export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number =
       }
     }
   }
-  const result: MapResult = { entries, rejected };
+  const result: MapResult = { entries, rejected, droppedAttributes: drops.count };
   if (rejected > 0) result.errorMessage = `${rejected} log record(s) rejected; first: ${firstError}`;
   return result;
 }

@@ -48,7 +48,8 @@ export function createExportHandler(deps: {
       metrics.inflight.set(inflight);
     },
     async handle(request, transport) {
-      let { entries, rejected, errorMessage } = mapExportRequest(request);
+      const mapped = mapExportRequest(request);
+      let { entries, rejected, errorMessage } = mapped;
       let limited = 0;
       if (services && entries.length > 0) {
         try {
@@ -69,6 +70,7 @@ export function createExportHandler(deps: {
           return { kind: 'retryable', message: 'pipeline unavailable, retry later', retryAfterSeconds: RETRY_AFTER_SECONDS };
         }
         metrics.received.inc({ transport }, entries.length);
+        if (mapped.droppedAttributes > 0) metrics.droppedAttributes.inc({ transport }, mapped.droppedAttributes);
       }
       if (rejected > 0) metrics.rejected.inc({ transport, reason: 'invalid' }, rejected);
       if (limited > 0) metrics.rejected.inc({ transport, reason: 'service_limit' }, limited);

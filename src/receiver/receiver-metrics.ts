@@ -7,6 +7,7 @@ export interface ReceiverMetrics {
   received: prom.Counter<'transport'>;
   /** reason: invalid (unusable records) or service_limit (ANOMALOG_MAX_SERVICES reached). */
   rejected: prom.Counter<'transport' | 'reason'>;
+  droppedAttributes: prom.Counter<'transport'>;
   duration: prom.Histogram<'transport' | 'code'>;
   inflight: prom.Gauge;
   refused: prom.Counter<'transport' | 'reason'>;
@@ -26,6 +27,12 @@ export function createReceiverMetrics(registry: prom.Registry): ReceiverMetrics 
       name: 'anomalog_rejected_log_records_total',
       help: 'Log records refused in a partial success, by reason: invalid (unusable records) or service_limit (ANOMALOG_MAX_SERVICES reached)',
       labelNames: ['transport', 'reason'],
+      registers,
+    }),
+    droppedAttributes: new prom.Counter({
+      name: 'anomalog_dropped_attributes_total',
+      help: 'Attributes of accepted log records dropped past the cap of 128 per record, per resource and per nested list or map',
+      labelNames: ['transport'],
       registers,
     }),
     duration: new prom.Histogram({

@@ -17,6 +17,7 @@ import { createDetector } from '../pipeline/detector.js';
 import { createReceiver } from '../receiver/receiver.js';
 import { createAnomalyRepo } from '../store/anomaly-repo.js';
 import { createPatternRepo } from '../store/pattern-repo.js';
+import { createSetAsideReporter } from '../store/refused-rows.js';
 import { createAlertManager } from '../alerts/alert-manager.js';
 import { createMemoryDedupe, createRedisDedupe } from '../alerts/dedupe.js';
 import { createSlackChannel } from '../alerts/slack.js';
@@ -189,7 +190,9 @@ async function startDetection(deps: {
     logger,
   });
 
-  const patternRepo = createPatternRepo(db);
+  // Rows the database refuses even made safe are logged and counted, never retried forever.
+  const onSetAside = createSetAsideReporter({ logger, registry });
+  const patternRepo = createPatternRepo(db, { onSetAside });
   const mirror = createPatternMirror({ drain: () => detector.drainPatternChanges(), upsert: (rows) => patternRepo.upsert(rows), logger });
   const mirrorTimer = setInterval(() => void mirror.flush(), MIRROR_INTERVAL_MS);
   closers.push(async () => {
@@ -224,7 +227,7 @@ async function startDetection(deps: {
     : undefined;
   if (events) closers.push(() => events.shutdown());
 
-  const anomalyRepo = createAnomalyRepo(db);
+  const anomalyRepo = createAnomalyRepo(db, { onSetAside });
   const detection = createDetectionPipeline({
     detect: (entries, source) => detector.process(entries, source),
     commit: async (anomalies) => {

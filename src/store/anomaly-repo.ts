@@ -1,7 +1,9 @@
 /** log_anomalies: every anomaly, written in batches, read back for operators. */
 import type { Attributes } from '../log-entry.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
+import { safeText } from '../text/safe-text.js';
 import type { Queryable } from './database.js';
+import { safeJsonValue, writeSettingAside, type OnSetAside } from './refused-rows.js';
 import { chunk, isoTime, listPlaceholders, toMs, valuesPlaceholders } from './sql-values.js';
 
 export interface AnomalyRow {
@@ -24,7 +26,11 @@ export interface AnomalyRow {
 }
 
 export interface AnomalyRepo {
-  /** One statement per 1,000 anomalies; an id already stored is kept as it is. */
+  /**
+   * One statement per 1,000 anomalies; an id already stored is kept as it is.
+   * An anomaly the database refuses for its content is stored made safe, or
+   * set aside: it never makes the others fail.
+   */
   insert(anomalies: Anomaly[]): Promise<void>;
   /** Of these anomaly ids, the stored ones not yet handed to the alert manager. */
   dueForAlerting(ids: string[]): Promise<Set<string>>;
@@ -58,20 +64,42 @@ interface DbRow {
   attributes: Attributes;
 }
 
-export function createAnomalyRepo(db: Queryable): AnomalyRepo {
+/** The anomaly with every text and JSON field through safeText; the id, which callers look rows up by, as it is. */
+function safeAnomaly(a: Anomaly): Anomaly {
+  return {
+    ...a,
+    service: safeText(a.service),
+    level: safeText(a.level) as Anomaly['level'],
+    kind: safeText(a.kind) as Anomaly['kind'],
+    patternId: safeText(a.patternId),
+    template: safeText(a.template),
+    message: safeText(a.message),
+    samples: a.samples.map((s) => safeText(s)),
+    reason: safeText(a.reason),
+    traceId: safeText(a.traceId),
+    spanId: safeText(a.spanId),
+    attributes: safeJsonValue(a.attributes) as Attributes,
+    resource: safeJsonValue(a.resource) as Attributes,
+  };
+}
+
+export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside } = {}): AnomalyRepo {
+  async function write(part: Anomaly[]): Promise<void> {
+    const params = part.flatMap((a) => [
+      a.id, isoTime(a.detectedAt), isoTime(a.timestamp), a.service, a.level, a.kind, a.patternId, a.template,
+      a.message, a.score, a.reason, a.traceId, a.spanId, a.count, JSON.stringify(a.samples),
+      JSON.stringify(a.attributes), JSON.stringify(a.resource),
+    ]);
+    await db.query(
+      `INSERT INTO log_anomalies (${COLUMNS}) VALUES ${valuesPlaceholders(part.length, CASTS)} ON CONFLICT (id) DO NOTHING`,
+      params,
+    );
+  }
+  const setAside = { table: 'log_anomalies', idOf: (a: Anomaly) => a.id, makeSafe: safeAnomaly, onSetAside: deps.onSetAside };
+
   return {
     async insert(anomalies) {
-      for (const part of chunk(anomalies, BATCH)) {
-        const params = part.flatMap((a) => [
-          a.id, isoTime(a.detectedAt), isoTime(a.timestamp), a.service, a.level, a.kind, a.patternId, a.template,
-          a.message, a.score, a.reason, a.traceId, a.spanId, a.count, JSON.stringify(a.samples),
-          JSON.stringify(a.attributes), JSON.stringify(a.resource),
-        ]);
-        await db.query(
-          `INSERT INTO log_anomalies (${COLUMNS}) VALUES ${valuesPlaceholders(part.length, CASTS)} ON CONFLICT (id) DO NOTHING`,
-          params,
-        );
-      }
+      for (const part of chunk(anomalies, BATCH)) await writeSettingAside(part, write, setAside);
     },
 
     async dueForAlerting(ids) {

@@ -1,5 +1,7 @@
 /** log_patterns: the pattern library mirrored into SQL for operators and reports. */
+import { safeText } from '../text/safe-text.js';
 import type { Queryable } from './database.js';
+import { writeSettingAside, type OnSetAside } from './refused-rows.js';
 import { chunk, isoTime, toMs, valuesPlaceholders } from './sql-values.js';
 
 /** The fields of the library's pattern record that the mirror keeps. */
@@ -18,7 +20,11 @@ export interface PatternMirrorRow {
 }
 
 export interface PatternRepo {
-  /** Insert or refresh from the library (the source of truth); counts and times only move forward. */
+  /**
+   * Insert or refresh from the library (the source of truth); counts and times
+   * only move forward. A pattern the database refuses for its content is
+   * written made safe, or set aside: it never makes the others fail.
+   */
   upsert(patterns: PatternMirrorRow[]): Promise<void>;
   /** Most recently seen first. */
   list(q: { service?: string }): Promise<PatternMirrorRow[]>;
@@ -42,30 +48,38 @@ interface DbRow {
   muted_until: Date | null;
 }
 
-export function createPatternRepo(db: Queryable): PatternRepo {
+/** The row with its text through safeText; the id, which mutes look rows up by, as it is. */
+function safeRow(p: PatternMirrorRow): PatternMirrorRow {
+  return { ...p, service: safeText(p.service), template: safeText(p.template), example: safeText(p.example), level: safeText(p.level) };
+}
+
+export function createPatternRepo(db: Queryable, deps: { onSetAside?: OnSetAside } = {}): PatternRepo {
+  async function write(part: PatternMirrorRow[]): Promise<void> {
+    const params = part.flatMap((p) => [
+      p.id, p.service, p.template, p.example, p.level, p.count, isoTime(p.firstSeen), isoTime(p.lastSeen),
+      p.mutedUntil === null ? null : isoTime(p.mutedUntil), p.muted,
+    ]);
+    await db.query(
+      `INSERT INTO log_patterns (id, service, template, example, level, count, first_seen, last_seen, muted_until, muted)
+       VALUES ${valuesPlaceholders(part.length, CASTS)}
+       ON CONFLICT (id) DO UPDATE SET
+         template = EXCLUDED.template,
+         example = EXCLUDED.example,
+         level = EXCLUDED.level,
+         count = GREATEST(log_patterns.count, EXCLUDED.count),
+         first_seen = LEAST(log_patterns.first_seen, EXCLUDED.first_seen),
+         last_seen = GREATEST(log_patterns.last_seen, EXCLUDED.last_seen),
+         muted = EXCLUDED.muted,
+         muted_until = EXCLUDED.muted_until,
+         updated_at = now()`,
+      params,
+    );
+  }
+  const setAside = { table: 'log_patterns', idOf: (p: PatternMirrorRow) => p.id, makeSafe: safeRow, onSetAside: deps.onSetAside };
+
   return {
     async upsert(patterns) {
-      for (const part of chunk(patterns, BATCH)) {
-        const params = part.flatMap((p) => [
-          p.id, p.service, p.template, p.example, p.level, p.count, isoTime(p.firstSeen), isoTime(p.lastSeen),
-          p.mutedUntil === null ? null : isoTime(p.mutedUntil), p.muted,
-        ]);
-        await db.query(
-          `INSERT INTO log_patterns (id, service, template, example, level, count, first_seen, last_seen, muted_until, muted)
-           VALUES ${valuesPlaceholders(part.length, CASTS)}
-           ON CONFLICT (id) DO UPDATE SET
-             template = EXCLUDED.template,
-             example = EXCLUDED.example,
-             level = EXCLUDED.level,
-             count = GREATEST(log_patterns.count, EXCLUDED.count),
-             first_seen = LEAST(log_patterns.first_seen, EXCLUDED.first_seen),
-             last_seen = GREATEST(log_patterns.last_seen, EXCLUDED.last_seen),
-             muted = EXCLUDED.muted,
-             muted_until = EXCLUDED.muted_until,
-             updated_at = now()`,
-          params,
-        );
-      }
+      for (const part of chunk(patterns, BATCH)) await writeSettingAside(part, write, setAside);
     },
 
     async list({ service }) {

@@ -121,3 +121,62 @@ export const mutatedJsonText: fc.Arbitrary<string> = fc
     const text = JSON.stringify(json);
     return damage ? damage(Buffer.from(text)).toString('utf8') : text;
   });
+
+/** Code units that trip text handling: NUL, unpaired surrogates, C0/C1 controls, bidi controls, separators, BOM, non-characters. */
+const hostileUnit = fc.constantFrom(
+  '\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\u0001', '\u0008', '\u001b', '\u007f', '\u0085', '\u009b',
+  '\u200b', '\u200e', '\u200f', '\u202a', '\u202e', '\u2066', '\u2069', '\u2028', '\u2029', '\ufeff', '\ufffe', '\uffff',
+);
+const hostilePiece = fc.oneof(hostileUnit, fc.string({ unit: 'binary', maxLength: 3 }), fc.constantFrom('a', ' ', 'é', '😀', '"', '\\'));
+
+/** Short text mixing hostile code units with ordinary ones. */
+export const hostileText: fc.Arbitrary<string> = fc.array(hostilePiece, { maxLength: 24 }).map((pieces) => pieces.join(''));
+
+/** About a million code units: a hostile seed repeated, cut anywhere (maybe inside a surrogate pair). */
+export const hugeHostileText: fc.Arbitrary<string> = fc
+  .array(hostilePiece, { minLength: 1, maxLength: 8 })
+  .map((pieces) => {
+    const seed = `x${pieces.join('')}`;
+    return seed.repeat(Math.ceil(1_048_576 / seed.length)).slice(0, 1_048_576);
+  });
+
+export const HOSTILE_FIELDS = [
+  'service', 'resourceKey', 'resourceValue', 'scope', 'severityText', 'eventName', 'body', 'bodyKey', 'attributeKey', 'attributeValue',
+] as const;
+export type HostileFields = Record<(typeof HOSTILE_FIELDS)[number], string>;
+
+/** Hostile text in every OTLP string field, and now and then one field of about 1 MB. */
+export const hostileFields: fc.Arbitrary<HostileFields & { kvlistBody: boolean }> = fc
+  .tuple(
+    fc.record(Object.fromEntries(HOSTILE_FIELDS.map((f) => [f, hostileText])) as Record<keyof HostileFields, fc.Arbitrary<string>>),
+    fc.boolean(),
+    fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...HOSTILE_FIELDS), hugeHostileText) }),
+  )
+  .map(([fields, kvlistBody, huge]) => (huge ? { ...fields, [huge[0]]: huge[1], kvlistBody } : { ...fields, kvlistBody }));
+
+/**
+ * One ERROR record (object form, as encodeRequest takes) carrying the fields
+ * everywhere a string goes: service.name (after `servicePrefix`), resource and
+ * record attributes nested in maps and lists, scope, severity text, event name,
+ * and the body as a string or as a map with a message.
+ */
+export function hostileLogsRequest(f: HostileFields & { kvlistBody: boolean }, servicePrefix: string): Record<string, unknown> {
+  const str = (s: string) => ({ stringValue: s });
+  const nested = (key: string, value: string) => ({ kvlistValue: { values: [{ key, value: { arrayValue: { values: [str(value), { kvlistValue: { values: [{ key, value: str(value) }] } }] } } }] } });
+  const body = f.kvlistBody ? { kvlistValue: { values: [{ key: 'message', value: str(f.body) }, { key: f.bodyKey, value: nested(f.bodyKey, f.body) }] } } : str(f.body);
+  return {
+    resourceLogs: [{
+      resource: { attributes: [{ key: 'service.name', value: str(servicePrefix + f.service) }, { key: f.resourceKey, value: str(f.resourceValue) }, { key: 'deep', value: nested(f.resourceKey, f.resourceValue) }] },
+      scopeLogs: [{
+        scope: { name: f.scope },
+        logRecords: [{
+          severityNumber: 17,
+          severityText: f.severityText,
+          eventName: f.eventName,
+          body,
+          attributes: [{ key: f.attributeKey, value: str(f.attributeValue) }, { key: 'deep', value: nested(f.attributeKey, f.attributeValue) }],
+        }],
+      }],
+    }],
+  };
+}

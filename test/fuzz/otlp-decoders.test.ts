@@ -7,7 +7,7 @@ import { mapExportRequest } from '../../src/otlp/map-log-record.js';
 import { OtlpDecodeError, type ExportLogsRequest } from '../../src/otlp/otlp-types.js';
 import { decodeEntries, encodeEntries } from '../../src/queue/entry-codec.js';
 import { encodeRequest } from '../helpers/otlp-raw.js';
-import { mutated, mutatedJsonText, requestBytes, requestObject, toOtlpJson } from './otlp-arbitraries.js';
+import { hostileFields, hostileLogsRequest, mutated, mutatedJsonText, requestBytes, requestObject, toOtlpJson } from './otlp-arbitraries.js';
 
 /** ANOMALOG_FUZZ_SCALE=50 turns the quick suite run into a longer local campaign. */
 const runs = (n: number): number => n * Number(process.env.ANOMALOG_FUZZ_SCALE ?? 1);
@@ -85,6 +85,19 @@ describe('front-door fuzzing: decoders and mapping', () => {
     });
   });
 
+  it('maps hostile text in every field (NUL, unpaired surrogates, controls, bidi, 1 MB) to entries Postgres can store, over protobuf and JSON', () => {
+    fc.assert(fc.property(hostileFields, (fields) => {
+      const request = hostileLogsRequest(fields, '');
+      for (const decoded of [decodeExportRequest(encodeRequest(request)), decodeExportRequestJson(JSON.stringify(toOtlpJson(request)))]) {
+        const { entries, rejected } = mapExportRequest(decoded, 1);
+        expect(rejected).toBe(0);
+        expect(entries).toHaveLength(1);
+        expect(entries[0]!.level).toBe('error');
+        expect(unstorableText(entries)).toEqual([]);
+      }
+    }), { numRuns: runs(60) });
+  });
+
   it('maps moderately nested values and refuses absurdly nested ones with OtlpDecodeError, without overflowing the stack', () => {
     for (const [depth, accepted] of [[10, true], [5_000, false], [20_000, false]] as const) {
       // AnyValue{array_value: ArrayValue{values: [AnyValue{...}]}}, built inside out.
@@ -105,6 +118,22 @@ describe('front-door fuzzing: decoders and mapping', () => {
     }
   });
 });
+
+/** Keys and strings of `value` that Postgres text or jsonb would refuse: holding a NUL or an unpaired surrogate (lost in a UTF-8 round trip). */
+function unstorableText(value: unknown, found: string[] = []): string[] {
+  const check = (s: string) => {
+    if (s.includes('\u0000') || Buffer.from(s, 'utf8').toString('utf8') !== s) found.push(s.slice(0, 40));
+  };
+  if (typeof value === 'string') check(value);
+  else if (Array.isArray(value)) for (const v of value) unstorableText(v, found);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      check(k);
+      unstorableText(v, found);
+    }
+  }
+  return found;
+}
 
 function varint(n: number): Buffer {
   const out: number[] = [];
