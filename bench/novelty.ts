@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'anomalog-novelty-'));
   const store = await createMemoryPatternStore({ dataDir: dir, snapshotIntervalSeconds: 86_400, logger });
   let clock = 0;
-  const detector = createDetector({ config, store, embedder: createLocalEmbedder(), now: () => clock, logger });
+  const detector = createDetector({ config, limits: loadConfig({}).limits, store, embedder: createLocalEmbedder(), now: () => clock, logger });
 
   const entries: LogEntry[] = lines.map((line) => ({
     time: Number(line.fields.Timestamp) * 1000,

@@ -32,6 +32,7 @@ const T0 = Date.UTC(2026, 10, 25, 12);
 
 /** The documented defaults. */
 const config = loadConfig({}).detection;
+const limits = loadConfig({}).limits;
 const logger = pino({ level: 'silent' });
 
 // RSS is measured after a full collection, so it counts what the patterns hold, not garbage.
@@ -52,7 +53,7 @@ async function withDetector<T>(work: (detector: Detector, clock: { now: number }
   const store = await createMemoryPatternStore({ dataDir: dir, snapshotIntervalSeconds: 86_400, logger });
   const clock = { now: T0 };
   try {
-    return await work(createDetector({ config, store, embedder: createLocalEmbedder(), now: () => clock.now, logger }), clock, store);
+    return await work(createDetector({ config, limits, store, embedder: createLocalEmbedder(), now: () => clock.now, logger }), clock, store);
   } finally {
     // Closing stops the snapshot timer, which would otherwise keep this run's patterns alive into the next.
     await store.close();

@@ -15,20 +15,21 @@ const positiveInt = z.coerce.number().int().positive();
 const fraction = z.coerce.number().min(0).max(1);
 const optionalText = z.string().min(1).optional();
 const severity = z.enum(['info', 'warning', 'critical']);
+/** Node's timers overflow past ~24.8 days, so timer-backed settings must stay below; 365d allows TTLs kept as data. */
+const MAX_DURATION_MS = 365 * 86_400_000;
 /** "30s", "15m", "7d" (or a plain number of seconds) → milliseconds. */
 const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value.trim())) {
-    const seconds = Number(value);
-    if (seconds > 0) return seconds * 1000;
-  } else {
+  let ms = NaN;
+  if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(value.trim())) ms = Number(value) * 1000;
+  else {
     try {
-      const ms = parseDuration(value);
-      if (ms > 0) return ms;
+      ms = parseDuration(value);
     } catch {
       // reported below
     }
   }
-  ctx.addIssue({ code: 'custom', message: 'expected a positive duration like 30s, 15m, 1h or 7d' });
+  if (ms > 0 && ms <= MAX_DURATION_MS) return ms;
+  ctx.addIssue({ code: 'custom', message: 'expected a positive duration up to 365d like 30s, 15m, 1h or 7d' });
   return z.NEVER;
 });
 const flag = z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no']).transform((v) => ['true', '1', 'on', 'yes'].includes(v));
@@ -40,7 +41,7 @@ const schema = z.object({
   ANOMALOG_HTTP_PORT: port.default(4318),
   ANOMALOG_MAX_REQUEST_BYTES: positiveInt.default(20 * 1024 * 1024),
   ANOMALOG_MAX_INFLIGHT: positiveInt.default(64),
-  ANOMALOG_REQUEST_TIMEOUT: duration.default(30_000),
+  ANOMALOG_REQUEST_TIMEOUT: duration.refine((ms) => ms <= 3_600_000, 'at most 1h').default(30_000),
   ANOMALOG_AUTH_TOKEN: optionalText,
   ANOMALOG_TLS_CERT: optionalText,
   ANOMALOG_TLS_KEY: optionalText,
@@ -58,7 +59,7 @@ const schema = z.object({
   // A batch that fails this often (for its content, not an outage) goes to the dead letters.
   ANOMALOG_MAX_DELIVERIES: positiveInt.default(5),
   // Oldest unprocessed work older than this makes /readyz say the pipeline is stuck.
-  ANOMALOG_STUCK_AFTER: duration.default(60_000),
+  ANOMALOG_STUCK_AFTER: duration.refine((ms) => ms <= 86_400_000, 'at most 1d').default(60_000),
 
   ANOMALOG_MAX_SERVICES: positiveInt.default(10_000),
   ANOMALOG_SERVICE_IDLE_TTL: duration.default(7 * 86_400_000),

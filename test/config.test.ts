@@ -35,6 +35,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SLACK_WEBHOOK_URL: 'not a url' })).toThrow(ConfigError);
   });
 
+  it('parses the hardening settings: durations with units, flags, and caps', () => {
+    const c = loadConfig({});
+    expect(c.requestTimeoutMs).toBe(30_000);
+    expect(c.stuckAfterMs).toBe(60_000);
+    expect(c.metricsAuth).toBe(false);
+    expect(c.queue.maxDeliveries).toBe(5);
+    expect(c.limits).toEqual({ maxServices: 10_000, serviceIdleTtlMs: 7 * 86_400_000, maxPatternsPerService: 5_000, maxStoredChars: 8192 });
+    const set = loadConfig({ ANOMALOG_REQUEST_TIMEOUT: '5s', ANOMALOG_SERVICE_IDLE_TTL: '2h', ANOMALOG_STUCK_AFTER: '90', ANOMALOG_METRICS_AUTH: 'true' });
+    expect([set.requestTimeoutMs, set.limits.serviceIdleTtlMs, set.stuckAfterMs, set.metricsAuth]).toEqual([5_000, 7_200_000, 90_000, true]);
+    expect(() => loadConfig({ ANOMALOG_REQUEST_TIMEOUT: '30 seconds' })).toThrow(/ANOMALOG_REQUEST_TIMEOUT/);
+    expect(() => loadConfig({ ANOMALOG_REQUEST_TIMEOUT: '30d' })).toThrow(/ANOMALOG_REQUEST_TIMEOUT/);
+    expect(() => loadConfig({ ANOMALOG_SERVICE_IDLE_TTL: '0s' })).toThrow(/ANOMALOG_SERVICE_IDLE_TTL/);
+    expect(() => loadConfig({ ANOMALOG_METRICS_AUTH: 'maybe' })).toThrow(/ANOMALOG_METRICS_AUTH/);
+  });
+
   it('requires TLS cert and key together', () => {
     expect(() => loadConfig({ ANOMALOG_TLS_CERT: '/tmp/cert.pem' })).toThrow(/ANOMALOG_TLS_KEY/);
   });

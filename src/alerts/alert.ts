@@ -41,6 +41,7 @@ export interface AlertMessage {
 const KIND_TITLES: Record<AnomalyKind, string> = {
   new_pattern: 'New log pattern',
   frequency_spike: 'Log frequency spike',
+  pattern_limit: 'Pattern limit reached',
 };
 
 export function alertTitle(kind: AnomalyKind, level: string, service: string): string {

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { DeadLetter } from '../dead-letter.js';
 import type { CommandIo } from './main.js';
 import { call, guarded, iso, target } from './operator.js';
+import { terminalJson } from '../text/terminal-text.js';
 import { renderTable, truncate } from './table.js';
 
 export function runDeadLetters(argv: string[], io: CommandIo): Promise<number> {
@@ -22,7 +23,7 @@ export function runDeadLetters(argv: string[], io: CommandIo): Promise<number> {
     const { json } = await call(target(values.url), 'GET', `/api/dead-letters?${new URLSearchParams({ limit: values.limit })}`);
     const letters = (json.deadLetters ?? []) as DeadLetter[];
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
+      io.stdout.write(`${terminalJson(letters, 2)}\n`);
       return 0;
     }
     if (letters.length === 0) {

@@ -14,6 +14,7 @@ import { createLogger } from '../logger.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
 import { startService } from '../service/start-service.js';
 import { NORMAL, NOVEL_ERROR, SPIKE, createTrafficDriver } from '../demo/traffic.js';
+import { terminalText } from '../text/terminal-text.js';
 import type { CommandIo } from './main.js';
 import { LOOPBACK_ANY_PORT } from '../demo/loopback.js';
 
@@ -42,7 +43,8 @@ async function startSlackStandIn(onMessage: (text: string) => void): Promise<{ s
 export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { 'keep-data': { type: 'boolean' } }, strict: true });
   const started = Date.now();
-  const say = (text: string) => io.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${text}\n`);
+  // What is said includes log text (anomaly reasons, alert texts): escaped for the terminal.
+  const say = (text: string) => io.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${terminalText(text)}\n`);
   const dataDir = await mkdtemp(join(tmpdir(), 'anomalog-demo-'));
   const slack = await startSlackStandIn((text) => say(`  → Slack: ${text.split('\n')[0]}`));
 

@@ -19,7 +19,7 @@ export async function runLearnCommand(argv: string[], io: CommandIo): Promise<nu
   try {
     const store = await openPatternStore(config, logger, redis);
     try {
-      const detector = createDetector({ config: config.detection, store, embedder: createEmbedder(config, logger), logger });
+      const detector = createDetector({ config: config.detection, limits: config.limits, store, embedder: createEmbedder(config, logger), logger });
       const code = await runLearn(argv, { detector, io });
       await createPatternRepo(db).upsert(detector.drainPatternChanges());
       return code;

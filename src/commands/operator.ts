@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { parseDuration } from '../duration.js';
 import type { CommandIo } from './main.js';
+import { terminalJson } from '../text/terminal-text.js';
 import { renderTable, truncate } from './table.js';
 
 class ApiError extends Error {
@@ -83,7 +84,7 @@ export function runAnomalies(argv: string[], io: CommandIo): Promise<number> {
     const { json } = await call(target(values.url), 'GET', `/api/anomalies?${query}`);
     const anomalies = (json.anomalies ?? []) as Array<Record<string, unknown>>;
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(anomalies, null, 2)}\n`);
+      io.stdout.write(`${terminalJson(anomalies, 2)}\n`);
       return 0;
     }
     if (anomalies.length === 0) {
@@ -115,7 +116,7 @@ export function runPatterns(argv: string[], io: CommandIo): Promise<number> {
     const { json } = await call(target(values.url), 'GET', `/api/patterns${query}`);
     const patterns = (json.patterns ?? []) as Array<Record<string, unknown>>;
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(patterns, null, 2)}\n`);
+      io.stdout.write(`${terminalJson(patterns, 2)}\n`);
       return 0;
     }
     if (patterns.length === 0) {

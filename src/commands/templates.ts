@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { loadConfig } from '../config.js';
 import { mask } from '../pipeline/mask.js';
 import { createTemplateMiner } from '../pipeline/template-miner.js';
+import { terminalJson } from '../text/terminal-text.js';
 import type { CommandIo } from './main.js';
 
 const USAGE = 'usage: anomalog templates [FILE|-] [--service NAME] [--summary]\n';
@@ -119,7 +120,7 @@ export async function runTemplates(argv: string[], io: CommandIo): Promise<numbe
     for (let i = 0; i < n; i++) {
       // get() follows folds to the surviving group.
       const final = miner.get(ids[lineIds[i]!]!)!;
-      await writeLine(io.stdout, JSON.stringify({ line: i + 1, templateId: final.id, template: final.template }));
+      await writeLine(io.stdout, terminalJson({ line: i + 1, templateId: final.id, template: final.template }));
     }
     if (args.summary) {
       for (const t of miner.templates().sort((a, b) => b.count - a.count)) {
@@ -130,7 +131,7 @@ export async function runTemplates(argv: string[], io: CommandIo): Promise<numbe
           count: t.count,
           example: firstLines.get(t.id) ?? t.example,
         };
-        await writeLine(io.stdout, JSON.stringify(row));
+        await writeLine(io.stdout, terminalJson(row));
       }
     }
     return 0;

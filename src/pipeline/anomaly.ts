@@ -1,6 +1,7 @@
 import type { Attributes, Level } from '../log-entry.js';
 
-export type AnomalyKind = 'new_pattern' | 'frequency_spike';
+/** `pattern_limit`: a service reached ANOMALOG_MAX_PATTERNS_PER_SERVICE (once per service). */
+export type AnomalyKind = 'new_pattern' | 'frequency_spike' | 'pattern_limit';
 
 /** One detected anomaly: what the detectors emit and every sink consumes. */
 export interface Anomaly {
@@ -11,9 +12,9 @@ export interface Anomaly {
   level: Level;
   patternId: string;
   template: string;
-  /** The triggering record's original (uncut) message. */
+  /** The triggering record's message, cut to ANOMALOG_MAX_STORED_CHARS. */
   message: string;
-  /** Up to a few original messages of the pattern, newest last. */
+  /** Up to a few messages of the pattern, newest last, each cut like `message`. */
   samples: string[];
   /** In [0, 1]. */
   score: number;

@@ -7,6 +7,12 @@
  * Safe to repeat after a failure: local indexes take a new pattern only after the
  * store accepted it, and a pattern created by this process stays "unannounced"
  * until a process() call that emits its anomaly succeeds.
+ *
+ * Bounded (config.limits): past ANOMALOG_MAX_PATTERNS_PER_SERVICE a service's
+ * new templates join its overflow pattern (one pattern_limit anomaly says so);
+ * stored text (pattern examples and templates, anomaly messages and samples) is
+ * cut to ANOMALOG_MAX_STORED_CHARS where it is made; forgetIdle drops services
+ * idle for ANOMALOG_SERVICE_IDLE_TTL.
  */
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config.js';
@@ -14,12 +20,22 @@ import type { Embedder } from '../embeddings/embedder.js';
 import type { Logger } from '../logger.js';
 import { levelRank, type LogEntry } from '../log-entry.js';
 import { isMuted, type PatternRecord, type PatternStore, type PatternTouch } from '../store/pattern-store.js';
+import { cutText } from '../text/safe-text.js';
 import type { Anomaly, AnomalyKind } from './anomaly.js';
 import { HISTORY_WINDOWS, baselineOf, spikeTest } from './baseline.js';
 import { mask } from './mask.js';
 import { createServiceRegistry, type PatternInfo, type ServiceContext } from './service-context.js';
 import { createTouches, samplesOf, type Touch } from './touches.js';
-import { newPatternReason, newPatternScore, spikeReason, spikeScore, type NewPatternFacts } from './scoring.js';
+import {
+  OVERFLOW_TEMPLATE,
+  PATTERN_LIMIT_SCORE,
+  newPatternReason,
+  newPatternScore,
+  patternLimitReason,
+  spikeReason,
+  spikeScore,
+  type NewPatternFacts,
+} from './scoring.js';
 import { DependencyUnavailableError } from '../errors.js';
 import { anomalyId, embeddingKey, patternIdOf, templateKey } from './template-key.js';
 
@@ -35,6 +51,12 @@ export interface Detector {
   learn(entries: LogEntry[]): Promise<LearnSummary>;
   /** Patterns created or changed since the last call (for the Postgres mirror table log_patterns). */
   drainPatternChanges(): PatternRecord[];
+  /**
+   * Forgets the services this process has not seen since `before` (ms), and has
+   * the store forget its idle ones; waits for a running process() or learn().
+   * Resolves with how many services were forgotten.
+   */
+  forgetIdle(before: number): Promise<number>;
 }
 
 export interface LearnSummary {
@@ -45,6 +67,7 @@ export interface LearnSummary {
 
 export interface DetectorDeps {
   config: Config['detection'];
+  limits: Pick<Config['limits'], 'maxPatternsPerService' | 'maxStoredChars'>;
   store: PatternStore;
   embedder: Embedder;
   registry?: Registry;
@@ -62,7 +85,7 @@ interface NewTemplate {
 }
 
 export function createDetector(deps: DetectorDeps): Detector {
-  const { config, store, embedder } = deps;
+  const { config, limits, store, embedder } = deps;
   const now = deps.now ?? Date.now;
   const windowMs = config.spikeWindowSeconds * 1000;
   const services = createServiceRegistry({ store, logger: deps.logger, maxMessageChars: config.maxMessageChars });
@@ -76,9 +99,18 @@ export function createDetector(deps: DetectorDeps): Detector {
     : undefined;
   /** Patterns this process created whose new-pattern anomaly is not yet delivered. */
   const unannounced = new Map<string, NewPatternFacts>();
+  /** Overflow patterns this process created whose pattern_limit anomaly is not yet delivered. */
+  const limitUnannounced = new Set<string>();
   /** Window start of each pattern's last spike anomaly: one per pattern per window. */
   const lastSpike = new Map<string, number>();
   const changed = new Map<string, ServiceContext>();
+  // process(), learn() and forgetIdle() one at a time: a sweep never pulls a service from under a batch.
+  let tail: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  }
 
   function windowOf(entry: LogEntry, at: number): number {
     return Math.floor(Math.min(entry.time, at) / windowMs) * windowMs;
@@ -112,6 +144,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (error instanceof DependencyUnavailableError) throw error;
       throw new DependencyUnavailableError('embeddings', `embedding ${texts.length} new template(s) with ${embedder.model} failed: ${(error as Error).message}`, { cause: error });
     }
+    /** Patterns this batch proposes per service, toward ANOMALOG_MAX_PATTERNS_PER_SERVICE. */
+    const proposed = new Map<ServiceContext, number>();
     const claims = groups.map((g, i) => {
       const template = texts[i]!;
       const vector = vectors[i]!;
@@ -119,15 +153,19 @@ export function createDetector(deps: DetectorDeps): Detector {
       const nearest = g.ctx.nearest(vector);
       if (nearest && nearest.similarity >= config.similarity) {
         const centroid = g.ctx.joinedCentroid(nearest.id, vector);
-        return { group: g, key, vector, nearest, claim: { service: g.ctx.name, templateKey: key, joinId: nearest.id, centroid } };
+        return { group: g, key, vector, nearest, overflow: false, claim: { service: g.ctx.name, templateKey: key, joinId: nearest.id, centroid } };
       }
       const first = g.entries[0]!;
       const time = Math.min(first.time, at);
+      const planned = proposed.get(g.ctx) ?? 0;
+      // Past the cap the template maps to the overflow pattern (created by the first such claim).
+      const overflow = g.ctx.patternCount() + planned >= limits.maxPatternsPerService;
+      if (!overflow) proposed.set(g.ctx, planned + 1);
       const pattern: PatternRecord = {
-        id: patternIdOf(key),
+        id: overflow ? g.ctx.overflowId : patternIdOf(key),
         service: g.ctx.name,
-        template,
-        example: first.message,
+        template: overflow ? OVERFLOW_TEMPLATE : cutText(template, limits.maxStoredChars),
+        example: cutText(first.message, limits.maxStoredChars),
         level: first.level,
         count: 0,
         firstSeen: time,
@@ -141,8 +179,8 @@ export function createDetector(deps: DetectorDeps): Detector {
         ...(nearest === undefined ? {} : { nearestAtCreation: nearest.similarity }),
       };
       // Stage it, so a similar template later in this export joins it.
-      g.ctx.stage(pattern);
-      return { group: g, key, vector, nearest, claim: { service: g.ctx.name, templateKey: key, pattern } };
+      if (!overflow) g.ctx.stage(pattern);
+      return { group: g, key, vector, nearest, overflow, claim: { service: g.ctx.name, templateKey: key, pattern } };
     });
     const keys = claims.map((c) => c.key);
     services.claiming(keys, true);
@@ -155,12 +193,20 @@ export function createDetector(deps: DetectorDeps): Detector {
     }
     const resolved: Array<[NewTemplate, PatternInfo]> = [];
     for (let i = 0; i < claims.length; i++) {
-      const { group, key, nearest, claim } = claims[i]!;
+      const { group, key, nearest, overflow, claim } = claims[i]!;
       const result = results[i]!;
       const ctx = group.ctx;
       let info = ctx.patterns.get(result.id);
       tally.newTemplates += 1;
-      if (result.created && claim.pattern) {
+      if (result.created && claim.pattern && overflow) {
+        info = ctx.commit(claim.pattern);
+        changed.set(info.id, ctx);
+        deps.logger?.warn(
+          { service: ctx.name, limit: limits.maxPatternsPerService },
+          'pattern limit ANOMALOG_MAX_PATTERNS_PER_SERVICE reached: new templates of this service join its overflow pattern',
+        );
+        if (!learning) limitUnannounced.add(info.id);
+      } else if (result.created && claim.pattern) {
         tally.newPatterns += 1;
         info = ctx.commit(claim.pattern);
         changed.set(info.id, ctx);
@@ -182,6 +228,8 @@ export function createDetector(deps: DetectorDeps): Detector {
         info = ctx.commit(record);
       } else if (claim.centroid && result.id === claim.joinId) {
         ctx.setCentroid(result.id, claim.centroid);
+      } else if (overflow && result.id === ctx.overflowId) {
+        info.templates += 1;
       }
       ctx.templateKeys.set(key, info.id);
       ctx.byMinerId.set(group.minerId, info.id);
@@ -249,10 +297,10 @@ export function createDetector(deps: DetectorDeps): Detector {
       id,
       kind,
       service: t.ctx.name,
-      level: kind === 'new_pattern' ? t.top.level : t.info.level,
+      level: kind === 'new_pattern' ? t.top.level : kind === 'pattern_limit' ? 'warn' : t.info.level,
       patternId: t.info.id,
       template: t.info.template,
-      message: t.top.message,
+      message: cutText(t.top.message, limits.maxStoredChars),
       samples: samplesOf(t),
       score,
       reason,
@@ -274,7 +322,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     tally: LearnSummary,
     source: string | undefined,
   ): Promise<Touch[]> {
-    const touches = createTouches();
+    const touches = createTouches(limits.maxStoredChars);
     const fresh = new Map<string, NewTemplate>();
     for (const entry of entries) {
       const ctx = services.get(entry.service)!;
@@ -283,8 +331,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (id === undefined) {
         id = ctx.templateKeys.get(templateKey(ctx.name, mined.template));
         if (id !== undefined) ctx.byMinerId.set(mined.id, id);
-      } else if (mined.changed) {
-        ctx.patterns.get(id)!.pendingTemplate = mined.template;
+      } else if (mined.changed && id !== ctx.overflowId) {
+        ctx.patterns.get(id)!.pendingTemplate = cutText(mined.template, limits.maxStoredChars);
       }
       if (id === undefined) {
         const key = `${ctx.name}|${mined.id}`;
@@ -331,7 +379,9 @@ export function createDetector(deps: DetectorDeps): Detector {
       changed.set(info.id, t.ctx);
       if (learning) return;
       // This batch created the pattern, and is being processed again (a worker crashed before acknowledging it).
-      if (source !== undefined && info.createdBy === source && !unannounced.has(info.id) && pastLearning(t.ctx, info.firstSeen)) {
+      const createdHere = source !== undefined && info.createdBy === source;
+      if (createdHere && info.id === t.ctx.overflowId) limitUnannounced.add(info.id);
+      else if (createdHere && !unannounced.has(info.id) && pastLearning(t.ctx, info.firstSeen)) {
         unannounced.set(info.id, {
           service: t.ctx.name,
           level: info.level,
@@ -340,6 +390,11 @@ export function createDetector(deps: DetectorDeps): Detector {
           nearestSimilarity: info.nearestAtCreation,
           maturity: maturity(t.ctx, info.firstSeen),
         });
+      }
+      if (limitUnannounced.has(info.id) && !announced.has(info.id)) {
+        announced.add(info.id);
+        const reason = patternLimitReason({ service: t.ctx.name, limit: limits.maxPatternsPerService });
+        found.push(anomaly('pattern_limit', t, anomalyId(t.ctx.name, info.id, 'pattern_limit'), PATTERN_LIMIT_SCORE, reason, t.count, at));
       }
       const facts = unannounced.get(info.id);
       if (facts && !announced.has(info.id)) {
@@ -358,7 +413,10 @@ export function createDetector(deps: DetectorDeps): Detector {
 
     const muted = await mutedPatterns(found, at);
     const out = found.filter((a) => !muted.has(a.patternId));
-    for (const id of announced) unannounced.delete(id);
+    for (const id of announced) {
+      unannounced.delete(id);
+      limitUnannounced.delete(id);
+    }
     for (const [id, window] of spiked) lastSpike.set(id, window);
     for (const a of out) anomaliesTotal?.inc({ kind: a.kind });
     if (learning) for (const ctx of services.touched(entries)) await services.markLearned(ctx);
@@ -390,9 +448,24 @@ export function createDetector(deps: DetectorDeps): Detector {
     };
   }
 
+  async function forgetIdle(before: number): Promise<number> {
+    const stored = await store.forgetIdle(before);
+    const dropped = services.forget(before, stored);
+    for (const ctx of dropped) {
+      for (const id of ctx.patterns.keys()) {
+        unannounced.delete(id);
+        limitUnannounced.delete(id);
+        lastSpike.delete(id);
+        changed.delete(id);
+      }
+    }
+    return new Set([...stored, ...dropped.map((ctx) => ctx.name)]).size;
+  }
+
   return {
-    process: async (entries, source) => (await run(entries, false, source)).anomalies,
-    learn: async (entries) => (await run(entries, true)).tally,
+    process: (entries, source) => exclusive(async () => (await run(entries, false, source)).anomalies),
+    learn: (entries) => exclusive(async () => (await run(entries, true)).tally),
+    forgetIdle: (before) => exclusive(() => forgetIdle(before)),
     drainPatternChanges() {
       const records: PatternRecord[] = [];
       for (const [id, ctx] of changed) {

@@ -17,7 +17,8 @@ export interface PatternIndex {
 }
 
 export function createPatternIndex(dimensions: number): PatternIndex {
-  let matrix = new Float32Array(dimensions * 16);
+  // Start with one row: most services of a large fleet have a handful of patterns.
+  let matrix = new Float32Array(dimensions);
   const ids: string[] = [];
   const rows = new Map<string, number>();
 

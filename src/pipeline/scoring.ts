@@ -68,3 +68,16 @@ export function spikeReason(f: SpikeFacts): string {
     `${f.ratio.toFixed(1)}x its baseline of ${f.expected.toFixed(1)} ± ${f.spread.toFixed(1)}: ${quote(f.template)}`
   );
 }
+
+/** The template shown for a service's overflow pattern. */
+export const OVERFLOW_TEMPLATE = '<overflow: pattern limit reached>';
+
+/** At the default warning threshold: worth a Slack message, not a page. */
+export const PATTERN_LIMIT_SCORE = 0.6;
+
+export function patternLimitReason(f: { service: string; limit: number }): string {
+  return (
+    `${f.service} reached ANOMALOG_MAX_PATTERNS_PER_SERVICE=${f.limit} patterns: its new templates are counted under ` +
+    `${quote(OVERFLOW_TEMPLATE)} and raise no new-pattern anomalies until the limit is raised or the service is forgotten`
+  );
+}

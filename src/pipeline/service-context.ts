@@ -1,14 +1,16 @@
 /**
  * What the detector keeps in memory per service: its template miner, the maps
  * from miner template and template key to pattern, the pattern index, and the
- * learning state. Loaded from the store the first time a service is seen, and
- * kept equal across processes by the store's pattern events.
+ * learning state. Loaded from the store the first time a service is seen, kept
+ * equal across processes by the store's pattern events, and dropped once the
+ * service has been idle for ANOMALOG_SERVICE_IDLE_TTL.
  */
 import { normalise } from '../embeddings/embedder.js';
 import type { Logger } from '../logger.js';
 import type { LogEntry } from '../log-entry.js';
 import type { PatternRecord, PatternStore, ServiceState } from '../store/pattern-store.js';
 import { createPatternIndex, type Nearest, type PatternIndex } from './pattern-index.js';
+import { overflowPatternId } from './template-key.js';
 import { createTemplateMiner, type MinerSnapshot, type TemplateMiner } from './template-miner.js';
 
 export type PatternInfo = Omit<PatternRecord, 'centroid'> & {
@@ -20,7 +22,11 @@ export type PatternInfo = Omit<PatternRecord, 'centroid'> & {
 
 export interface ServiceContext {
   readonly name: string;
+  /** The pattern that takes new templates past ANOMALOG_MAX_PATTERNS_PER_SERVICE. */
+  readonly overflowId: string;
   state: ServiceState;
+  /** When this process last handled a record of the service (ms). */
+  lastSeen: number;
   readonly miner: TemplateMiner;
   readonly byMinerId: Map<string, string>;
   readonly templateKeys: Map<string, string>;
@@ -36,9 +42,11 @@ export interface ServiceContext {
   /** Takes another process's view of a known pattern: centroid, template count, mute. */
   refresh(record: PatternRecord): void;
   record(id: string): PatternRecord | undefined;
+  /** Patterns of the service, its overflow pattern left out. */
+  patternCount(): number;
 }
 
-function createServiceContext(name: string, state: ServiceState, miner: TemplateMiner): ServiceContext {
+function createServiceContext(name: string, state: ServiceState, miner: TemplateMiner, lastSeen: number): ServiceContext {
   let index: PatternIndex | undefined;
   const patterns = new Map<string, PatternInfo>();
   let staged: PatternRecord[] = [];
@@ -48,9 +56,12 @@ function createServiceContext(name: string, state: ServiceState, miner: Template
     return index;
   }
 
+  const overflowId = overflowPatternId(name);
   return {
     name,
+    overflowId,
     state,
+    lastSeen,
     miner,
     byMinerId: new Map(),
     templateKeys: new Map(),
@@ -105,12 +116,15 @@ function createServiceContext(name: string, state: ServiceState, miner: Template
       const { baselineWindow: _w, pendingTemplate: _t, ...rest } = info;
       return { ...rest, centroid };
     },
+    patternCount: () => patterns.size - (patterns.has(overflowId) ? 1 : 0),
   };
 }
 
 export interface ServiceRegistry {
-  /** Loads every service of these entries not seen before (one store round trip each). */
+  /** Loads every service of these entries not seen before (one store round trip each), and marks them all seen at `at`. */
   load(entries: LogEntry[], at: number): Promise<void>;
+  /** Drops the services idle since `before` and the ones named (the store forgot them); returns what was dropped. */
+  forget(before: number, named: Iterable<string>): ServiceContext[];
   get(name: string): ServiceContext | undefined;
   touched(entries: LogEntry[]): ServiceContext[];
   markLearned(ctx: ServiceContext): Promise<void>;
@@ -121,12 +135,16 @@ export interface ServiceRegistry {
 export function createServiceRegistry(deps: { store: PatternStore; logger: Logger | undefined; maxMessageChars: number }): ServiceRegistry {
   const contexts = new Map<string, ServiceContext>();
   const inFlight = new Set<string>();
-  const savedMiners = (deps.store.attachState('miners', () =>
-    Object.fromEntries([...contexts].map(([name, ctx]) => [name, ctx.miner.snapshot()])),
-  ) ?? {}) as Record<string, MinerSnapshot>;
+  /** Miners saved by the last run, for services not loaded since: kept in the next snapshot until loaded or forgotten. */
+  const provide = (): Record<string, MinerSnapshot> => ({
+    ...Object.fromEntries(savedMiners),
+    ...Object.fromEntries([...contexts].map(([name, ctx]) => [name, ctx.miner.snapshot()])),
+  });
+  const savedMiners = new Map(Object.entries((deps.store.attachState('miners', provide) ?? {}) as Record<string, MinerSnapshot>));
 
   function restoreMiner(name: string): TemplateMiner {
-    const saved = savedMiners[name];
+    const saved = savedMiners.get(name);
+    savedMiners.delete(name);
     if (saved) {
       try {
         return createTemplateMiner({}, saved);
@@ -152,11 +170,11 @@ export function createServiceRegistry(deps: { store: PatternStore; logger: Logge
     );
   });
 
-  async function loadOne(name: string, firstTime: number): Promise<void> {
+  async function loadOne(name: string, firstTime: number, at: number): Promise<void> {
     const loaded = await deps.store.loadService(name);
     const state = loaded.state.firstSeen === null ? await deps.store.startService(name, firstTime) : loaded.state;
     if (contexts.has(name)) return;
-    const ctx = createServiceContext(name, state, restoreMiner(name));
+    const ctx = createServiceContext(name, state, restoreMiner(name), at);
     for (const record of loaded.patterns) ctx.commit(record);
     for (const [key, id] of loaded.templates) ctx.templateKeys.set(key, id);
     contexts.set(name, ctx);
@@ -166,11 +184,27 @@ export function createServiceRegistry(deps: { store: PatternStore; logger: Logge
     async load(entries, at) {
       const firstTimes = new Map<string, number>();
       for (const e of entries) {
-        if (contexts.has(e.service)) continue;
+        const known = contexts.get(e.service);
+        if (known) {
+          known.lastSeen = at;
+          continue;
+        }
         const t = Math.min(e.time, at);
         firstTimes.set(e.service, Math.min(t, firstTimes.get(e.service) ?? t));
       }
-      await Promise.all([...firstTimes].map(([name, t]) => loadOne(name, t)));
+      await Promise.all([...firstTimes].map(([name, t]) => loadOne(name, t, at)));
+    },
+    forget(before, named) {
+      const dropped: ServiceContext[] = [];
+      const drop = (name: string): void => {
+        const ctx = contexts.get(name);
+        if (ctx) dropped.push(ctx);
+        contexts.delete(name);
+        savedMiners.delete(name);
+      };
+      for (const name of named) drop(name);
+      for (const [name, ctx] of contexts) if (ctx.lastSeen < before) drop(name);
+      return dropped;
     },
     get: (name) => contexts.get(name),
     touched(entries) {

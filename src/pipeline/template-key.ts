@@ -24,3 +24,8 @@ export function embeddingKey(model: string, template: string): string {
 export function anomalyId(...parts: Array<string | number>): string {
   return digest(...parts.map(String)).slice(0, 32);
 }
+
+/** The id of a service's overflow pattern, which takes its new templates past ANOMALOG_MAX_PATTERNS_PER_SERVICE. */
+export function overflowPatternId(service: string): string {
+  return digest(service, '\u0000overflow').slice(0, 16);
+}

@@ -1,5 +1,6 @@
 /** One export's records summed per pattern and window: what the store counts and the detectors judge. */
 import { levelRank, type LogEntry } from '../log-entry.js';
+import { cutText } from '../text/safe-text.js';
 import type { PatternInfo, ServiceContext } from './service-context.js';
 
 const MAX_SAMPLES = 3;
@@ -13,7 +14,7 @@ export interface Touch {
   lastSeen: number;
   /** The record with the highest level (the first of them). */
   top: LogEntry;
-  /** The newest messages, a ring indexed by count: read with samplesOf. */
+  /** The newest messages, cut to maxStoredChars, a ring indexed by count: read with samplesOf. */
   samples: string[];
 }
 
@@ -29,7 +30,8 @@ export function samplesOf(t: Touch): string[] {
   return out;
 }
 
-export function createTouches(): Touches {
+/** `maxStoredChars`: ANOMALOG_MAX_STORED_CHARS, so a huge line is never kept whole as a sample. */
+export function createTouches(maxStoredChars: number): Touches {
   // Most records of a pattern in one export share a window: look up by id first.
   const byId = new Map<string, Touch>();
   const all = new Map<string, Touch>();
@@ -40,14 +42,14 @@ export function createTouches(): Touches {
         const key = `${info.id}|${window}`;
         touch = all.get(key);
         if (!touch) {
-          touch = { ctx, info, window, count: 1, lastSeen: entry.time, top: entry, samples: [entry.message] };
+          touch = { ctx, info, window, count: 1, lastSeen: entry.time, top: entry, samples: [cutText(entry.message, maxStoredChars)] };
           all.set(key, touch);
           byId.set(info.id, touch);
           return;
         }
         byId.set(info.id, touch);
       }
-      touch.samples[touch.count % MAX_SAMPLES] = entry.message;
+      touch.samples[touch.count % MAX_SAMPLES] = cutText(entry.message, maxStoredChars);
       touch.count += 1;
       if (entry.time > touch.lastSeen) touch.lastSeen = entry.time;
       if (entry.level !== touch.top.level && levelRank(entry.level) > levelRank(touch.top.level)) touch.top = entry;

@@ -2,6 +2,8 @@
  * OTLP/gRPC: LogsService/Export plus the standard grpc.health.v1.Health service.
  * Export takes the raw request bytes (pass-through deserializer) so decoding
  * errors become INVALID_ARGUMENT, and decoding skips grpc-js's extra copy.
+ * The token and the message's arrival time are checked by grpc-guard.ts before
+ * the message is read.
  */
 import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
@@ -10,9 +12,33 @@ import { encodeExportResponse, encodeStatusProto } from '../otlp/encode-response
 import { OtlpDecodeError } from '../otlp/otlp-types.js';
 import { loadOtlpRoot } from '../otlp/proto-root.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
+import { createGrpcGuard } from './grpc-guard.js';
 import type { ReceiverMetrics } from './receiver-metrics.js';
+import type { Refusals } from './refusals.js';
 
 const LOGS_SERVICE = 'opentelemetry.proto.collector.logs.v1.LogsService';
+const EXPORT_PATH = `/${LOGS_SERVICE}/Export`;
+
+/**
+ * Connection limits, from the options grpc-js 1.14's Server reads (server.js):
+ * max_concurrent_streams (an HTTP/2 setting), keepalive_time_ms/timeout_ms
+ * (the server pings, and closes a connection whose ping goes unanswered) and
+ * max_connection_idle_ms. It does not read the ping-policing options
+ * (keepalive_permit_without_calls is client-side; min_ping_interval and
+ * max_ping_strikes are not implemented): ping floods are left to nghttp2
+ * under Node's http2, which ends a session whose unsent ping acks pile up.
+ * grpc.max_connection_age_ms is not set: it would make every collector
+ * reconnect periodically, which only helps behind a connection-level balancer.
+ */
+const CONNECTION_OPTIONS = {
+  // One connection can buffer at most this many messages of ANOMALOG_MAX_REQUEST_BYTES;
+  // an OTel Collector sends over one connection with 10 consumers by default.
+  'grpc.max_concurrent_streams': 100,
+  'grpc.keepalive_time_ms': 120_000,
+  'grpc.keepalive_timeout_ms': 20_000,
+  // Abandoned connections (no call for this long) are closed; exporters reconnect on their next export.
+  'grpc.max_connection_idle_ms': 600_000,
+};
 const SERVING = 1;
 const NOT_SERVING = 2;
 
@@ -40,11 +66,13 @@ export function createGrpcReceiver(deps: {
   handler: ExportHandler;
   checkAuth: (authorization: string | undefined) => boolean;
   metrics: ReceiverMetrics;
+  refusals: Refusals;
   logger: Logger;
   maxRequestBytes: number;
+  requestTimeoutMs: number;
   tls: { cert: Buffer; key: Buffer } | undefined;
 }): GrpcReceiver {
-  const { handler, checkAuth, metrics, logger, maxRequestBytes, tls } = deps;
+  const { handler, checkAuth, metrics, refusals, logger, maxRequestBytes, requestTimeoutMs, tls } = deps;
   const root = loadOtlpRoot();
   const healthRequest = root.lookupType('grpc.health.v1.HealthCheckRequest');
   const healthResponse = root.lookupType('grpc.health.v1.HealthCheckResponse');
@@ -52,7 +80,9 @@ export function createGrpcReceiver(deps: {
   const watchers = new Set<ServerWritableStream<Buffer, Buffer>>();
 
   const server = new Server({
+    ...CONNECTION_OPTIONS,
     'grpc.max_receive_message_length': maxRequestBytes,
+    interceptors: [createGrpcGuard({ protectedPaths: new Set([EXPORT_PATH]), checkAuth, timeoutMs: requestTimeoutMs, refusals })],
   });
 
   function fail(callback: sendUnaryData<Buffer>, code: status, details: string, retryAfterSeconds?: number): void {
@@ -72,13 +102,10 @@ export function createGrpcReceiver(deps: {
       else fail(callback, c, details ?? '', retryAfterSeconds);
     };
     try {
-      const authorization = call.metadata.get('authorization')[0];
-      if (!checkAuth(typeof authorization === 'string' ? authorization : undefined)) {
-        answer(status.UNAUTHENTICATED, 'missing or invalid bearer token');
-        return;
-      }
       if (!handler.tryAcquire()) {
-        answer(status.UNAVAILABLE, 'too many requests in flight, retry later', RETRY_AFTER_SECONDS);
+        const details = 'too many requests in flight, retry later';
+        answer(status.UNAVAILABLE, details, RETRY_AFTER_SECONDS);
+        refusals.refuse('grpc', 'inflight', details);
         return;
       }
       try {
@@ -88,6 +115,7 @@ export function createGrpcReceiver(deps: {
         } catch (error) {
           if (!(error instanceof OtlpDecodeError)) throw error;
           answer(status.INVALID_ARGUMENT, error.message);
+          refusals.refuse('grpc', 'malformed', error.message);
           return;
         }
         const outcome = await handler.handle(request, 'grpc');
@@ -100,7 +128,6 @@ export function createGrpcReceiver(deps: {
       logger.error({ err: error }, 'gRPC export failed unexpectedly');
       answer(status.INTERNAL, 'internal error');
     } finally {
-      if (code !== status.OK) logger.debug({ transport: 'grpc', code: status[code] }, 'export refused');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.duration.observe({ transport: 'grpc', code: status[code] }, seconds);
     }
@@ -120,7 +147,7 @@ export function createGrpcReceiver(deps: {
   const encodeHealth = (s: number): Buffer => Buffer.from(healthResponse.encode({ status: s }).finish());
 
   server.addService(
-    { Export: methodOf(`/${LOGS_SERVICE}/Export`, false) },
+    { Export: methodOf(EXPORT_PATH, false) },
     { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => void exportLogs(call, cb) },
   );
   server.addService(

@@ -11,8 +11,10 @@ import { decodeExportRequest } from '../otlp/decode.js';
 import { encodeExportResponse, encodeStatus, type BodyFormat } from '../otlp/encode-response.js';
 import { OtlpDecodeError, type ExportLogsRequest } from '../otlp/otlp-types.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
-import { readBody } from './read-body.js';
+import { inflateBody, receiveBody } from './read-body.js';
+import type { ReceiveBudget } from './receive-budget.js';
 import type { ReceiverMetrics } from './receiver-metrics.js';
+import type { RefusalReason, Refusals } from './refusals.js';
 
 export interface HttpExtension {
   /** Called for any request not handled by the receiver's own routes, after auth; return true if it answered. */
@@ -24,18 +26,35 @@ export interface Readiness {
 }
 
 /** gRPC status codes used in google.rpc.Status bodies. */
-const CODE = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 };
+const CODE = { INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 };
 const HTTP_TO_CODE: Record<number, number> = {
   400: CODE.INVALID_ARGUMENT,
   401: CODE.UNAUTHENTICATED,
   404: CODE.NOT_FOUND,
   405: CODE.UNIMPLEMENTED,
+  408: CODE.DEADLINE_EXCEEDED,
   413: CODE.RESOURCE_EXHAUSTED,
   415: CODE.UNIMPLEMENTED,
   500: CODE.INTERNAL,
   503: CODE.UNAVAILABLE,
 };
 const OPEN_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Node's own limits back up the body timeout (read-body.ts) without pre-empting
+ * it: headers must arrive within HEADERS_TIMEOUT_MS (or the request timeout if
+ * shorter), and Node's whole-request timeout is the headers' plus the body's
+ * plus a margin, so a slow body gets our 408 with a google.rpc.Status body
+ * rather than Node's bare one. Node checks both every CHECK_INTERVAL_MS.
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+const NODE_TIMEOUT_MARGIN_MS = 1_000;
+const CHECK_INTERVAL_MS = 1_000;
+/**
+ * Idle keep-alive connections live longer than a load balancer's usual 60 s
+ * idle timeout, so a proxy in front closes them first instead of racing us.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 function formatOf(req: IncomingMessage): BodyFormat | undefined {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -59,14 +78,19 @@ export function createHttpReceiver(deps: {
   handler: ExportHandler | undefined;
   checkAuth: (authorization: string | undefined) => boolean;
   metrics: ReceiverMetrics;
+  refusals: Refusals;
+  budget: ReceiveBudget;
   registry: Registry;
   logger: Logger;
   maxRequestBytes: number;
+  requestTimeoutMs: number;
+  /** /metrics needs the bearer token too. */
+  metricsAuth: boolean;
   tls: { cert: Buffer; key: Buffer } | undefined;
   extension: HttpExtension | undefined;
   readiness: Readiness | undefined;
 }): HttpReceiver {
-  const { handler, checkAuth, metrics, registry, logger, maxRequestBytes, tls, extension, readiness } = deps;
+  const { handler, checkAuth, metrics, refusals, budget, registry, logger, maxRequestBytes, requestTimeoutMs, metricsAuth, tls, extension, readiness } = deps;
   let closing = false;
 
   function send(res: ServerResponse, statusCode: number, contentType: string, body: Buffer | string, headers: Record<string, string> = {}): void {
@@ -79,40 +103,50 @@ export function createHttpReceiver(deps: {
     send(res, statusCode, contentTypeOf(format), encodeStatus(HTTP_TO_CODE[statusCode] ?? CODE.INTERNAL, message, format), headers);
   }
 
-  async function exportLogs(req: IncomingMessage, res: ServerResponse, handler: ExportHandler): Promise<number> {
-    const format = formatOf(req);
-    if (!format) {
-      sendStatus(res, 415, 'content type must be application/x-protobuf or application/json', 'json');
-      return 415;
+  /** Answer a refused export; `close` when the rest of the upload is not wanted. */
+  function refuse(req: IncomingMessage, res: ServerResponse, statusCode: number, reason: RefusalReason, message: string, format: BodyFormat, close = false): number {
+    const headers: Record<string, string> = {};
+    if (statusCode === 503) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+    if (close) {
+      headers.connection = 'close';
+      res.once('finish', () => req.destroy());
     }
+    sendStatus(res, statusCode, message, format, headers);
+    refusals.refuse('http', reason, message);
+    return statusCode;
+  }
+
+  /** Answers the export; resolves with the status code, or 'aborted' when the client left first. */
+  async function exportLogs(req: IncomingMessage, res: ServerResponse, handler: ExportHandler): Promise<number | 'aborted'> {
+    const format = formatOf(req);
+    if (!format) return refuse(req, res, 415, 'unsupported', 'content type must be application/x-protobuf or application/json', 'json');
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding !== 'gzip' && encoding !== 'identity') {
-      sendStatus(res, 415, `unsupported content encoding "${encoding}" (gzip or none)`, format);
-      return 415;
+      return refuse(req, res, 415, 'unsupported', `unsupported content encoding "${encoding}" (gzip or none)`, format);
     }
-    if (!handler.tryAcquire()) {
-      sendStatus(res, 503, 'too many requests in flight, retry later', format, { 'retry-after': String(RETRY_AFTER_SECONDS) });
-      return 503;
+    // The body is received before a slot is taken: slow uploads never hold slots.
+    const received = await receiveBody(req, { limit: maxRequestBytes, timeoutMs: requestTimeoutMs, budget });
+    switch (received.kind) {
+      case 'aborted':
+        return 'aborted';
+      case 'too_large':
+        return refuse(req, res, 413, 'too_large', received.message, format, true);
+      case 'timeout':
+        return refuse(req, res, 408, 'timeout', received.message, format, true);
+      case 'over_budget':
+        return refuse(req, res, 503, 'receive_budget', received.message, format, true);
     }
+    if (!handler.tryAcquire()) return refuse(req, res, 503, 'inflight', 'too many requests in flight, retry later', format);
     try {
-      const body = await readBody(req, maxRequestBytes, encoding === 'gzip');
-      if (body.kind === 'too_large') {
-        // The rest of the upload is not wanted: close once the answer is out.
-        sendStatus(res, 413, body.message, format, { connection: 'close' });
-        res.once('finish', () => req.destroy());
-        return 413;
-      }
-      if (body.kind === 'bad_encoding') {
-        sendStatus(res, 400, body.message, format);
-        return 400;
-      }
+      const body = await inflateBody(received.raw, maxRequestBytes, encoding === 'gzip');
+      if (body.kind === 'too_large') return refuse(req, res, 413, 'too_large', body.message, format);
+      if (body.kind !== 'ok') return refuse(req, res, 400, 'malformed', body.message, format);
       let request: ExportLogsRequest;
       try {
         request = format === 'json' ? decodeExportRequestJson(body.body.toString('utf8')) : decodeExportRequest(body.body);
       } catch (error) {
         if (!(error instanceof OtlpDecodeError)) throw error;
-        sendStatus(res, 400, error.message, format);
-        return 400;
+        return refuse(req, res, 400, 'malformed', error.message, format);
       }
       const outcome = await handler.handle(request, 'http');
       if (outcome.kind === 'retryable') {
@@ -126,28 +160,39 @@ export function createHttpReceiver(deps: {
     }
   }
 
+  /** /healthz is always open; /metrics needs the token under ANOMALOG_METRICS_AUTH; /readyz shows its checks only with the token. */
+  async function opsRoute(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'application/json', JSON.stringify({ code: CODE.UNIMPLEMENTED, message: 'use GET' }), { allow: 'GET, HEAD' });
+    } else if (path === '/healthz') {
+      send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+    } else if (path === '/readyz') {
+      const result = readiness
+        ? await readiness.check().catch((error: unknown) => ({ ready: false, checks: { readiness: String(error) } }))
+        : { ready: true, checks: {} };
+      const ready = result.ready && !closing;
+      // The checks name stores and their errors: for operators, not for anyone who can reach the port.
+      const body = checkAuth(req.headers.authorization) ? { ...result, ready } : { ready };
+      send(res, ready ? 200 : 503, 'application/json', JSON.stringify(body));
+    } else if (metricsAuth && !checkAuth(req.headers.authorization)) {
+      sendStatus(res, 401, 'missing or invalid bearer token', 'json', { 'www-authenticate': 'Bearer' });
+      refusals.refuse('http', 'unauthenticated', path);
+    } else {
+      send(res, 200, registry.contentType, await registry.metrics());
+    }
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://anomalog');
     const path = url.pathname;
     if (OPEN_ROUTES.has(path)) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        send(res, 405, 'application/json', JSON.stringify({ code: CODE.UNIMPLEMENTED, message: 'use GET' }), { allow: 'GET, HEAD' });
-      } else if (path === '/healthz') {
-        send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
-      } else if (path === '/readyz') {
-        const result = readiness
-          ? await readiness.check().catch((error: unknown) => ({ ready: false, checks: { readiness: String(error) } }))
-          : { ready: true, checks: {} };
-        const ready = result.ready && !closing;
-        send(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ...result, ready }));
-      } else {
-        send(res, 200, registry.contentType, await registry.metrics());
-      }
+      await opsRoute(req, res, path);
       return;
     }
     const format = formatOf(req) ?? 'json';
     if (!checkAuth(req.headers.authorization)) {
       sendStatus(res, 401, 'missing or invalid bearer token', format, { 'www-authenticate': 'Bearer' });
+      refusals.refuse('http', 'unauthenticated', path);
       return;
     }
     if (path === '/v1/logs' && handler) {
@@ -157,7 +202,7 @@ export function createHttpReceiver(deps: {
       }
       const started = process.hrtime.bigint();
       const statusCode = await exportLogs(req, res, handler);
-      if (statusCode !== 200) logger.debug({ transport: 'http', statusCode }, 'export refused');
+      if (statusCode === 'aborted') logger.debug({ transport: 'http' }, 'client went away before its request body was complete');
       metrics.duration.observe({ transport: 'http', code: String(statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
       return;
     }
@@ -172,7 +217,14 @@ export function createHttpReceiver(deps: {
       else res.destroy();
     });
   };
-  const server: Server = tls ? createHttps({ cert: tls.cert, key: tls.key }, onRequest) : createHttp(onRequest);
+  const headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs);
+  const limits = {
+    headersTimeout,
+    requestTimeout: headersTimeout + requestTimeoutMs + NODE_TIMEOUT_MARGIN_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: CHECK_INTERVAL_MS,
+  };
+  const server: Server = tls ? createHttps({ cert: tls.cert, key: tls.key, ...limits }, onRequest) : createHttp(limits, onRequest);
 
   return {
     listen(host, port) {

@@ -5,9 +5,12 @@ export type Transport = 'grpc' | 'http';
 
 export interface ReceiverMetrics {
   received: prom.Counter<'transport'>;
-  rejected: prom.Counter<'transport'>;
+  /** reason: invalid (unusable records) or service_limit (ANOMALOG_MAX_SERVICES reached). */
+  rejected: prom.Counter<'transport' | 'reason'>;
   duration: prom.Histogram<'transport' | 'code'>;
   inflight: prom.Gauge;
+  refused: prom.Counter<'transport' | 'reason'>;
+  receivingBytes: prom.Gauge;
 }
 
 export function createReceiverMetrics(registry: prom.Registry): ReceiverMetrics {
@@ -21,8 +24,8 @@ export function createReceiverMetrics(registry: prom.Registry): ReceiverMetrics 
     }),
     rejected: new prom.Counter({
       name: 'anomalog_rejected_log_records_total',
-      help: 'Log records refused in a partial success (unusable records)',
-      labelNames: ['transport'],
+      help: 'Log records refused in a partial success, by reason: invalid (unusable records) or service_limit (ANOMALOG_MAX_SERVICES reached)',
+      labelNames: ['transport', 'reason'],
       registers,
     }),
     duration: new prom.Histogram({
@@ -35,6 +38,17 @@ export function createReceiverMetrics(registry: prom.Registry): ReceiverMetrics 
     inflight: new prom.Gauge({
       name: 'anomalog_inflight_requests',
       help: 'OTLP export requests being handled now (both transports)',
+      registers,
+    }),
+    refused: new prom.Counter({
+      name: 'anomalog_rejected_requests_total',
+      help: 'Requests refused before their records reached the pipeline, by transport and reason',
+      labelNames: ['transport', 'reason'],
+      registers,
+    }),
+    receivingBytes: new prom.Gauge({
+      name: 'anomalog_receiving_body_bytes',
+      help: 'Bytes held by HTTP request bodies still arriving (bounded by the receive budget)',
       registers,
     }),
   };

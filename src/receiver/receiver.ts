@@ -1,5 +1,6 @@
 /** The OTLP receiver: both transports over one export handler, started and stopped together. */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ConfigError, type Config } from '../config.js';
 import type { Pipeline } from '../log-entry.js';
@@ -8,7 +9,11 @@ import { createBearerCheck } from './bearer-auth.js';
 import { createExportHandler } from './export-handler.js';
 import { createGrpcReceiver } from './grpc-server.js';
 import { createHttpReceiver, type HttpExtension, type Readiness } from './http-server.js';
+import { createReceiveBudget, RECEIVE_BUDGET_BODIES } from './receive-budget.js';
 import { createReceiverMetrics } from './receiver-metrics.js';
+import { createRefusals } from './refusals.js';
+import { createServiceGate } from './service-gate.js';
+import type { ServiceAdmission } from '../store/service-admission.js';
 
 export type { HttpExtension, Readiness };
 
@@ -36,6 +41,15 @@ function listenFailure(variable: string, host: string, port: number, error: unkn
   return new ListenError(`${variable}: cannot listen on ${host}:${port}: ${reason}`, { cause: error });
 }
 
+/** localhost, 127.0.0.0/8 and ::1 (also IPv4-mapped): reachable from this host only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return isIP(h) === 6 && /^(0*:)*:?0*1$/.test(h);
+}
+
 export interface Receiver {
   /**
    * Binds the ports; resolves with the ports actually bound (tests ask for 0).
@@ -54,18 +68,30 @@ export function createReceiver(deps: {
   registry: Registry;
   extension?: HttpExtension;
   readiness?: Readiness;
+  /** ANOMALOG_MAX_SERVICES: which services' records are taken. */
+  admission?: ServiceAdmission;
 }): Receiver {
   const { config, pipeline, registry } = deps;
   const logger = deps.logger.child({ component: 'receiver' });
   const metrics = createReceiverMetrics(registry);
-  const handler = pipeline ? createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, logger }) : undefined;
+  const refusals = createRefusals({ metrics, logger });
+  const services = pipeline && deps.admission ? createServiceGate({ admission: deps.admission, logger, registry }) : undefined;
+  const handler = pipeline ? createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, refusals, logger, services }) : undefined;
   const checkAuth = createBearerCheck(config.authToken);
   const tls = config.tls
     ? { cert: readPem('ANOMALOG_TLS_CERT', config.tls.cert), key: readPem('ANOMALOG_TLS_KEY', config.tls.key) }
     : undefined;
-  const shared = { checkAuth, metrics, logger, maxRequestBytes: config.maxRequestBytes, tls };
+  const shared = { checkAuth, metrics, refusals, logger, maxRequestBytes: config.maxRequestBytes, requestTimeoutMs: config.requestTimeoutMs, tls };
   const grpc = handler ? createGrpcReceiver({ ...shared, handler }) : undefined;
-  const http = createHttpReceiver({ ...shared, handler, registry, extension: deps.extension, readiness: deps.readiness });
+  const http = createHttpReceiver({
+    ...shared,
+    handler,
+    budget: createReceiveBudget(RECEIVE_BUDGET_BODIES * config.maxRequestBytes, metrics.receivingBytes),
+    metricsAuth: config.metricsAuth,
+    registry,
+    extension: deps.extension,
+    readiness: deps.readiness,
+  });
   let started = false;
 
   return {
@@ -83,6 +109,13 @@ export function createReceiver(deps: {
         throw listenFailure('ANOMALOG_HTTP_PORT', config.host, config.httpPort, error);
       }
       started = true;
+      if (!config.authToken && !isLoopbackHost(config.host)) {
+        logger.warn(
+          { host: config.host },
+          `ANOMALOG_HOST=${config.host} accepts connections from other hosts and ANOMALOG_AUTH_TOKEN is not set: ` +
+            'anyone who can reach the ports can send logs, read log samples from /api and mute alerts. Set ANOMALOG_AUTH_TOKEN.',
+        );
+      }
       logger.info({ host: config.host, grpcPort, httpPort, tls: Boolean(tls), auth: Boolean(config.authToken) }, 'OTLP receiver listening');
       return { grpcPort, httpPort };
     },

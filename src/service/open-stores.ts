@@ -28,7 +28,7 @@ export function connectRedis(url: string, logger: Logger): Redis {
 }
 
 export async function openPatternStore(config: Config, logger: Logger, redis: Redis | undefined): Promise<PatternStore> {
-  if (redis) return createRedisPatternStore({ redis, logger });
+  if (redis) return createRedisPatternStore({ redis, idleTtlMs: config.limits.serviceIdleTtlMs, logger });
   return createMemoryPatternStore({ dataDir: config.dataDir, snapshotIntervalSeconds: config.snapshotIntervalSeconds, logger });
 }
 

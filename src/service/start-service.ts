@@ -34,6 +34,9 @@ import { createPatternMirror } from './pattern-mirror.js';
 import { connectRedis, createEmbedder, openMigratedDatabase, openPatternStore } from './open-stores.js';
 import { createReadiness, databaseCheck, embedderCheck, pipelineCheck, redisCheck, workerCheck, type ReadinessCheck } from './readiness.js';
 import { createStoredDeadLetters } from './stored-dead-letters.js';
+import { startIdleSweep, type IdlePart } from './idle-sweep.js';
+import { createMemoryServiceAdmission } from '../store/service-admission.js';
+import { createRedisServiceAdmission } from '../store/redis-service-admission.js';
 
 export type Role = 'all' | 'receiver' | 'worker';
 export const ROLES: readonly Role[] = ['all', 'receiver', 'worker'];
@@ -90,6 +93,17 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
 
     const detection = role === 'receiver' ? undefined : await startDetection({ config, logger, registry, redis, onAnomalies, closers, checks });
 
+    const idle: IdlePart[] = detection ? [{ name: 'detector', forgetIdle: (before) => detection.forgetIdle(before) }] : [];
+    const admission =
+      role === 'worker'
+        ? undefined
+        : redis
+          ? createRedisServiceAdmission({ redis, limits: config.limits })
+          : createMemoryServiceAdmission({ limits: config.limits });
+    if (admission) idle.push({ name: 'admission', forgetIdle: (before) => admission.forgetIdle(before) });
+    const sweep = startIdleSweep({ ttlMs: config.limits.serviceIdleTtlMs, parts: idle, logger, registry });
+    closers.push(async () => sweep.stop());
+
     let pipeline: Pipeline | undefined;
     if (role !== 'worker') {
       if (redis) {
@@ -123,6 +137,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
       logger,
       registry,
       extension: detection?.admin,
+      admission,
       readiness: createReadiness(checks),
     });
     const ports = await receiver.start();
@@ -158,7 +173,7 @@ async function startDetection(deps: {
   const embedder = createEmbedder(config, logger);
   const embeddings = embedderCheck(embedder);
   if (embeddings) checks.push(embeddings);
-  const detector = createDetector({ config: config.detection, store: patternStore, embedder, registry, logger });
+  const detector = createDetector({ config: config.detection, limits: config.limits, store: patternStore, embedder, registry, logger });
 
   const patternRepo = createPatternRepo(db);
   const mirror = createPatternMirror({ drain: () => detector.drainPatternChanges(), upsert: (rows) => patternRepo.upsert(rows), logger });
@@ -245,5 +260,5 @@ async function startDetection(deps: {
     deadLetters,
   }, logger);
 
-  return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin };
+  return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin, forgetIdle: (before: number) => detector.forgetIdle(before) };
 }

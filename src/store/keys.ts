@@ -1,7 +1,9 @@
 /**
  * Every Redis key and channel of the pattern library, built in one place. Keys
  * of one service share the hash tag `{service}`, so a service's keys live in one
- * Redis Cluster slot and its Lua scripts never cross slots.
+ * Redis Cluster slot and its Lua scripts never cross slots. The per-service keys
+ * expire after ANOMALOG_SERVICE_IDLE_TTL without traffic; the shared ones
+ * (pattern-services, services) are pruned instead.
  */
 export interface PatternKeys {
   /** Hash: firstSeen, learned. */
@@ -20,6 +22,8 @@ export interface PatternKeys {
   embedding(key: string): string;
   /** Pub/sub channel of pattern events. */
   events(): string;
+  /** Sorted set: service → when it was last admitted (ms), the slots of ANOMALOG_MAX_SERVICES. */
+  services(): string;
 }
 
 export function createPatternKeys(prefix = 'anomalog'): PatternKeys {
@@ -33,5 +37,6 @@ export function createPatternKeys(prefix = 'anomalog'): PatternKeys {
     patternServices: () => `${prefix}:pattern-services`,
     embedding: (key) => `${prefix}:{embeddings}:${key}`,
     events: () => `${prefix}:pattern-events`,
+    services: () => `${prefix}:services`,
   };
 }

@@ -4,7 +4,8 @@
  * reloaded at start. A snapshot is patterns.json plus the raw float32 vectors it
  * names (patterns-<id>.vectors, ~3x smaller and faster than base64 in JSON). The
  * vectors are written first and the JSON is renamed into place last, so a crash
- * never leaves a snapshot that points at half a file.
+ * never leaves a snapshot that points at half a file. A service idle for
+ * ANOMALOG_SERVICE_IDLE_TTL is dropped by forgetIdle, and so from the next snapshot.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -30,7 +31,8 @@ interface Snapshot {
   version: number;
   /** The vectors file's name, in the same directory. */
   vectors: string;
-  services: Array<{ service: string; state: ServiceState; templates: Array<[string, string]> }>;
+  /** lastSeen (ms) is absent in snapshots written before idle services were forgotten. */
+  services: Array<{ service: string; state: ServiceState; templates: Array<[string, string]>; lastSeen?: number }>;
   patterns: StoredPattern[];
   counts: Array<[string, number]>;
   embeddings: Array<[key: string, dims: number]>;
@@ -55,12 +57,15 @@ interface ServiceData {
   state: ServiceState;
   templates: Map<string, string>;
   patterns: Set<string>;
+  /** Last call about this service (ms), for forgetIdle. */
+  lastSeen: number;
 }
 
 export interface MemoryPatternStoreDeps {
   dataDir: string;
   snapshotIntervalSeconds: number;
   logger: Logger;
+  now?: () => number;
 }
 
 export interface MemoryPatternStore extends PatternStore {
@@ -92,10 +97,13 @@ async function readSnapshot(path: string, logger: Logger): Promise<Snapshot | un
 
 export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Promise<MemoryPatternStore> {
   const path = join(deps.dataDir, FILE);
+  const now = deps.now ?? Date.now;
   const services = new Map<string, ServiceData>();
   const patterns = new Map<string, PatternRecord>();
   const counts = new Map<string, number>();
   const embeddings = new Map<string, Float32Array>();
+  /** Embedding key → last put or hit (ms): an embedding unused for the idle TTL is dropped too. */
+  const embeddingUsed = new Map<string, number>();
   const providers = new Map<string, () => unknown>();
   const listeners: Array<(event: PatternEvent) => void> = [];
   let countsPrunedBefore = 0;
@@ -108,24 +116,55 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
   if (loaded) {
     const file = join(deps.dataDir, loaded.vectors);
     const next = vectorReader(await readFile(file), file);
+    const at = now();
     for (const s of loaded.services) {
-      services.set(s.service, { state: s.state, templates: new Map(s.templates), patterns: new Set() });
+      services.set(s.service, { state: s.state, templates: new Map(s.templates), patterns: new Set(), lastSeen: s.lastSeen ?? at });
     }
     for (const { dims, ...p } of loaded.patterns) {
       patterns.set(p.id, { ...p, centroid: next(dims) });
-      serviceData(p.service).patterns.add(p.id);
+      (services.get(p.service) ?? serviceData(p.service)).patterns.add(p.id);
     }
     for (const [key, n] of loaded.counts) counts.set(key, n);
-    for (const [key, dims] of loaded.embeddings) embeddings.set(key, next(dims));
+    for (const [key, dims] of loaded.embeddings) {
+      embeddings.set(key, next(dims));
+      embeddingUsed.set(key, at);
+    }
   }
 
+  /** The service's data, created if new, marked as active now. */
   function serviceData(service: string): ServiceData {
     let data = services.get(service);
     if (!data) {
-      data = { state: { firstSeen: null, learned: false }, templates: new Map(), patterns: new Set() };
+      data = { state: { firstSeen: null, learned: false }, templates: new Map(), patterns: new Set(), lastSeen: 0 };
       services.set(service, data);
     }
+    data.lastSeen = now();
     return data;
+  }
+
+  function forgetIdle(before: number): string[] {
+    const gone: string[] = [];
+    const ids = new Set<string>();
+    for (const [service, data] of services) {
+      if (data.lastSeen >= before) continue;
+      gone.push(service);
+      services.delete(service);
+      for (const id of data.patterns) {
+        patterns.delete(id);
+        ids.add(id);
+      }
+    }
+    if (ids.size > 0) {
+      for (const key of counts.keys()) if (ids.has(key.slice(0, key.lastIndexOf('|')))) counts.delete(key);
+    }
+    for (const [key, at] of embeddingUsed) {
+      if (at >= before) continue;
+      embeddingUsed.delete(key);
+      embeddings.delete(key);
+      dirty = true;
+    }
+    if (gone.length > 0) dirty = true;
+    return gone;
   }
 
   function emit(event: PatternEvent): void {
@@ -136,6 +175,14 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
     const data = serviceData(c.service);
     const existing = data.templates.get(c.templateKey);
     if (existing !== undefined) return { id: existing, created: false };
+    // A pattern that exists already (the service's overflow pattern): map the key to it.
+    const present = c.pattern && patterns.get(c.pattern.id);
+    if (present) {
+      present.templates += 1;
+      data.templates.set(c.templateKey, present.id);
+      emit({ service: c.service, id: present.id, templateKey: c.templateKey, created: false });
+      return { id: present.id, created: false };
+    }
     if (c.pattern) {
       patterns.set(c.pattern.id, { ...c.pattern });
       data.patterns.add(c.pattern.id);
@@ -179,7 +226,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
     const snapshot: Snapshot = {
       version: SNAPSHOT_VERSION,
       vectors,
-      services: [...services].map(([service, d]) => ({ service, state: d.state, templates: [...d.templates] })),
+      services: [...services].map(([service, d]) => ({ service, state: d.state, templates: [...d.templates], lastSeen: d.lastSeen })),
       patterns: list.map(({ centroid, ...p }) => ({ ...p, dims: put(centroid) })),
       counts: [...counts],
       embeddings: cached.map(([k, v]) => [k, put(v)]),
@@ -255,6 +302,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
       const windowMs = windowSeconds * 1000;
       let newest = 0;
       const totals = touches.map((t) => {
+        serviceData(t.service);
         const p = patterns.get(t.id);
         if (p) {
           p.count += t.count;
@@ -273,10 +321,23 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
       return Promise.resolve(totals);
     },
     windowCounts: (queries) => Promise.resolve(queries.map((q) => q.windows.map((w) => counts.get(`${q.id}|${w}`) ?? 0))),
-    getEmbeddings: (keys) => Promise.resolve(keys.map((k) => embeddings.get(k))),
+    getEmbeddings: (keys) => {
+      const at = now();
+      return Promise.resolve(
+        keys.map((k) => {
+          const v = embeddings.get(k);
+          if (v) embeddingUsed.set(k, at);
+          return v;
+        }),
+      );
+    },
     putEmbeddings: (entries) => {
       dirty = true;
-      for (const [k, v] of entries) embeddings.set(k, v);
+      const at = now();
+      for (const [k, v] of entries) {
+        embeddings.set(k, v);
+        embeddingUsed.set(k, at);
+      }
       return Promise.resolve();
     },
     onPatternEvent: (listener) => {
@@ -296,6 +357,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
       providers.set(name, provide);
       return loadedExtra[name];
     },
+    forgetIdle: (before) => Promise.resolve(forgetIdle(before)),
     close: async () => {
       clearInterval(timer);
       await snapshot();

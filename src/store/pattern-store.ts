@@ -19,7 +19,7 @@ export interface PatternRecord {
   service: string;
   /** The newest template text mapped to this pattern. */
   template: string;
-  /** The first original message. */
+  /** The first original message, cut to ANOMALOG_MAX_STORED_CHARS. */
   example: string;
   /** Highest level seen. */
   level: Level;
@@ -146,6 +146,12 @@ export interface PatternStore {
    * memory store; a shared store ignores it). Returns the state loaded at start.
    */
   attachState(name: string, provide: () => unknown): unknown;
+  /**
+   * ANOMALOG_SERVICE_IDLE_TTL: forgets the services with no activity since
+   * `before` (ms) and resolves with their names. A shared store lets the keys of
+   * idle services expire instead (resolving with none) and tidies its indexes.
+   */
+  forgetIdle(before: number): Promise<string[]>;
   close(): Promise<void>;
 }
 

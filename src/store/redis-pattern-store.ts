@@ -3,6 +3,11 @@
  * map, window counters with INCRBY, atomic claims in Lua, and new patterns
  * announced on a pub/sub channel so every process keeps its in-memory index
  * equal. Every call is one round trip (a pipeline), whatever the batch size.
+ *
+ * A service's keys expire once it has been idle for ANOMALOG_SERVICE_IDLE_TTL
+ * (plus a little slack, so they outlive every process's in-memory copy): each
+ * key gets its TTL when created, and the TTLs of a service's keys are renewed
+ * together at most once per refresh interval while it logs.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
@@ -17,8 +22,20 @@ export interface RedisPatternStoreDeps {
   /** A connection for SUBSCRIBE; by default a duplicate of `redis`, closed with the store. */
   subscriber?: Redis;
   prefix?: string;
+  /** ANOMALOG_SERVICE_IDLE_TTL: how long an idle service's keys (and cached embeddings) live. */
+  idleTtlMs: number;
   logger: Logger;
+  now?: () => number;
 }
+
+/** How often a live service's key TTLs are renewed: a tenth of the idle TTL, at most hourly. */
+export function ttlRefreshMs(idleTtlMs: number): number {
+  return Math.min(idleTtlMs / 10, 3_600_000);
+}
+
+/** Entries of the id → service index checked per prune step. */
+const PRUNE_BATCH = 1000;
+const PRUNE_STEPS = 10;
 
 export class RedisStoreError extends Error {
   readonly code = 'ANOMALOG_REDIS_STORE';
@@ -83,7 +100,15 @@ function toState(h: Record<string, string>): ServiceState {
 
 export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Promise<PatternStore> {
   const { redis, logger } = deps;
+  const now = deps.now ?? Date.now;
   const keys = createPatternKeys(deps.prefix);
+  const refreshMs = ttlRefreshMs(deps.idleTtlMs);
+  // Two refresh intervals of slack: keys outlive the in-memory contexts, which the sweep drops after the idle TTL.
+  const ttlSeconds = Math.ceil((deps.idleTtlMs + 2 * refreshMs) / 1000);
+  /** Service → when this process last renewed its key TTLs. */
+  const renewed = new Map<string, number>();
+  /** Where the prune of the id → service index resumes (an HSCAN cursor). */
+  let pruneCursor = '0';
   const ownSubscriber = !deps.subscriber;
   const subscriber = deps.subscriber ?? redis.duplicate();
   const listeners: Array<(event: PatternEvent) => void> = [];
@@ -114,6 +139,46 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
     return (await redis.hget(keys.patternServices(), id)) ?? undefined;
   }
 
+  /** Renews the TTLs of every key of these services not renewed within the refresh interval. */
+  async function keepAlive(services: Iterable<string>): Promise<void> {
+    const at = now();
+    const due = [...new Set(services)].filter((s) => (renewed.get(s) ?? -Infinity) <= at - refreshMs);
+    if (due.length === 0) return;
+    const read = redis.pipeline();
+    for (const s of due) read.smembers(keys.patterns(s));
+    const ids = (await run(read)) as string[][];
+    const p = redis.pipeline();
+    due.forEach((s, i) => {
+      for (const key of [keys.service(s), keys.templates(s), keys.patterns(s)]) p.expire(key, ttlSeconds);
+      for (const id of ids[i]!) p.expire(keys.pattern(s, id), ttlSeconds);
+    });
+    await run(p);
+    for (const s of due) {
+      renewed.delete(s);
+      renewed.set(s, at);
+    }
+  }
+
+  /** One bounded step through the id → service index, dropping ids whose pattern has expired. */
+  async function pruneIndex(): Promise<number> {
+    let pruned = 0;
+    for (let step = 0; step < PRUNE_STEPS; step++) {
+      const [next, flat] = await redis.hscan(keys.patternServices(), pruneCursor, 'COUNT', PRUNE_BATCH);
+      pruneCursor = next;
+      const pairs: Array<[id: string, service: string]> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+      if (pairs.length > 0) {
+        const p = redis.pipeline();
+        for (const [id, service] of pairs) p.exists(keys.pattern(service, id));
+        const exists = (await run(p)) as number[];
+        const gone = pairs.filter((_, i) => exists[i] === 0).map(([id]) => id);
+        if (gone.length > 0) pruned += await redis.hdel(keys.patternServices(), ...gone);
+      }
+      if (next === '0') break;
+    }
+    return pruned;
+  }
+
   async function setMute(id: string, muted: boolean, until: number | null): Promise<boolean> {
     const service = await serviceOf(id);
     if (service === undefined) return false;
@@ -135,12 +200,16 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
       return { state: toState(state), patterns, templates: new Map(Object.entries(templates)) };
     },
     async startService(service, firstSeen) {
-      const p = redis.pipeline().hsetnx(keys.service(service), 'firstSeen', String(firstSeen)).hgetall(keys.service(service));
-      const [, state] = (await run(p)) as [number, Record<string, string>];
+      const p = redis
+        .pipeline()
+        .hsetnx(keys.service(service), 'firstSeen', String(firstSeen))
+        .expire(keys.service(service), ttlSeconds)
+        .hgetall(keys.service(service));
+      const [, , state] = (await run(p)) as [number, number, Record<string, string>];
       return toState(state);
     },
     async markLearned(service) {
-      await redis.hset(keys.service(service), 'learned', '1');
+      await run(redis.pipeline().hset(keys.service(service), 'learned', '1').expire(keys.service(service), ttlSeconds));
     },
     async claimTemplates(claims) {
       if (claims.length === 0) return [];
@@ -148,7 +217,7 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
       for (const c of claims) {
         const id = c.pattern?.id ?? c.joinId;
         if (id === undefined) throw new RedisStoreError(`claim for ${c.templateKey} names neither a new pattern nor a known one`);
-        const args = [c.templateKey, id, c.pattern ? 'create' : 'join', keys.events(), c.service, c.centroid ? encodeVector(c.centroid) : ''];
+        const args = [c.templateKey, id, c.pattern ? 'create' : 'join', keys.events(), c.service, c.centroid ? encodeVector(c.centroid) : '', ttlSeconds];
         callScript(p, 'claim-template-3', [keys.templates(c.service), keys.pattern(c.service, id), keys.patterns(c.service)], [
           ...args,
           ...(c.pattern ? toFields(c.pattern) : []),
@@ -183,6 +252,7 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
         ]);
       }
       const replies = (await run(p)) as Array<[number, number]>;
+      await keepAlive(touches.map((t) => t.service));
       return replies.map(([window, count]): RecordTotals => ({ window, count }));
     },
     async windowCounts(queries) {
@@ -206,7 +276,8 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
     async putEmbeddings(entries) {
       if (entries.length === 0) return;
       const p = redis.pipeline();
-      for (const [k, v] of entries) p.set(keys.embedding(k), Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+      // An unused embedding expires like an idle service; one still needed is simply computed again.
+      for (const [k, v] of entries) p.set(keys.embedding(k), Buffer.from(v.buffer, v.byteOffset, v.byteLength), 'EX', ttlSeconds);
       await run(p);
     },
     onPatternEvent(listener) {
@@ -228,6 +299,16 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
     mute: (id, untilMs) => setMute(id, true, untilMs),
     unmute: (id) => setMute(id, false, null),
     attachState: () => undefined,
+    // The keys of idle services expire by themselves; what is left is the shared id index.
+    async forgetIdle(before) {
+      for (const [service, at] of renewed) {
+        if (at >= before) break;
+        renewed.delete(service);
+      }
+      const pruned = await pruneIndex();
+      if (pruned > 0) logger.debug({ pruned }, 'expired patterns dropped from the id index');
+      return [];
+    },
     async close() {
       listeners.length = 0;
       if (ownSubscriber) subscriber.disconnect();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { severityFor, type AlertMessage } from '../../src/alerts/alert.js';
-import { buildSlackMessage, escapeMrkdwn } from '../../src/alerts/slack-message.js';
+import { buildSlackMessage, escapeMrkdwn, literalMrkdwn } from '../../src/alerts/slack-message.js';
 import { parseRetryAfter } from '../../src/alerts/slack.js';
 
 function alert(over: Partial<AlertMessage> = {}): AlertMessage {
@@ -44,6 +44,77 @@ describe('slack message', () => {
   it('escapes mrkdwn control characters so a log line cannot ping or link', () => {
     expect(escapeMrkdwn('<!channel> & <http://x|y>')).toBe('&lt;!channel&gt; &amp; &lt;http://x|y&gt;');
     expect(JSON.stringify(buildSlackMessage(alert({ description: '<!here> boom' })))).not.toContain('<!here>');
+  });
+});
+
+/** Every mrkdwn text object in the blocks. */
+function mrkdwnTexts(payload: ReturnType<typeof buildSlackMessage>): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o.type === 'mrkdwn' && typeof o.text === 'string') found.push(o.text);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(payload.blocks);
+  return found;
+}
+
+/**
+ * What Slack would still format: the text outside code blocks and code spans,
+ * without our own bold labels (*Pattern*, *Service*, ...), severity emoji and dates.
+ */
+function liveParts(mrkdwn: string): string {
+  return mrkdwn
+    .replace(/```[^`]*```/g, '')
+    .replace(/`[^`\n]+`/g, '')
+    .replace(/^\*[A-Z][a-z ]+\*\n/, '')
+    .replace(/^:[a-z_]+: /, '')
+    .replace(/<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|[\dTZ:.-]+>/, '');
+}
+
+const HOSTILE = 'user *admin* logged in as _root_ via `sudo` ~now~ <!channel> & <http://evil|click>';
+
+describe('log text in a Slack message is never live mrkdwn', () => {
+  const hostile = alert({
+    service: 'pay*ments_svc',
+    template: HOSTILE,
+    description: `New ERROR pattern in pay*ments_svc, the first pattern it has logged: '${HOSTILE}'`,
+    samples: [`${HOSTILE} \`\`\` closing fence`],
+  });
+
+  it('sets formatting characters of the reason, template, service and samples inside code, and escapes &, < and >', () => {
+    const texts = mrkdwnTexts(buildSlackMessage(hostile));
+    expect(texts.length).toBeGreaterThanOrEqual(8);
+    for (const text of texts) {
+      expect(liveParts(text)).not.toMatch(/[*_~`<>]/);
+      expect(liveParts(text).replace(/&(amp|lt|gt);/g, '')).not.toContain('&');
+      // Inside code too, < and > stay escaped: no link or mention can form.
+      expect(text).not.toMatch(/<!channel>|<http/);
+    }
+  });
+
+  it('keeps the words readable: only the words holding formatting characters become code', () => {
+    expect(literalMrkdwn('user *admin* logged in as _root_ & co')).toBe('user `*admin*` logged in as `_root_` &amp; co');
+    expect(literalMrkdwn('ran `rm -rf`')).toBe('ran `\u02cbrm` `-rf\u02cb`');
+  });
+
+  it('asks Slack not to linkify the sections that hold log text, and sends the fallback text unformatted', () => {
+    const payload = buildSlackMessage(hostile);
+    expect(payload.mrkdwn).toBe(false);
+    const sections = payload.blocks.filter((b) => (b as { type: string; text?: { type: string } }).text?.type === 'mrkdwn');
+    expect(sections.length).toBeGreaterThanOrEqual(3);
+    for (const s of sections) expect((s as { text: { verbatim: boolean } }).text.verbatim).toBe(true);
+  });
+
+  it('cuts a long template before setting it in code, so the code span is always closed', () => {
+    const payload = buildSlackMessage(alert({ template: '*bold* _it_ '.repeat(600), description: '~x~ '.repeat(2000) }));
+    for (const text of mrkdwnTexts(payload)) {
+      expect(text.length).toBeLessThanOrEqual(3000);
+      expect(liveParts(text)).not.toMatch(/[*_~`]/);
+    }
   });
 });
 

@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,19 +9,9 @@ import { createOpenAiEmbedder } from '../../src/embeddings/openai-embedder.js';
 import type { LogEntry } from '../../src/log-entry.js';
 import { createDetector } from '../../src/pipeline/detector.js';
 import { createMemoryPatternStore } from '../../src/store/memory-pattern-store.js';
+import { startEmbeddingsServer, type EmbeddingsCall, type EmbeddingsServer } from '../helpers/embeddings-server.js';
 
 const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
-
-interface Call {
-  model: string;
-  input: string[];
-}
-
-/** A minimal OpenAI-compatible /v1/embeddings server; `respond` may answer instead (errors). */
-let server: Server;
-let baseURL: string;
-let calls: Call[];
-let respond: ((res: ServerResponse) => boolean) | undefined;
 
 /** Vectors from the text alone, unnormalised, so the test can check normalisation and order; texts with different first letters are far apart. */
 function vectorOf(text: string): number[] {
@@ -34,33 +22,16 @@ function vectorOf(text: string): number[] {
   return v;
 }
 
+let server: EmbeddingsServer;
+let baseURL: string;
+let calls: EmbeddingsCall[];
+
 beforeEach(async () => {
-  calls = [];
-  respond = undefined;
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      if (req.url !== '/v1/embeddings' || req.method !== 'POST') {
-        res.writeHead(404).end();
-        return;
-      }
-      const parsed = JSON.parse(body) as Call;
-      calls.push(parsed);
-      if (respond?.(res)) return;
-      // Answer in reverse order: the client must place vectors by index.
-      const data = parsed.input.map((text, index) => ({ object: 'embedding', index, embedding: vectorOf(text) })).reverse();
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data, model: parsed.model, usage: { prompt_tokens: 1, total_tokens: 1 } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  server = await startEmbeddingsServer(vectorOf);
+  ({ baseURL, calls } = server);
 });
 
-afterEach(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+afterEach(() => server.close());
 
 describe('openai embedder against an OpenAI-compatible server', () => {
   it('sends batches of at most 100 and returns unit vectors in input order', async () => {
@@ -80,7 +51,7 @@ describe('openai embedder against an OpenAI-compatible server', () => {
 
   it('retries after a 429 and succeeds', async () => {
     let failures = 1;
-    respond = (res) => {
+    server.respond = (res) => {
       if (failures-- <= 0) return false;
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '20' });
       res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit' } }));
@@ -93,7 +64,7 @@ describe('openai embedder against an OpenAI-compatible server', () => {
   });
 
   it('gives up with an error after its retries on persistent 5xx', async () => {
-    respond = (res) => {
+    server.respond = (res) => {
       res.writeHead(503).end('{"error":{"message":"down"}}');
       return true;
     };
@@ -108,6 +79,7 @@ describe('openai embedder against an OpenAI-compatible server', () => {
     const now = Date.UTC(2026, 10, 25, 12);
     const detector = createDetector({
       config: { maxMessageChars: 4096, similarity: 0.85, learningPeriodSeconds: 0, newPatternMinLevel: 'warn', spikeWindowSeconds: 60, spikeRatio: 5, spikeMinCount: 20 },
+      limits: { maxPatternsPerService: 5000, maxStoredChars: 8192 },
       store,
       embedder: createOpenAiEmbedder({ baseURL, model: 'm', maxRetries: 0, logger }),
       now: () => now,
@@ -115,13 +87,13 @@ describe('openai embedder against an OpenAI-compatible server', () => {
     });
     const entry = (message: string, level: LogEntry['level']): LogEntry => ({ time: now, service: 'api', level, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' });
     await detector.learn([entry('Request served', 'info')]);
-    respond = (res) => {
+    server.respond = (res) => {
       res.writeHead(500).end('{"error":{"message":"boom"}}');
       return true;
     };
     const batch = [entry('Database failover started', 'error'), entry('Database failover started', 'error')];
     await expect(detector.process(batch)).rejects.toBeInstanceOf(DependencyUnavailableError);
-    respond = undefined;
+    server.respond = undefined;
     const found = await detector.process(batch);
     expect(found.map((a) => [a.kind, a.count])).toEqual([['new_pattern', 2]]);
     expect((await store.list('api')).find((p) => p.template.startsWith('Database'))?.count).toBe(2);
@@ -142,7 +114,7 @@ describe('openai embedder against an OpenAI-compatible server', () => {
       minBackoffMs: 1_000,
     });
     expect(embedder.status?.().ok).toBe(true);
-    respond = (res) => {
+    server.respond = (res) => {
       res.writeHead(500).end('{"error":{"message":"boom"}}');
       return true;
     };
@@ -151,7 +123,7 @@ describe('openai embedder against an OpenAI-compatible server', () => {
     await expect(embedder.embed(['a'])).rejects.toThrow(/unavailable since/);
     expect(calls).toHaveLength(1);
     expect(embedder.status?.()).toMatchObject({ ok: false });
-    respond = undefined;
+    server.respond = undefined;
     clock += 1_001;
     expect(await embedder.embed(['a'])).toHaveLength(1);
     expect(calls).toHaveLength(2);

@@ -7,7 +7,7 @@ import { Client, credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadOtlpRoot } from '../../src/otlp/proto-root.js';
 import type { HttpExtension } from '../../src/receiver/receiver.js';
-import { startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
+import { metricValue, startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
 import { encodeRequest, grpcExport, grpcUnary, postLogs, simpleRequest } from '../helpers/otlp-raw.js';
 import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
 
@@ -62,10 +62,65 @@ describe('with ANOMALOG_AUTH_TOKEN set', () => {
     expect((await fetch(`${receiver.httpUrl}/api/none`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
   });
 
-  test('health, readiness and metrics stay open', async () => {
+  test('health, readiness and (without ANOMALOG_METRICS_AUTH) metrics stay open', async () => {
     expect((await fetch(`${receiver.httpUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${receiver.httpUrl}/readyz`)).status).toBe(200);
     expect((await fetch(`${receiver.httpUrl}/metrics`)).status).toBe(200);
+  });
+
+  test('gRPC refuses a gzip bomb with a wrong token as UNAUTHENTICATED, without inflating it', async () => {
+    // 64 MiB of zeros: grpc-js compresses it to ~64 KiB on the wire. Were it inflated
+    // before the token check, the answer would be RESOURCE_EXHAUSTED (over the 20 MiB limit).
+    const zeros = Buffer.alloc(64 * 1024 * 1024);
+    const rssBefore = process.memoryUsage().rss;
+    const started = Date.now();
+    const { error } = await grpcExport(receiver.grpcPort, zeros, { token: 'wrong', gzip: true });
+    expect(error?.code).toBe(status.UNAUTHENTICATED);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(16 * 1024 * 1024);
+    expect(await metricValue(receiver.registry, 'anomalog_rejected_requests_total', { transport: 'grpc', reason: 'unauthenticated' })).toBeGreaterThan(0);
+  });
+
+  test('gRPC refuses a well-formed gzip export with a wrong token', async () => {
+    expect((await grpcExport(receiver.grpcPort, body, { token: 'wrong', gzip: true })).error?.code).toBe(status.UNAUTHENTICATED);
+    expect((await grpcExport(receiver.grpcPort, body, { token: TOKEN, gzip: true })).error).toBeUndefined();
+  });
+});
+
+describe('operational endpoints with a token', () => {
+  const readiness = { check: () => Promise.resolve({ ready: false, checks: { postgres: 'connection refused by 10.0.0.5:5432' } }) };
+  const bearer = { authorization: `Bearer ${TOKEN}` };
+
+  test('/readyz tells anyone whether it is ready, and only token holders why', async () => {
+    const receiver = await startTestReceiver({ env: { ANOMALOG_AUTH_TOKEN: TOKEN }, readiness });
+    try {
+      const open = await fetch(`${receiver.httpUrl}/readyz`);
+      expect(open.status).toBe(503);
+      expect(await open.json()).toEqual({ ready: false });
+      const detailed = await fetch(`${receiver.httpUrl}/readyz`, { headers: bearer });
+      expect(detailed.status).toBe(503);
+      expect(await detailed.json()).toEqual({ ready: false, checks: { postgres: 'connection refused by 10.0.0.5:5432' } });
+      const wrong = await fetch(`${receiver.httpUrl}/readyz`, { headers: { authorization: 'Bearer nope' } });
+      expect(await wrong.json()).toEqual({ ready: false });
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  test('ANOMALOG_METRICS_AUTH=true puts /metrics behind the token; /healthz stays open', async () => {
+    const receiver = await startTestReceiver({ env: { ANOMALOG_AUTH_TOKEN: TOKEN, ANOMALOG_METRICS_AUTH: 'true' } });
+    try {
+      const refused = await fetch(`${receiver.httpUrl}/metrics`);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+      expect((await fetch(`${receiver.httpUrl}/metrics`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+      const scraped = await fetch(`${receiver.httpUrl}/metrics`, { headers: bearer });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('anomalog_rejected_requests_total{transport="http",reason="unauthenticated"} 2');
+      expect((await fetch(`${receiver.httpUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await receiver.stop();
+    }
   });
 });
 

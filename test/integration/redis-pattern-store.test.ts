@@ -7,7 +7,7 @@ import { createLocalEmbedder } from '../../src/embeddings/local-embedder.js';
 import type { Level, LogEntry } from '../../src/log-entry.js';
 import { createDetector, type Detector } from '../../src/pipeline/detector.js';
 import type { PatternStore } from '../../src/store/pattern-store.js';
-import { createRedisPatternStore } from '../../src/store/redis-pattern-store.js';
+import { createRedisPatternStore, ttlRefreshMs } from '../../src/store/redis-pattern-store.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -16,6 +16,7 @@ const SERVICE = 'checkout';
 
 /** The documented defaults. */
 const config = loadConfig({}).detection;
+const limits = loadConfig({}).limits;
 
 function entry(message: string, time: number, level: Level = 'info'): LogEntry {
   return { time, service: SERVICE, level, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' };
@@ -43,12 +44,12 @@ afterEach(async () => {
 });
 
 /** One "process": its own connection, store and detector. */
-async function replica(): Promise<{ store: PatternStore; detector: Detector }> {
+async function replica(limitsOf = limits): Promise<{ store: PatternStore; detector: Detector }> {
   const redis = new Redis('redis://127.0.0.1:6379');
   clients.push(redis);
-  const store = await createRedisPatternStore({ redis, prefix, logger });
+  const store = await createRedisPatternStore({ redis, prefix, idleTtlMs: limits.serviceIdleTtlMs, logger });
   stores.push(store);
-  const detector = createDetector({ config, store, embedder: createLocalEmbedder(), now: () => clock, logger });
+  const detector = createDetector({ config, limits: limitsOf, store, embedder: createLocalEmbedder(), now: () => clock, logger });
   return { store, detector };
 }
 
@@ -192,5 +193,62 @@ describe('redis pattern store shared by replicas', () => {
     expect(next).toEqual([]);
     const cart = (await survivor.store.list(SERVICE)).find((p) => p.template.startsWith('Cart'))!;
     expect(cart.count).toBe(countsAfterFirst.get(cart.id)! + 1);
+  });
+
+  it('gives every key of a service a TTL of about ANOMALOG_SERVICE_IDLE_TTL and renews them while it logs, at most once per refresh interval', async () => {
+    const redis = new Redis('redis://127.0.0.1:6379');
+    clients.push(redis);
+    const idleTtlMs = limits.serviceIdleTtlMs;
+    const store = await createRedisPatternStore({ redis, prefix, idleTtlMs, logger, now: () => clock });
+    stores.push(store);
+    const detector = createDetector({ config, limits, store, embedder: createLocalEmbedder(), now: () => clock, logger });
+    await detector.process([entry('Cart 1 updated with 3 items', clock), entry('Checkout page rendered slowly', clock, 'warn')]);
+
+    const serviceKeys = await redis.keys(`${prefix}:{${SERVICE}}:*`);
+    expect(serviceKeys.length).toBeGreaterThanOrEqual(5);
+    for (const key of serviceKeys) {
+      const ttl = await redis.pttl(key);
+      expect(ttl, key).toBeGreaterThan(0);
+      if (!key.includes(':n:')) expect(ttl, key).toBeGreaterThan(idleTtlMs);
+      expect(ttl, key).toBeLessThanOrEqual(idleTtlMs + 2 * ttlRefreshMs(idleTtlMs));
+    }
+
+    const [pattern] = await store.list(SERVICE);
+    const patternKey = `${prefix}:{${SERVICE}}:pattern:${pattern!.id}`;
+    await redis.expire(patternKey, 100);
+    await detector.process([entry('Cart 2 updated with 1 items', clock)]);
+    expect(await redis.ttl(patternKey)).toBeLessThanOrEqual(100);
+    clock += ttlRefreshMs(idleTtlMs);
+    await detector.process([entry('Cart 3 updated with 4 items', clock)]);
+    expect(await redis.pttl(patternKey)).toBeGreaterThan(idleTtlMs);
+  });
+
+  it('drops the ids of expired patterns from the shared id index', async () => {
+    const { store, detector } = await replica();
+    await detector.process([entry('Cart 1 updated with 3 items', clock)]);
+    const [pattern] = await store.list(SERVICE);
+    expect(await store.get(pattern!.id)).toBeDefined();
+    const redis = clients[0]!;
+    // What expiry does once the service has been idle long enough.
+    await redis.del(...(await redis.keys(`${prefix}:{${SERVICE}}:*`)));
+    expect(await redis.hexists(`${prefix}:pattern-services`, pattern!.id)).toBe(1);
+    expect(await store.forgetIdle(clock)).toEqual([]);
+    expect(await redis.hexists(`${prefix}:pattern-services`, pattern!.id)).toBe(0);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('two replicas past the pattern cap share one overflow pattern and announce the limit once', async () => {
+    const capped = { ...limits, maxPatternsPerService: 1 };
+    const a = await replica(capped);
+    const b = await replica(capped);
+    await a.detector.learn([entry('Cart 1 updated with 3 items', T0)]);
+    clock = T0 + 2 * MIN;
+    const fromA = await a.detector.process([entry('Inventory sync lagging behind warehouse feed', clock, 'error')]);
+    expect(fromA.map((x) => x.kind)).toEqual(['pattern_limit']);
+    await until(async () => (await b.store.list(SERVICE)).length === 2);
+    const fromB = await b.detector.process([entry('Coupon engine returned malformed discount payload', clock, 'error')]);
+    expect(fromB).toEqual([]);
+    const overflow = (await b.store.list(SERVICE)).find((p) => p.id === fromA[0]!.patternId)!;
+    expect(overflow).toMatchObject({ count: 2, templates: 2 });
   });
 });

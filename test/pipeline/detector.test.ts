@@ -17,6 +17,7 @@ const MIN = 60_000;
 
 /** The documented defaults. */
 const config = loadConfig({}).detection;
+const limits = loadConfig({}).limits;
 
 function entry(message: string, time: number, level: Level = 'info', service = 'payment-gateway'): LogEntry {
   return { time, service, level, message, traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), attributes: {}, resource: { 'service.name': service }, scope: '' };
@@ -44,7 +45,7 @@ afterEach(async () => {
 });
 
 function detector(overrides: Partial<Config['detection']> = {}, s: PatternStore = store, registry?: Registry) {
-  return createDetector({ config: { ...config, ...overrides }, store: s, embedder: createLocalEmbedder(), now: () => clock, logger, ...(registry ? { registry } : {}) });
+  return createDetector({ config: { ...config, ...overrides }, limits, store: s, embedder: createLocalEmbedder(), now: () => clock, logger, ...(registry ? { registry } : {}) });
 }
 
 /** A service that logged NORMAL for the whole learning period. */
@@ -152,7 +153,7 @@ describe('detector: new patterns', () => {
     const local = createLocalEmbedder();
     const embedded: string[] = [];
     const counting = { model: local.model, dimensions: local.dimensions, embed: (texts: string[]) => (embedded.push(...texts), local.embed(texts)) };
-    const d = createDetector({ config, store, embedder: counting, now: () => clock, logger });
+    const d = createDetector({ config, limits, store, embedder: counting, now: () => clock, logger });
     await d.learn(NORMAL.map((m) => entry(m, clock)));
     expect(embedded).toHaveLength(3);
     await d.process(Array.from({ length: 300 }, (_, i) => entry(NORMAL[i % 3]!.replace('1234', String(i)), clock)));

@@ -21,6 +21,7 @@ beforeEach(async () => {
   store = await createMemoryPatternStore({ dataDir: join(dir, 'data'), snapshotIntervalSeconds: 3600, logger });
   detector = createDetector({
     config: { maxMessageChars: 4096, similarity: 0.85, learningPeriodSeconds: 3600, newPatternMinLevel: 'warn', spikeWindowSeconds: 60, spikeRatio: 5, spikeMinCount: 20 },
+    limits: { maxPatternsPerService: 5000, maxStoredChars: 8192 },
     store,
     embedder: createLocalEmbedder(),
     now: () => NOW,

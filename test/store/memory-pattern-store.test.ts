@@ -13,6 +13,7 @@ const logger = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 /** The documented defaults. */
 const config = loadConfig({}).detection;
+const limits = loadConfig({}).limits;
 
 function entry(message: string, time: number, level: LogEntry['level'] = 'info'): LogEntry {
   return { time, service: 'orders', level, message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' };
@@ -33,7 +34,7 @@ function open() {
 describe('memory pattern store', () => {
   it('keeps patterns, counts, learning state and miners across a restart', async () => {
     const first = await open();
-    const d1 = createDetector({ config, store: first, embedder: createLocalEmbedder(), now: () => T0, logger });
+    const d1 = createDetector({ config, limits, store: first, embedder: createLocalEmbedder(), now: () => T0, logger });
     await d1.learn([entry('Order 1 shipped to 10.0.0.1', T0, 'warn'), entry('Order 2 shipped to 10.0.0.2', T0)]);
     expect(await d1.process([entry('Order 3 shipped to 10.0.0.3', T0)])).toEqual([]);
     const before = await first.list('orders');
@@ -54,7 +55,7 @@ describe('memory pattern store', () => {
     expect((await second.windowCounts([{ service: 'orders', id: before[0]!.id, windows: [Math.floor(T0 / 60_000) * 60_000] }]))[0]).toEqual([1]);
 
     // The restarted detector knows the template: no new pattern, no anomaly.
-    const d2 = createDetector({ config, store: second, embedder: createLocalEmbedder(), now: () => T0 + 5000, logger });
+    const d2 = createDetector({ config, limits, store: second, embedder: createLocalEmbedder(), now: () => T0 + 5000, logger });
     expect(await d2.process([entry('Order 3 shipped to 10.0.0.3', T0 + 5000, 'error')])).toEqual([]);
     expect(await d2.process([entry('Warehouse robot arm jammed', T0 + 5000, 'error')])).toHaveLength(1);
     await second.close();
@@ -62,7 +63,7 @@ describe('memory pattern store', () => {
 
   it('hands the saved miner state back to the detector after a restart', async () => {
     const first = await open();
-    const d1 = createDetector({ config, store: first, embedder: createLocalEmbedder(), now: () => T0, logger });
+    const d1 = createDetector({ config, limits, store: first, embedder: createLocalEmbedder(), now: () => T0, logger });
     await d1.learn([entry('Order 1 shipped', T0)]);
     await first.close();
     const second = await open();
@@ -73,7 +74,7 @@ describe('memory pattern store', () => {
 
   it('writes the snapshot periodically, not only at close', async () => {
     const store = await createMemoryPatternStore({ dataDir: dir, snapshotIntervalSeconds: 0.05, logger });
-    const d = createDetector({ config, store, embedder: createLocalEmbedder(), now: () => T0, logger });
+    const d = createDetector({ config, limits, store, embedder: createLocalEmbedder(), now: () => T0, logger });
     await d.learn([entry('Order 1 shipped', T0)]);
     await new Promise((r) => setTimeout(r, 200));
     const copy = await open();

@@ -1,0 +1,74 @@
+/**
+ * The receiver's side of ANOMALOG_MAX_SERVICES: asks the admission port once per
+ * export, drops the records of refused services, and says so in the words of
+ * partial_success, a gauge and a warning logged at most once a minute.
+ */
+import type { Registry } from 'prom-client';
+import prom from 'prom-client';
+import type { LogEntry } from '../log-entry.js';
+import type { Logger } from '../logger.js';
+import type { ServiceAdmission } from '../store/service-admission.js';
+import { cutText } from '../text/safe-text.js';
+
+const LOG_INTERVAL_MS = 60_000;
+
+export interface GateResult {
+  /** The records of admitted services. */
+  entries: LogEntry[];
+  /** Records refused for the service limit. */
+  refused: number;
+  /** For partial_success when something was refused. */
+  errorMessage?: string;
+}
+
+export interface ServiceGate {
+  /** Rejects when the admission store is unreachable (the export should be retried). */
+  admit(entries: LogEntry[]): Promise<GateResult>;
+}
+
+/** The partial_success message: names the setting, so the operator knows what to raise. */
+export function serviceLimitMessage(records: number, services: string[], maxServices: number): string {
+  return (
+    `${records} log record(s) of ${services.length} new service(s) rejected: ` +
+    `service limit ANOMALOG_MAX_SERVICES=${maxServices} reached (a service idle for ANOMALOG_SERVICE_IDLE_TTL frees its slot); ` +
+    `first: ${JSON.stringify(cutText(services[0] ?? '', 100))}`
+  );
+}
+
+export function createServiceGate(deps: { admission: ServiceAdmission; logger: Logger; registry: Registry; now?: () => number }): ServiceGate {
+  const { admission, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const admitted = new prom.Gauge({
+    name: 'anomalog_admitted_services',
+    help: 'Services holding a slot under ANOMALOG_MAX_SERVICES, as of the last admission answer',
+    registers: [deps.registry],
+  });
+  let loggedAt = -Infinity;
+  let sinceLog = { records: 0, services: 0, first: '' };
+
+  function note(records: number, services: string[]): void {
+    sinceLog.records += records;
+    sinceLog.services += services.length;
+    sinceLog.first ||= services[0] ?? '';
+    if (now() - loggedAt < LOG_INTERVAL_MS) return;
+    loggedAt = now();
+    logger.warn(
+      { limit: admission.maxServices, refusedRecords: sinceLog.records, refusedServices: sinceLog.services, first: cutText(sinceLog.first, 100) },
+      `service limit ANOMALOG_MAX_SERVICES=${admission.maxServices} reached: records of new services refused (logged at most once a minute)`,
+    );
+    sinceLog = { records: 0, services: 0, first: '' };
+  }
+
+  return {
+    async admit(entries) {
+      const { refused, known } = await admission.admit([...new Set(entries.map((e) => e.service))]);
+      admitted.set(known);
+      if (refused.length === 0) return { entries, refused: 0 };
+      const out = new Set(refused);
+      const kept = entries.filter((e) => !out.has(e.service));
+      const records = entries.length - kept.length;
+      note(records, refused);
+      return { entries: kept, refused: records, errorMessage: serviceLimitMessage(records, refused, admission.maxServices) };
+    },
+  };
+}
