@@ -54,14 +54,20 @@ export function errorText(error: unknown): string {
   return cutText(safeText(error instanceof Error ? error.message : String(error)), 2_000);
 }
 
-/** The one counter of dead-lettered work, whichever part of the process sets work aside. */
-export function deadLetteredCounter(registry: prom.Registry | undefined): prom.Counter {
-  const name = 'anomalog_dead_lettered_batches_total';
+function counter(registry: prom.Registry | undefined, name: string, help: string): prom.Counter {
   const existing = registry?.getSingleMetric(name);
   if (existing) return existing as prom.Counter;
-  return new prom.Counter({
-    name,
-    help: 'Batches (stream entries, exports or stuck anomalies) set aside as dead letters after failing ANOMALOG_MAX_DELIVERIES times',
-    registers: registry ? [registry] : [],
-  });
+  return new prom.Counter({ name, help, registers: registry ? [registry] : [] });
+}
+
+/** The dead letters' counters, shared by whichever parts of the process set work aside. */
+export function deadLetterMetrics(registry: prom.Registry | undefined): { deadLettered: prom.Counter; dropped: prom.Counter } {
+  return {
+    deadLettered: counter(
+      registry,
+      'anomalog_dead_lettered_batches_total',
+      'Batches (stream entries, exports or stuck anomalies) set aside as dead letters after failing ANOMALOG_MAX_DELIVERIES times',
+    ),
+    dropped: counter(registry, 'anomalog_dead_letters_dropped_total', `Oldest dead letters dropped to keep at most about ${DEAD_LETTER_LIMIT}`),
+  };
 }

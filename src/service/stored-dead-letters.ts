@@ -5,7 +5,7 @@
  * to the pipeline on replay.
  */
 import type prom from 'prom-client';
-import { deadLetteredCounter, errorText, type DeadLetters } from '../dead-letter.js';
+import { DEAD_LETTER_LIMIT, deadLetterMetrics, errorText, type DeadLetters } from '../dead-letter.js';
 import type { LogEntry } from '../log-entry.js';
 import type { Logger } from '../logger.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
@@ -28,7 +28,7 @@ export interface StoredDeadLetters {
 
 export function createStoredDeadLetters(deps: { repo: DeadLetterRepo; logger: Logger; registry?: prom.Registry }): StoredDeadLetters {
   const { repo, logger } = deps;
-  const counter = deadLetteredCounter(deps.registry);
+  const metrics = deadLetterMetrics(deps.registry);
   return {
     async add(work, { error, deliveries }) {
       const letter =
@@ -36,9 +36,12 @@ export function createStoredDeadLetters(deps: { repo: DeadLetterRepo; logger: Lo
           ? { source: 'export', kind: work.kind, records: work.entries.length, payload: encodeEntries(work.entries) }
           : { source: `anomalies/${work.stage}`, kind: work.kind, records: work.anomalies.length, payload: JSON.stringify(work.anomalies) };
       const { id, dropped } = await repo.add({ ...letter, error: errorText(error), deliveries });
-      counter.inc();
+      metrics.deadLettered.inc();
       logger.info({ deadLetterId: id, source: letter.source, records: letter.records }, 'dead letter stored');
-      if (dropped > 0) logger.warn({ dropped }, 'dead letters full: dropped the oldest');
+      if (dropped > 0) {
+        metrics.dropped.inc(dropped);
+        logger.warn({ dropped, limit: DEAD_LETTER_LIMIT }, 'dead letters full: dropped the oldest');
+      }
     },
 
     view: (requeue) => ({

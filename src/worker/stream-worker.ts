@@ -20,7 +20,7 @@ import type { Redis } from 'ioredis';
 import prom from 'prom-client';
 import type { LogEntry } from '../log-entry.js';
 import type { Logger } from '../logger.js';
-import { DEAD_LETTER_LIMIT, deadLetteredCounter, errorText } from '../dead-letter.js';
+import { DEAD_LETTER_LIMIT, deadLetterMetrics, errorText } from '../dead-letter.js';
 import { isTransient } from '../errors.js';
 import { EntryCodecError, decodeEntries } from '../queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys } from '../queue/queue-keys.js';
@@ -141,7 +141,7 @@ export function createStreamWorker(deps: {
       help: 'Batch handlings that failed (the batch is retried; dead-lettered after ANOMALOG_MAX_DELIVERIES failures that are not outages)',
       registers,
     }),
-    deadLettered: deadLetteredCounter(deps.registry),
+    ...deadLetterMetrics(deps.registry),
     errors: new prom.Counter({ name: 'anomalog_worker_redis_errors_total', help: 'Worker loop errors talking to Redis', registers }),
     poison: new prom.Counter({ name: 'anomalog_worker_undecodable_entries_total', help: 'Stream entries dropped because they could not be decoded', registers }),
     leases: new prom.Gauge({
@@ -274,14 +274,17 @@ export function createStreamWorker(deps: {
     const [failures, deadLetterId, dropped] = reply as [number, string, number];
     const context = { shard: item.shard, streamId: item.id, records: item.records };
     if (failures > 0 && deadLetterId === '') {
-      logger.warn({ ...context, err: error, failures, maxDeliveries }, 'batch failed; retrying it');
+      logger.warn({ ...context, err: error, failures, maxDeliveries }, 'batch failed for what it is; retrying it, and setting it aside at maxDeliveries failures');
       return false;
     }
     unfinished.delete(sourceIdOf({ shard: item.shard, streamId: item.id }));
     if (failures === 0) return true;
     metrics.deadLettered.inc();
     logger.error({ ...context, err: error, deliveries: failures, deadLetterId }, `batch failed ${failures} times: moved to the dead letters (see \`anomalog dead-letters\`)`);
-    if (dropped > 0) logger.warn({ dropped, limit: DEAD_LETTER_LIMIT }, 'dead-letter stream full: dropped its oldest dead letters');
+    if (dropped > 0) {
+      metrics.dropped.inc(dropped);
+      logger.warn({ dropped, limit: DEAD_LETTER_LIMIT }, 'dead-letter stream full: dropped its oldest dead letters');
+    }
     return true;
   }
 

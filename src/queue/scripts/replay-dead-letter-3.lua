@@ -26,7 +26,8 @@ end
 if redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('XGROUP', 'CREATE', KEYS[2], ARGV[2], '0', 'MKSTREAM')
 end
-local id = redis.call('XADD', KEYS[2], '*', 'd', letter['d'], 'n', letter['n'], 'o', letter['origin'])
+local origin = letter['origin'] or (ARGV[3] .. '/' .. letter['entry'])
+local id = redis.call('XADD', KEYS[2], '*', 'd', letter['d'], 'n', letter['n'], 'o', origin)
 redis.call('INCRBY', KEYS[3], letter['n'])
 redis.call('XDEL', KEYS[1], ARGV[1])
 return id
