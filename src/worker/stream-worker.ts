@@ -329,12 +329,12 @@ export function createStreamWorker(deps: {
         held.add(d.shard);
       }
     }
+    if (failure === undefined && done.length > 0) status.handler = 'ok';
     await ack([...undecodable, ...done]);
     metrics.poison.inc(undecodable.length);
     metrics.processed.inc(done.reduce((sum, r) => sum + r.records, 0));
     if (redisError !== undefined) throw redisError;
     if (held.size > 0) throw new BatchHandlingError(`handling a batch of shard(s) ${[...held].join(', ')} failed; it stays pending`, { cause: failure });
-    if (failure === undefined && done.length > 0) status.handler = 'ok';
   }
 
   /** Forgets batches of shards this worker no longer holds: another worker finishes them. */
