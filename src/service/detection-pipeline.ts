@@ -131,7 +131,7 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
         queue.unshift(...batch);
         throw error;
       }
-      if (batch.length === 1) return failed(stage, batch, error);
+      if (batch.length === 1) return failed(stage, batch[0]!, error);
     }
     const refused: Array<[Held, unknown]> = [];
     for (let i = 0; i < batch.length; i++) {
@@ -146,7 +146,7 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
         refused.push([held, error]);
       }
     }
-    for (const [held, error] of refused) await failed(stage, [held], error);
+    for (const [held, error] of refused) await failed(stage, held, error);
   }
 
   /** Hands what a stage let through (of `batch`, the anomalies in `result`) to the next stage. */
@@ -163,42 +163,38 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
   }
 
   /**
-   * Anomalies a stage refused for what they are. One with a stored batch behind
+   * An anomaly a stage refused for what it is. One with a stored batch behind
    * it is dropped: the batch fails, stays queued and brings it back. Others go
    * back to the stage until they have failed maxDeliveries times, then to the
    * dead letters.
    */
-  async function failed(stage: Stage, batch: Held[], error: unknown): Promise<void> {
-    const setAside: Held[] = [];
-    for (const held of batch) {
-      held.failures++;
-      const context = { stage, anomalyId: held.anomaly.id, service: held.anomaly.service, failures: held.failures, err: error };
-      if (held.origin !== undefined) {
-        if (held.origin === current.source) current.failure = { stage, error };
-        logger.warn({ ...context, source: held.origin }, 'anomaly refused; its stored batch will be retried');
-      } else if (held.failures < maxDeliveries) {
-        logger.warn(context, 'anomaly refused; retrying it');
-        queues[stage].push(held);
-      } else {
-        setAside.push(held);
-      }
-    }
-    if (setAside.length === 0) return;
-    const anomalies = setAside.map((h) => h.anomaly);
-    const context = { stage, anomalies: anomalies.map((a) => a.id), err: error, deliveries: maxDeliveries };
-    try {
-      await deps.deadLetter({ kind: 'anomalies', stage, anomalies }, { error, deliveries: maxDeliveries });
-    } catch (storeError) {
-      if (isTransient(storeError)) {
-        // Kept for the next attempt, which fails them once more and stores them then.
-        queues[stage].push(...setAside);
-        throw storeError;
-      }
-      // Holding them would block every anomaly behind them for good.
-      logger.error({ ...context, storeError, lost: anomalies }, `anomalies failed ${maxDeliveries} times at ${stage} and the dead letters refused them: dropped`);
+  async function failed(stage: Stage, held: Held, error: unknown): Promise<void> {
+    held.failures++;
+    const { anomaly } = held;
+    const context = { stage, anomalyId: anomaly.id, service: anomaly.service, failures: held.failures, err: error };
+    if (held.origin !== undefined) {
+      if (held.origin === current.source) current.failure = { stage, error };
+      logger.warn({ ...context, source: held.origin }, 'anomaly refused; its stored batch will be retried');
       return;
     }
-    logger.error(context, `anomalies failed ${maxDeliveries} times at ${stage}: moved to the dead letters`);
+    if (held.failures < maxDeliveries) {
+      logger.warn(context, 'anomaly refused; retrying it');
+      queues[stage].push(held);
+      return;
+    }
+    try {
+      await deps.deadLetter({ kind: 'anomalies', stage, anomalies: [anomaly] }, { error, deliveries: held.failures });
+    } catch (storeError) {
+      if (isTransient(storeError)) {
+        // Kept for the next attempt, which fails it once more and stores it then.
+        queues[stage].push(held);
+        throw storeError;
+      }
+      // Holding it would block every anomaly behind it for good.
+      logger.error({ ...context, storeError, lost: anomaly }, `anomaly failed ${held.failures} times at ${stage} and the dead letters refused it: dropped`);
+      return;
+    }
+    logger.error(context, `anomaly failed ${held.failures} times at ${stage}: moved to the dead letters (see \`anomalog dead-letters\`)`);
   }
 
   function announce(fresh: Anomaly[]): void {
