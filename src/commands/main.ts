@@ -44,6 +44,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'alert on a muted pattern again: unmute ID',
     load: async () => (await import('./operator.js')).runUnmute,
   },
+  'dead-letters': {
+    summary: 'list work set aside after failing again and again, or queue one again: dead-letters [--json] | dead-letters replay ID',
+    load: async () => (await import('./dead-letters.js')).runDeadLetters,
+  },
   demo: {
     summary: 'start on the embedded default and replay a realistic incident (< 1 minute)',
     load: async () => (await import('./demo.js')).runDemo,

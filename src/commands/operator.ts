@@ -2,6 +2,7 @@
  * Operator commands. They talk to the running service's /api (see
  * service/admin-api.ts), which reads the same stores the detector uses.
  * The service is found at --url, else ANOMALOG_URL, else the local HTTP port.
+ * The API client (target, call, guarded) serves the other operator commands too.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
@@ -19,12 +20,12 @@ interface Target {
   token: string | undefined;
 }
 
-function target(url: string | undefined): Target {
+export function target(url: string | undefined): Target {
   const config = loadConfig();
   return { baseUrl: url?.replace(/\/+$/, '') ?? config.apiUrl, token: config.authToken };
 }
 
-async function call(t: Target, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function call(t: Target, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (t.token) headers.authorization = `Bearer ${t.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -52,7 +53,7 @@ async function call(t: Target, method: string, path: string, body?: unknown): Pr
 }
 
 /** Runs a command body, turning expected failures (bad flags, unreachable service) into exit code 2 / 1 with a message. */
-async function guarded(io: CommandIo, body: () => Promise<number>): Promise<number> {
+export async function guarded(io: CommandIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (error) {
@@ -68,7 +69,7 @@ async function guarded(io: CommandIo, body: () => Promise<number>): Promise<numb
   }
 }
 
-const iso = (value: unknown) => (value === null || value === undefined ? '' : new Date(value as string | number).toISOString().replace('.000Z', 'Z'));
+export const iso = (value: unknown) => (value === null || value === undefined ? '' : new Date(value as string | number).toISOString().replace('.000Z', 'Z'));
 
 export function runAnomalies(argv: string[], io: CommandIo): Promise<number> {
   return guarded(io, async () => {

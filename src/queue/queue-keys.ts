@@ -9,6 +9,10 @@ export interface QueueKeys {
   stream(shard: number): string;
   /** String counter: log records appended to the shard and not yet acknowledged. */
   backlog(shard: number): string;
+  /** Hash: stream entry id → failed handlings so far (not counting outages), while it is pending. */
+  failures(shard: number): string;
+  /** Stream of the entries set aside after ANOMALOG_MAX_DELIVERIES failures, every shard's. */
+  deadLetters(): string;
   /** String: the consumer name holding the shard's lease (with expiry). */
   lease(shard: number): string;
   /** Sorted set: live worker → heartbeat expiry (Redis server time, ms). */
@@ -23,6 +27,8 @@ export function createQueueKeys(prefix = 'anomalog'): QueueKeys {
   return {
     stream: (shard) => `${tag}:stream:${shard}`,
     backlog: (shard) => `${tag}:backlog:${shard}`,
+    failures: (shard) => `${tag}:failures:${shard}`,
+    deadLetters: () => `${tag}:dead`,
     lease: (shard) => `${tag}:lease:${shard}`,
     workers: () => `${tag}:workers`,
   };

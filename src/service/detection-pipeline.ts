@@ -4,16 +4,37 @@
  * event and hand it to the alert manager.
  *
  * An export is acknowledged only after its anomalies are committed and alerted.
- * When a step fails, what it was given stays in memory and goes with the next
- * attempt, and the export is refused (UNAVAILABLE / 503) so the exporter
- * retries: the detector has already learned the records, so a retried request
- * would not find them again. A batch processed again (a worker crash, a shard
- * that moved) finds its anomalies already stored and alerted, and repeats none
- * of their effects.
+ * When a dependency is down (isTransient), what a step was given stays in
+ * memory and goes with the next attempt, and the export is refused
+ * (UNAVAILABLE / 503) so the exporter retries: the detector has already
+ * learned the records, so a retried request would not find them again. A batch
+ * processed again (a worker crash, a shard that moved) finds its anomalies
+ * already stored and alerted, and repeats none of their effects.
+ *
+ * Work that fails for what it is never blocks the work behind it. A step that
+ * fails so is tried again one anomaly at a time, so the others go on; an
+ * anomaly that keeps failing is, after maxDeliveries attempts, either left to
+ * its stored batch (a stream entry, which the worker retries and dead-letters)
+ * or, with no stored batch behind it (the embedded default), set aside in the
+ * dead letters. An export whose detection keeps failing is dead-lettered whole.
  */
+import { errorText } from '../dead-letter.js';
+import { isTransient } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LogEntry, Pipeline } from '../log-entry.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
+
+/** The steps after detection, in order. */
+const STAGES = ['commit', 'alert', 'mark'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Work set aside after failing maxDeliveries times. */
+export type FailedWork = { kind: 'entries'; entries: LogEntry[] } | { kind: 'anomalies'; stage: Stage; anomalies: Anomaly[] };
+
+/** An anomaly of a stored batch failed for what it is: the batch fails, for its worker to count. */
+export class AnomalyRefusedError extends Error {
+  readonly code = 'ANOMALOG_ANOMALY_REFUSED';
+}
 
 export interface DetectionPipelineDeps {
   detect(entries: LogEntry[], source?: string): Promise<Anomaly[]>;
@@ -25,79 +46,235 @@ export interface DetectionPipelineDeps {
   /** Best effort with its own retry queue: never blocks ingestion. */
   publish?(anomalies: Anomaly[]): void;
   observe?(anomalies: Anomaly[]): void;
+  /** Stores work that kept failing; resolves once it is durable. */
+  deadLetter(work: FailedWork, failure: { error: unknown; deliveries: number }): Promise<void>;
+  /** Attempts at one piece of work that fail for what it is before it is set aside (ANOMALOG_MAX_DELIVERIES). */
+  maxDeliveries: number;
   logger: Logger;
+  now?: () => number;
 }
 
 export interface DetectionPipeline {
   pipeline: Pipeline;
   /** The same for one stored ingest batch (`shard/streamId`), which may be a redelivery. */
   processBatch: (entries: LogEntry[], source: string) => Promise<void>;
+  /** Anomalies taken from the dead letters: committed and alerted like new ones. */
+  requeue: (anomalies: Anomaly[]) => Promise<void>;
   /** Anomalies detected whose commit, alert or mark is still to do (an outage is in progress). */
   backlog: () => number;
-  /** Finish whatever is pending (used at shutdown). */
+  /** Since when the oldest unfinished work waits: a held anomaly or a running export (ms since the epoch). */
+  oldestPendingAt: () => number | undefined;
+  /** Finish whatever is pending (used at shutdown and to retry after an outage). */
   flush: () => Promise<void>;
 }
 
-/** Runs `step` on everything in `queue`; on failure puts it back, in order, and rethrows. */
-async function drainStep<T>(queue: Anomaly[], step: (batch: Anomaly[]) => Promise<T>): Promise<{ batch: Anomaly[]; result: T } | undefined> {
-  if (queue.length === 0) return undefined;
-  const batch = queue.splice(0);
-  try {
-    return { batch, result: await step(batch) };
-  } catch (error) {
-    queue.unshift(...batch);
-    throw error;
-  }
+interface Held {
+  anomaly: Anomaly;
+  /** When it was detected. */
+  since: number;
+  /** The stored batch (`shard/streamId`) it was detected in, if any: that batch can bring it back. */
+  origin: string | undefined;
+  /** Failures at the current stage that were not outages. */
+  failures: number;
 }
 
 export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionPipeline {
-  const uncommitted: Anomaly[] = [];
-  const unalerted: Anomaly[] = [];
-  const unmarked: Anomaly[] = [];
+  const { logger, maxDeliveries } = deps;
+  const now = deps.now ?? Date.now;
+  const queues: Record<Stage, Held[]> = { commit: [], alert: [], mark: [] };
+  /** What each stage does with a batch: resolves with the anomalies that go on to the next stage. */
+  const steps: Record<Stage, (anomalies: Anomaly[]) => Promise<Anomaly[]>> = {
+    commit: (anomalies) => deps.commit(anomalies),
+    alert: async (anomalies) => {
+      await deps.alert(anomalies);
+      return anomalies;
+    },
+    mark: async (anomalies) => {
+      await deps.markAlerted(anomalies);
+      return [];
+    },
+  };
+  const running = new Map<symbol, number>();
+  /** The stored batch being processed, and the failure of one of its anomalies, if any. */
+  let current: { source: string | undefined; failure?: { stage: Stage; error: unknown } } = { source: undefined };
   // One batch at a time: detection is CPU-bound and ordered per service, and
   // the pending lists must not be drained by two calls at once.
   let tail: Promise<unknown> = Promise.resolve();
 
-  async function drain(): Promise<void> {
-    const committed = await drainStep(uncommitted, (batch) => deps.commit(batch));
-    if (committed && committed.result.length > 0) {
-      const fresh = committed.result;
-      for (const anomaly of fresh) {
-        deps.logger.warn(
-          { anomalyId: anomaly.id, kind: anomaly.kind, service: anomaly.service, score: anomaly.score, patternId: anomaly.patternId },
-          anomaly.reason,
-        );
-      }
-      deps.publish?.(fresh);
-      deps.observe?.(fresh);
-      unalerted.push(...fresh);
-    }
-    const alerted = await drainStep(unalerted, (batch) => deps.alert(batch));
-    if (alerted) unmarked.push(...alerted.batch);
-    await drainStep(unmarked, (batch) => deps.markAlerted(batch));
+  function backlog(): number {
+    return queues.commit.length + queues.alert.length + queues.mark.length;
   }
 
   function serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = tail.then(work, work);
+    const token = Symbol('work');
+    running.set(token, now());
+    const run = tail.then(work, work).finally(() => running.delete(token));
     tail = run.catch(() => undefined);
     return run;
   }
 
+  /**
+   * Runs a stage over its queue, handing what passes on to the next stage. An
+   * outage puts the rest back, in order, and rejects. A failure of the work
+   * itself is narrowed down to the anomalies that cause it, which are counted
+   * (see failed()) while the others go on.
+   */
+  async function runStage(stage: Stage): Promise<void> {
+    const queue = queues[stage];
+    if (queue.length === 0) return;
+    const batch = queue.splice(0);
+    try {
+      passed(stage, batch, await steps[stage](batch.map((h) => h.anomaly)));
+      return;
+    } catch (error) {
+      if (isTransient(error)) {
+        queue.unshift(...batch);
+        throw error;
+      }
+      if (batch.length === 1) return failed(stage, batch[0]!, error);
+    }
+    const refused: Array<[Held, unknown]> = [];
+    for (let i = 0; i < batch.length; i++) {
+      const held = batch[i]!;
+      try {
+        passed(stage, [held], await steps[stage]([held.anomaly]));
+      } catch (error) {
+        if (isTransient(error)) {
+          queue.unshift(...refused.map(([h]) => h), ...batch.slice(i));
+          throw error;
+        }
+        refused.push([held, error]);
+      }
+    }
+    for (const [held, error] of refused) await failed(stage, held, error);
+  }
+
+  /** Hands what a stage let through (of `batch`, the anomalies in `result`) to the next stage. */
+  function passed(stage: Stage, batch: Held[], result: Anomaly[]): void {
+    if (result.length === 0) return;
+    const byId = new Map(batch.map((h) => [h.anomaly.id, h]));
+    const through = result.map((anomaly) => ({ ...byId.get(anomaly.id)!, anomaly, failures: 0 }));
+    if (stage === 'commit') {
+      announce(result);
+      queues.alert.push(...through);
+    } else if (stage === 'alert') {
+      queues.mark.push(...through);
+    }
+  }
+
+  /**
+   * An anomaly a stage refused for what it is. One with a stored batch behind
+   * it is dropped: the batch fails, stays queued and brings it back. Others go
+   * back to the stage until they have failed maxDeliveries times, then to the
+   * dead letters.
+   */
+  async function failed(stage: Stage, held: Held, error: unknown): Promise<void> {
+    held.failures++;
+    const { anomaly } = held;
+    const context = { stage, anomalyId: anomaly.id, service: anomaly.service, failures: held.failures, err: error };
+    if (held.origin !== undefined) {
+      if (held.origin === current.source) current.failure = { stage, error };
+      logger.warn({ ...context, source: held.origin }, 'anomaly refused; its stored batch will be retried');
+      return;
+    }
+    if (held.failures < maxDeliveries) {
+      logger.warn(context, 'anomaly refused; retrying it');
+      queues[stage].push(held);
+      return;
+    }
+    try {
+      await deps.deadLetter({ kind: 'anomalies', stage, anomalies: [anomaly] }, { error, deliveries: held.failures });
+    } catch (storeError) {
+      if (isTransient(storeError)) {
+        // Kept for the next attempt, which fails it once more and stores it then.
+        queues[stage].push(held);
+        throw storeError;
+      }
+      // Holding it would block every anomaly behind it for good.
+      logger.error({ ...context, storeError, lost: anomaly }, `anomaly failed ${held.failures} times at ${stage} and the dead letters refused it: dropped`);
+      return;
+    }
+    logger.error(context, `anomaly failed ${held.failures} times at ${stage}: moved to the dead letters (see \`anomalog dead-letters\`)`);
+  }
+
+  function announce(fresh: Anomaly[]): void {
+    for (const anomaly of fresh) {
+      logger.warn({ anomalyId: anomaly.id, kind: anomaly.kind, service: anomaly.service, score: anomaly.score, patternId: anomaly.patternId }, anomaly.reason);
+    }
+    // Best effort: a failing listener must not hold back the anomalies.
+    try {
+      deps.publish?.(fresh);
+      deps.observe?.(fresh);
+    } catch (error) {
+      logger.error({ err: error, anomalies: fresh.length }, 'anomaly listener failed');
+    }
+  }
+
+  /** Every stage once; true when some anomaly was refused and waits for another try. */
+  async function drainOnce(): Promise<boolean> {
+    for (const stage of STAGES) await runStage(stage);
+    return backlog() > 0;
+  }
+
+  /** Drains until everything passed, was set aside, or an outage stops it; every round counts a failure of each refused anomaly, so this ends. */
+  async function drain(): Promise<void> {
+    while (await drainOnce());
+  }
+
+  /** Detection, tried again on a failure that is not an outage; a stored batch's failure is its worker's to count. */
+  async function detect(entries: LogEntry[], source: string | undefined): Promise<Anomaly[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await deps.detect(entries, source);
+      } catch (error) {
+        if (source !== undefined || isTransient(error)) throw error;
+        if (attempt < maxDeliveries) {
+          logger.warn({ err: error, records: entries.length, attempt }, 'detection failed; retrying the export');
+          continue;
+        }
+        await deps.deadLetter({ kind: 'entries', entries }, { error, deliveries: attempt });
+        logger.error({ err: error, records: entries.length, deliveries: attempt }, `export failed detection ${attempt} times: moved to the dead letters`);
+        return [];
+      }
+    }
+  }
+
+  function enqueue(anomalies: Anomaly[], origin: string | undefined): void {
+    // A retried batch finds its anomalies again while they still wait here.
+    const waiting = new Set([...queues.commit, ...queues.alert, ...queues.mark].map((h) => h.anomaly.id));
+    const since = now();
+    for (const anomaly of anomalies) if (!waiting.has(anomaly.id)) queues.commit.push({ anomaly, since, origin, failures: 0 });
+  }
+
   const process = (entries: LogEntry[], source?: string) =>
     serialized(async () => {
-      const found = await deps.detect(entries, source);
-      if (found.length > 0) {
-        // A retried batch finds its anomalies again while they still wait here.
-        const waiting = new Set([...uncommitted, ...unalerted, ...unmarked].map((a) => a.id));
-        uncommitted.push(...found.filter((a) => !waiting.has(a.id)));
+      current = { source };
+      try {
+        enqueue(await detect(entries, source), source);
+        await drain();
+        const { failure } = current;
+        if (failure) throw new AnomalyRefusedError(`an anomaly of batch ${source} failed at ${failure.stage}: ${errorText(failure.error)}`, { cause: failure.error });
+      } finally {
+        current = { source: undefined };
       }
-      await drain();
     });
 
   return {
     pipeline: (entries) => process(entries),
     processBatch: process,
-    backlog: () => uncommitted.length + unalerted.length + unmarked.length,
+    requeue: (anomalies) =>
+      serialized(async () => {
+        enqueue(anomalies, undefined);
+        await drain();
+      }),
+    backlog,
+    oldestPendingAt: () => {
+      let oldest: number | undefined;
+      for (const since of [...running.values(), ...Object.values(queues).flatMap((q) => q.map((h) => h.since))]) {
+        if (oldest === undefined || since < oldest) oldest = since;
+      }
+      return oldest;
+    },
     flush: () => serialized(drain),
   };
 }

@@ -23,13 +23,18 @@ import { createMemoryDedupe, createRedisDedupe } from '../alerts/dedupe.js';
 import { createSlackChannel } from '../alerts/slack.js';
 import { createOtlpEventsExporter } from '../alerts/otlp-events.js';
 import type { AlertChannel } from '../alerts/alert-channel.js';
+import { mergeDeadLetters, type DeadLetters } from '../dead-letter.js';
 import { registerBacklogGauge } from '../queue/backlog-gauge.js';
+import { createRedisDeadLetters } from '../queue/dead-letter-stream.js';
 import { createRedisIngestQueue } from '../queue/redis-ingest-queue.js';
+import { createDeadLetterRepo } from '../store/dead-letter-repo.js';
 import { createStreamWorker, defaultConsumerName, sourceIdOf } from '../worker/stream-worker.js';
 import { createAdminApi } from './admin-api.js';
 import { createDetectionPipeline } from './detection-pipeline.js';
 import { createPatternMirror } from './pattern-mirror.js';
 import { connectRedis, createEmbedder, openMigratedDatabase, openPatternStore } from './open-stores.js';
+import { createReadiness, databaseCheck, embedderCheck, pipelineCheck, redisCheck, workerCheck, type ReadinessCheck } from './readiness.js';
+import { createStoredDeadLetters } from './stored-dead-letters.js';
 import { startIdleSweep, type IdlePart } from './idle-sweep.js';
 import { createMemoryServiceAdmission } from '../store/service-admission.js';
 import { createRedisServiceAdmission } from '../store/redis-service-admission.js';
@@ -53,9 +58,9 @@ export interface ServiceOptions {
   onAnomalies?: (anomalies: Anomaly[]) => void;
 }
 
-type ReadinessCheck = () => Promise<[name: string, ok: boolean, detail: string]>;
-
 const MIRROR_INTERVAL_MS = 2_000;
+/** How often anomalies held through an outage are tried again when no export comes to carry them. */
+const RETRY_INTERVAL_MS = 5_000;
 
 export async function startService({ config, logger, role = 'all', onAnomalies }: ServiceOptions): Promise<RunningService> {
   if (role !== 'all' && !config.redisUrl) {
@@ -83,7 +88,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
       closers.push(async () => {
         await client.quit().catch(() => client.disconnect());
       });
-      checks.push(async () => ['redis', client.status === 'ready', client.status]);
+      checks.push(redisCheck(client));
       registerBacklogGauge({ redis: client, shards: config.queue.shards, registry, logger });
     }
 
@@ -115,19 +120,16 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
         shards: config.queue.shards,
         claimIdleSeconds: config.queue.claimIdleSeconds,
         consumerName: defaultConsumerName(),
-        // One batch at a time, each under its own id, so a redelivered batch is recognised.
-        handle: async (batches) => {
-          for (const batch of batches) await detection.processBatch(batch.entries, sourceIdOf(batch));
-        },
+        // Each batch under its own id, so a redelivered batch is recognised; a
+        // replayed one under the first's, whose anomalies it is to bring back.
+        handle: (batch) => detection.processBatch(batch.entries, batch.replayOf ?? sourceIdOf(batch)),
+        maxDeliveries: config.queue.maxDeliveries,
         logger,
         registry,
       });
       worker.start();
       closers.push(() => worker.stop());
-      checks.push(async () => {
-        const s = worker.status();
-        return ['worker', s.redis === 'ok' && s.handler === 'ok', `redis ${s.redis}, handler ${s.handler}, ${s.leases} shard leases`];
-      });
+      checks.push(workerCheck(worker, config.stuckAfterMs));
     }
 
     const receiver = createReceiver({
@@ -137,12 +139,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
       registry,
       extension: detection?.admin,
       admission,
-      readiness: {
-        async check() {
-          const results = await Promise.all(checks.map((check) => check().catch((e: unknown): [string, boolean, string] => ['check', false, String(e)])));
-          return { ready: results.every(([, ok]) => ok), checks: Object.fromEntries(results.map(([name, , detail]) => [name, detail])) };
-        },
-      },
+      readiness: createReadiness(checks),
     });
     const ports = await receiver.start();
     closers.push(() => receiver.stop());
@@ -168,27 +165,16 @@ async function startDetection(deps: {
   const { config, logger, registry, redis, closers, checks } = deps;
   const db = await openMigratedDatabase(config, logger);
   closers.push(() => db.close());
-  checks.push(async () => {
-    try {
-      await db.query('SELECT 1');
-      return ['database', true, 'ok'];
-    } catch (error) {
-      return ['database', false, (error as Error).message];
-    }
-  });
+  checks.push(databaseCheck(db));
   logger.info({ database: db.kind }, 'database ready');
 
   const patternStore = await openPatternStore(config, logger, redis);
   closers.push(() => patternStore.close());
 
-  const detector = createDetector({
-    config: config.detection,
-    limits: config.limits,
-    store: patternStore,
-    embedder: createEmbedder(config, logger),
-    registry,
-    logger,
-  });
+  const embedder = createEmbedder(config, logger);
+  const embeddings = embedderCheck(embedder);
+  if (embeddings) checks.push(embeddings);
+  const detector = createDetector({ config: config.detection, limits: config.limits, store: patternStore, embedder, registry, logger });
 
   // Rows the database refuses even made safe are logged and counted, never retried forever.
   const onSetAside = createSetAsideReporter({ logger, registry });
@@ -228,6 +214,7 @@ async function startDetection(deps: {
   if (events) closers.push(() => events.shutdown());
 
   const anomalyRepo = createAnomalyRepo(db, { onSetAside });
+  const stored = createStoredDeadLetters({ repo: createDeadLetterRepo(db), logger, registry });
   const detection = createDetectionPipeline({
     detect: (entries, source) => detector.process(entries, source),
     commit: async (anomalies) => {
@@ -239,13 +226,25 @@ async function startDetection(deps: {
     markAlerted: (anomalies) => anomalyRepo.markAlerted(anomalies.map((a) => a.id)),
     publish: events ? (anomalies) => void events.export(anomalies) : undefined,
     observe: deps.onAnomalies,
+    deadLetter: (work, failure) => stored.add(work, failure),
+    maxDeliveries: config.queue.maxDeliveries,
     logger,
   });
-  closers.push(() => detection.flush());
-  checks.push(async () => {
-    const backlog = detection.backlog();
-    return ['anomaly_backlog', true, String(backlog)];
+  const retryTimer = setInterval(() => {
+    if (detection.backlog() === 0) return;
+    detection.flush().catch((error: unknown) => logger.debug({ err: error, held: detection.backlog() }, 'held anomalies still wait for their stores'));
+  }, RETRY_INTERVAL_MS);
+  closers.push(async () => {
+    clearInterval(retryTimer);
+    await detection.flush();
   });
+  checks.push(pipelineCheck(detection, config.stuckAfterMs));
+
+  // The table holds what the pipeline sets aside; production adds the stream entries its workers set aside.
+  const tableLetters = stored.view({ entries: detection.pipeline, anomalies: detection.requeue });
+  const deadLetters: DeadLetters = redis
+    ? mergeDeadLetters([createRedisDeadLetters({ redis, shards: config.queue.shards }), tableLetters])
+    : tableLetters;
 
   const admin = createAdminApi({
     recentAnomalies: (q) => anomalyRepo.recent(q),
@@ -261,7 +260,8 @@ async function startDetection(deps: {
       if (found) await patternRepo.setMuted(id, null, false);
       return found;
     },
-  });
+    deadLetters,
+  }, logger);
 
   return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin, forgetIdle: (before: number) => detector.forgetIdle(before) };
 }

@@ -1,11 +1,18 @@
 /**
  * A worker: for the shards it holds leases on, reads the shard streams in the
- * consumer group, hands the batches to `handle` (detect, commit) and
- * acknowledges only once `handle` resolved. A rejected batch stays pending in
- * this consumer and is retried after a backoff; a dead worker's pending entries
- * are claimed (XAUTOCLAIM) once idle for claimIdleSeconds. Within a shard,
- * pending entries are always finished before new ones are read, so a shard's
- * records reach `handle` in stream order even across crashes.
+ * consumer group, hands each batch to `handle` (detect, commit) and
+ * acknowledges it only once `handle` resolved. A rejected batch stays pending in
+ * this consumer and is retried after a backoff, holding back the rest of its
+ * shard but not the other shards; a dead worker's pending entries are claimed
+ * (XAUTOCLAIM) once idle for claimIdleSeconds. Within a shard, pending entries
+ * are always finished before new ones are read, so a shard's records reach
+ * `handle` in stream order even across crashes.
+ *
+ * A batch that fails maxDeliveries times for what it is (any error but an
+ * outage, see errors.ts) is moved to the dead-letter stream and acknowledged
+ * in one script, and its shard goes on. The failures are counted in Redis, so
+ * they add up across workers and restarts; an outage counts nothing, however
+ * long it lasts.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -13,6 +20,8 @@ import type { Redis } from 'ioredis';
 import prom from 'prom-client';
 import type { LogEntry } from '../log-entry.js';
 import type { Logger } from '../logger.js';
+import { DEAD_LETTER_LIMIT, deadLetterMetrics, errorText } from '../dead-letter.js';
+import { isTransient } from '../errors.js';
 import { EntryCodecError, decodeEntries } from '../queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys } from '../queue/queue-keys.js';
 import { defineQueueScripts, runQueueScript } from '../queue/queue-scripts.js';
@@ -23,6 +32,8 @@ export interface StreamBatch {
   /** The stream entry id: unique per stored batch, the same on every redelivery. */
   streamId: string;
   entries: LogEntry[];
+  /** Set on a batch queued again from the dead letters: the batch (`shard/streamId`) it replays. */
+  replayOf?: string;
 }
 
 /**
@@ -44,6 +55,8 @@ export interface WorkerStatus {
   /** 'ok', or the last error of `handle` while batches keep failing. */
   handler: string;
   leases: number;
+  /** When this worker first got the oldest batch of its shards it has not finished (ms since the epoch). */
+  oldestPendingAt: number | undefined;
 }
 
 export interface StreamWorker {
@@ -53,7 +66,7 @@ export interface StreamWorker {
   status(): WorkerStatus;
 }
 
-/** `handle` rejected: the batch stays pending and is retried after a backoff. */
+/** `handle` rejected: the batch stays pending and is retried after a backoff (or was dead-lettered). */
 export class BatchHandlingError extends Error {
   readonly code = 'ANOMALOG_BATCH_FAILED';
 }
@@ -64,6 +77,11 @@ interface Delivered {
   shard: number;
   id: string;
   fields: Fields;
+}
+interface Finished {
+  shard: number;
+  id: string;
+  records: number;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -88,7 +106,9 @@ export function createStreamWorker(deps: {
   shards: number;
   claimIdleSeconds: number;
   consumerName: string;
-  handle: (batch: StreamBatch[]) => Promise<void>;
+  handle: (batch: StreamBatch) => Promise<void>;
+  /** Failures (not outages) of one batch before it goes to the dead letters (ANOMALOG_MAX_DELIVERIES). */
+  maxDeliveries?: number;
   logger: Logger;
   registry?: prom.Registry;
   prefix?: string;
@@ -100,6 +120,7 @@ export function createStreamWorker(deps: {
   readCount?: number;
 }): StreamWorker {
   const { redis, shards, consumerName, handle } = deps;
+  const maxDeliveries = deps.maxDeliveries ?? 5;
   const leaseMs = deps.leaseMs ?? 15_000;
   const blockMs = deps.blockMs ?? Math.min(1_000, Math.floor(leaseMs / 3));
   const readCount = deps.readCount ?? 32;
@@ -115,7 +136,12 @@ export function createStreamWorker(deps: {
   const metrics = {
     processed: new prom.Counter({ name: 'anomalog_worker_processed_records_total', help: 'Log records handled and acknowledged', registers }),
     claimed: new prom.Counter({ name: 'anomalog_worker_claimed_entries_total', help: 'Stream entries claimed from other (dead or stalled) workers', registers }),
-    failures: new prom.Counter({ name: 'anomalog_worker_handle_failures_total', help: 'Batches whose handling failed (left pending, retried)', registers }),
+    failures: new prom.Counter({
+      name: 'anomalog_worker_handle_failures_total',
+      help: 'Batch handlings that failed (the batch is retried; dead-lettered after ANOMALOG_MAX_DELIVERIES failures that are not outages)',
+      registers,
+    }),
+    ...deadLetterMetrics(deps.registry),
     errors: new prom.Counter({ name: 'anomalog_worker_redis_errors_total', help: 'Worker loop errors talking to Redis', registers }),
     poison: new prom.Counter({ name: 'anomalog_worker_undecodable_entries_total', help: 'Stream entries dropped because they could not be decoded', registers }),
     leases: new prom.Gauge({
@@ -129,6 +155,8 @@ export function createStreamWorker(deps: {
   };
 
   const status = { redis: 'ok', handler: 'ok' };
+  /** Batches read and not yet finished (`shard/streamId`) → when this worker first got them. */
+  const unfinished = new Map<string, { shard: number; since: number }>();
   let running = false;
   let loop: Promise<void> | undefined;
   let renewTimer: NodeJS.Timeout | undefined;
@@ -222,48 +250,96 @@ export function createStreamWorker(deps: {
     return collect(clear, reply);
   }
 
-  async function ack(items: { shard: number; id: string; records: number }[]): Promise<void> {
+  async function ack(items: Finished[]): Promise<void> {
+    if (items.length === 0) return;
     const byShard = new Map<number, Array<string | number>>();
     for (const { shard, id, records } of items) {
       let args = byShard.get(shard);
       if (!args) byShard.set(shard, (args = [CONSUMER_GROUP]));
       args.push(id, records);
     }
-    await Promise.all([...byShard].map(([s, args]) => runQueueScript(redis, 'ack-2', [keys.stream(s), keys.backlog(s)], args)));
+    await Promise.all([...byShard].map(([s, args]) => runQueueScript(redis, 'ack-3', [keys.stream(s), keys.backlog(s), keys.failures(s)], args)));
+    for (const item of items) unfinished.delete(sourceIdOf({ shard: item.shard, streamId: item.id }));
   }
 
+  /**
+   * Counts a failure of the batch itself (an outage counts nothing); at
+   * maxDeliveries the batch is moved to the dead letters. True when the batch
+   * is off this shard: dead-lettered, or finished meanwhile by another worker.
+   */
+  async function countFailure(item: Finished, error: unknown): Promise<boolean> {
+    if (isTransient(error)) return false;
+    const scriptKeys = [keys.stream(item.shard), keys.backlog(item.shard), keys.failures(item.shard), keys.deadLetters()];
+    const reply = await runQueueScript(redis, 'fail-entry-4', scriptKeys, [CONSUMER_GROUP, item.id, item.shard, maxDeliveries, errorText(error), DEAD_LETTER_LIMIT]);
+    const [failures, deadLetterId, dropped] = reply as [number, string, number];
+    const context = { shard: item.shard, streamId: item.id, records: item.records };
+    if (failures > 0 && deadLetterId === '') {
+      logger.warn({ ...context, err: error, failures, maxDeliveries }, 'batch failed for what it is; retrying it, and setting it aside at maxDeliveries failures');
+      return false;
+    }
+    unfinished.delete(sourceIdOf({ shard: item.shard, streamId: item.id }));
+    if (failures === 0) return true;
+    metrics.deadLettered.inc();
+    logger.error({ ...context, err: error, deliveries: failures, deadLetterId }, `batch failed ${failures} times: moved to the dead letters (see \`anomalog dead-letters\`)`);
+    if (dropped > 0) {
+      metrics.dropped.inc(dropped);
+      logger.warn({ dropped, limit: DEAD_LETTER_LIMIT }, 'dead-letter stream full: dropped its oldest dead letters');
+    }
+    return true;
+  }
+
+  /** Each batch on its own, in order: one that fails holds back the rest of its shard, never the other shards. */
   async function work(delivered: Delivered[]): Promise<void> {
-    const batch: StreamBatch[] = [];
-    const poison: { shard: number; id: string; records: number }[] = [];
+    const done: Finished[] = [];
+    const undecodable: Finished[] = [];
+    const held = new Set<number>();
+    let failure: unknown;
+    let redisError: Error | undefined;
     for (const d of delivered) {
-      const records = Number(field(d.fields, 'n') ?? 0);
-      const data = field(d.fields, 'd');
+      if (held.has(d.shard)) continue;
+      const item = { shard: d.shard, id: d.id, records: Number(field(d.fields, 'n') ?? 0) };
+      const source = sourceIdOf({ shard: d.shard, streamId: d.id });
+      if (!unfinished.has(source)) unfinished.set(source, { shard: d.shard, since: Date.now() });
+      let batch: StreamBatch;
       try {
+        const data = field(d.fields, 'd');
         if (data === undefined) throw new EntryCodecError('entry has no data field');
-        batch.push({ shard: d.shard, streamId: d.id, entries: decodeEntries(data) });
+        const replayOf = field(d.fields, 'o');
+        batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(data), ...(replayOf === undefined ? {} : { replayOf }) };
       } catch (error) {
         if (!(error instanceof EntryCodecError)) throw error;
         // Retrying cannot help an entry this version cannot read: drop it loudly.
-        logger.error({ err: error, shard: d.shard, streamId: d.id, records }, 'dropping undecodable stream entry');
-        poison.push({ shard: d.shard, id: d.id, records });
+        logger.error({ err: error, shard: d.shard, streamId: d.id, records: item.records }, 'dropping undecodable stream entry');
+        undecodable.push(item);
+        continue;
+      }
+      try {
+        await handle(batch);
+        done.push({ ...item, records: batch.entries.length });
+        continue;
+      } catch (error) {
+        metrics.failures.inc();
+        status.handler = (error as Error).message;
+        failure = error;
+      }
+      try {
+        if (!(await countFailure(item, failure))) held.add(d.shard);
+      } catch (error) {
+        redisError = error as Error;
+        held.add(d.shard);
       }
     }
-    if (poison.length > 0) {
-      await ack(poison);
-      metrics.poison.inc(poison.length);
-    }
-    if (batch.length === 0) return;
-    try {
-      await handle(batch);
-    } catch (error) {
-      metrics.failures.inc();
-      status.handler = (error as Error).message;
-      throw new BatchHandlingError(`handling ${batch.length} stream entries failed; they stay pending`, { cause: error });
-    }
-    status.handler = 'ok';
-    const records = batch.map((b) => ({ shard: b.shard, id: b.streamId, records: b.entries.length }));
-    await ack(records);
-    metrics.processed.inc(records.reduce((sum, r) => sum + r.records, 0));
+    if (failure === undefined && done.length > 0) status.handler = 'ok';
+    await ack([...undecodable, ...done]);
+    metrics.poison.inc(undecodable.length);
+    metrics.processed.inc(done.reduce((sum, r) => sum + r.records, 0));
+    if (redisError !== undefined) throw redisError;
+    if (held.size > 0) throw new BatchHandlingError(`handling a batch of shard(s) ${[...held].join(', ')} failed; it stays pending`, { cause: failure });
+  }
+
+  /** Forgets batches of shards this worker no longer holds: another worker finishes them. */
+  function forgetUnowned(owned: number[]): void {
+    for (const [source, { shard }] of unfinished) if (!owned.includes(shard)) unfinished.delete(source);
   }
 
   /** Consumer names are per process: drop ours from each stream unless entries still wait in it for a claim. */
@@ -287,6 +363,7 @@ export function createStreamWorker(deps: {
           nextRebalance = Date.now() + Math.floor(leaseMs / 3);
         }
         const owned = leases.owned();
+        forgetUnowned(owned);
         if (owned.length === 0) {
           await pause(Math.floor(leaseMs / 3));
           continue;
@@ -340,6 +417,10 @@ export function createStreamWorker(deps: {
       }
       logger.info('stream worker stopped');
     },
-    status: () => ({ ...status, leases: leases.owned().length }),
+    status: () => {
+      let oldest: number | undefined;
+      for (const { since } of unfinished.values()) if (oldest === undefined || since < oldest) oldest = since;
+      return { ...status, leases: leases.owned().length, oldestPendingAt: oldest };
+    },
   };
 }

@@ -75,7 +75,7 @@ describe('redis ingest queue', () => {
     const read = await fx.redis.xreadgroup('GROUP', CONSUMER_GROUP, 'c1', 'COUNT', 3, 'STREAMS', stream, '>');
     const ids = (read as [string, [string, string[]][]][])[0]![1].map(([id]) => id);
     expect(ids).toHaveLength(3);
-    const ack = (...which: string[]) => runQueueScript(fx.redis, 'ack-2', [stream, keys.backlog(0)], [CONSUMER_GROUP, ...which.flatMap((id) => [id, 2])]);
+    const ack = (...which: string[]) => runQueueScript(fx.redis, 'ack-3', [stream, keys.backlog(0), keys.failures(0)], [CONSUMER_GROUP, ...which.flatMap((id) => [id, 2])]);
 
     expect(await ack(ids[0]!, ids[2]!)).toBe(2);
     // ids[1] is still pending: it and everything after it stays.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '../../src/errors.js';
 import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
 import { createStreamWorker, type StreamBatch } from '../../src/worker/stream-worker.js';
 import { connect, entry, freePort, silent, stopProcess, until } from '../queue/redis-fixture.js';
@@ -43,8 +44,8 @@ describe('redis outage', () => {
       blockMs: 100,
       logger: silent,
       handle: async (batch) => {
-        if (!accepting) throw new Error('not yet');
-        seen.push(...batch);
+        if (!accepting) throw new DependencyUnavailableError('postgres', 'not yet');
+        seen.push(batch);
       },
     });
     try {

@@ -55,13 +55,11 @@ describe('queue throughput', () => {
       const worker = createStreamWorker({
         redis, shards, claimIdleSeconds: 30, consumerName: name, prefix: fx.prefix, leaseMs: 3_000, blockMs: 100, logger: silent,
         handle: async (batch) => {
-          for (const b of batch) {
-            for (const e of b.entries) {
-              const seq = e.attributes.seq as number;
-              if ((lastSeq.get(e.service) ?? -1) >= seq) outOfOrder++;
-              lastSeq.set(e.service, seq);
-              handled++;
-            }
+          for (const e of batch.entries) {
+            const seq = e.attributes.seq as number;
+            if ((lastSeq.get(e.service) ?? -1) >= seq) outOfOrder++;
+            lastSeq.set(e.service, seq);
+            handled++;
           }
         },
       });

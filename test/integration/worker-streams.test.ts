@@ -3,7 +3,11 @@ import { createInterface } from 'node:readline';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '../../src/errors.js';
+import { createRedisDeadLetters } from '../../src/queue/dead-letter-stream.js';
+import { encodeEntries } from '../../src/queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
+import { defineQueueScripts, runQueueScript } from '../../src/queue/queue-scripts.js';
 import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
 import { createStreamWorker, sourceIdOf, type StreamBatch, type StreamWorker } from '../../src/worker/stream-worker.js';
 import { metricValue } from '../helpers/otlp-receiver.js';
@@ -22,7 +26,15 @@ afterEach(async () => {
   await fx.cleanup();
 });
 
-function startWorker(options: { name: string; shards: number; handle: (batch: StreamBatch[]) => Promise<void>; claimIdleSeconds?: number; leaseMs?: number; registry?: Registry }): StreamWorker {
+function startWorker(options: {
+  name: string;
+  shards: number;
+  handle: (batch: StreamBatch) => Promise<void>;
+  claimIdleSeconds?: number;
+  leaseMs?: number;
+  registry?: Registry;
+  maxDeliveries?: number;
+}): StreamWorker {
   const redis = fx.redis.duplicate();
   clients.push(redis);
   const worker = createStreamWorker({
@@ -36,6 +48,7 @@ function startWorker(options: { name: string; shards: number; handle: (batch: St
     leaseMs: options.leaseMs ?? 600,
     blockMs: 100,
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.maxDeliveries ? { maxDeliveries: options.maxDeliveries } : {}),
   });
   workers.push(worker);
   worker.start();
@@ -59,6 +72,16 @@ async function consumersOf(shard: number): Promise<string[]> {
 
 const messagesOf = (batches: StreamBatch[]): string[] => batches.flatMap((b) => b.entries.map((e) => e.message));
 
+/** The dead-letter stream's entries, oldest first, as field maps. */
+async function deadLetterEntries(): Promise<Array<Record<string, string> & { id: string }>> {
+  const rows = await fx.redis.xrange(createQueueKeys(fx.prefix).deadLetters(), '-', '+');
+  return rows.map(([id, fields]) => {
+    const out: Record<string, string> & { id: string } = { id };
+    for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
+    return out;
+  });
+}
+
 describe('stream worker', () => {
   it('hands every queued record to handle in per-service order and acknowledges it', async () => {
     const shards = 4;
@@ -67,7 +90,7 @@ describe('stream worker', () => {
     for (let round = 0; round < 20; round++) await queue.append(services.map((s) => entry(s, `${s} ${round}`)));
     const seen: StreamBatch[] = [];
     const registry = new Registry();
-    const worker = startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(...batch) });
+    const worker = startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(batch) });
     await until(() => messagesOf(seen).length === 100, 10_000, 'all records handled');
     await until(async () => (await metricValue(registry, 'anomalog_worker_processed_records_total')) === 100, 5_000, 'processed counter');
     expect(await metricValue(registry, 'anomalog_worker_leases')).toBe(shards);
@@ -94,8 +117,8 @@ describe('stream worker', () => {
       name: 'w1',
       shards,
       handle: async (batch) => {
-        attempts.push(...batch.map((b) => sourceIdOf(b)));
-        if (failing) throw new Error('postgres is down');
+        attempts.push(sourceIdOf(batch));
+        if (failing) throw new DependencyUnavailableError('postgres', 'postgres is down');
       },
     });
     await until(() => attempts.length >= 2, 10_000, 'two failed attempts');
@@ -125,7 +148,7 @@ describe('stream worker', () => {
 
     const seen: StreamBatch[] = [];
     const started = Date.now();
-    startWorker({ name: 'heir', shards, claimIdleSeconds: 0.5, handle: async (batch) => void seen.push(...batch) });
+    startWorker({ name: 'heir', shards, claimIdleSeconds: 0.5, handle: async (batch) => void seen.push(batch) });
     await until(() => messagesOf(seen).length === 3, 10_000, 'heir handled everything');
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     expect(messagesOf(seen)).toEqual(['old 1', 'old 2', 'new 3']);
@@ -140,7 +163,7 @@ describe('stream worker', () => {
     await queue.append([entry('checkout', 'after')]);
     const seen: StreamBatch[] = [];
     const registry = new Registry();
-    startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(...batch) });
+    startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(batch) });
     await until(() => messagesOf(seen).length === 2, 10_000, 'valid entries handled');
     expect(messagesOf(seen)).toEqual(['before', 'after']);
     await until(async () => (await pendingCount(shards)) === 0, 5_000, 'nothing pending');
@@ -182,12 +205,181 @@ describe('stream worker', () => {
       expect(await pendingCount(shards)).toBeGreaterThan(0);
 
       const seen: StreamBatch[] = [];
-      startWorker({ name: 'survivor', shards, claimIdleSeconds: 0.5, handle: async (batch) => void seen.push(...batch) });
+      startWorker({ name: 'survivor', shards, claimIdleSeconds: 0.5, handle: async (batch) => void seen.push(batch) });
       await until(async () => (await queue.backlog()) === 0, 15_000, 'survivor drained the backlog');
       expect(messagesOf(seen).sort()).toEqual(['also in flight', 'in flight']);
       for (const id of firstBatch) expect(seen.map((b) => b.streamId)).toContain(id);
     } finally {
       child.remove();
     }
+  });
+
+  it('moves a batch that keeps failing to the dead letters after exactly maxDeliveries failures, and goes on with its shard', async () => {
+    const shards = 1;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    await queue.append([entry('checkout', 'before')]);
+    await queue.append([entry('checkout', 'poison'), entry('checkout', 'with the poison')]);
+    await queue.append([entry('checkout', 'after')]);
+    const seen: StreamBatch[] = [];
+    let poisonTries = 0;
+    const registry = new Registry();
+    const worker = startWorker({
+      name: 'w1',
+      shards,
+      registry,
+      maxDeliveries: 3,
+      handle: async (batch) => {
+        if (batch.entries.some((e) => e.message === 'poison')) {
+          poisonTries++;
+          throw new TypeError("Cannot read properties of undefined (reading 'id')");
+        }
+        seen.push(batch);
+      },
+    });
+    await until(() => messagesOf(seen).includes('after'), 15_000, 'the batch after the poison handled');
+    expect(messagesOf(seen)).toEqual(['before', 'after']);
+    expect(poisonTries).toBe(3);
+    const [letter, ...more] = await deadLetterEntries();
+    expect(more).toEqual([]);
+    expect(letter).toMatchObject({ shard: '0', n: '2', deliveries: '3', error: "Cannot read properties of undefined (reading 'id')" });
+    expect(letter!.d).toBe(encodeEntries([entry('checkout', 'poison'), entry('checkout', 'with the poison')]));
+    expect(letter!.origin).toBe(`0/${letter!.entry}`);
+    await until(async () => (await queue.backlog()) === 0, 5_000, 'backlog drained');
+    expect(await pendingCount(shards)).toBe(0);
+    expect(await fx.redis.hlen(createQueueKeys(fx.prefix).failures(0))).toBe(0);
+    expect(await metricValue(registry, 'anomalog_dead_lettered_batches_total')).toBe(1);
+    expect(await metricValue(registry, 'anomalog_worker_handle_failures_total')).toBe(3);
+    await until(() => worker.status().oldestPendingAt === undefined, 5_000, 'nothing unfinished');
+  });
+
+  it('holds back only the failing shard: other shards are handled while it is retried', async () => {
+    const shards = 4;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const other = ['payments', 'search', 'auth', 'cart'].find((s) => shardOf(s, shards) !== shardOf('checkout', shards))!;
+    await queue.append([entry('checkout', 'stuck'), entry(other, 'fine 1')]);
+    await queue.append([entry('checkout', 'behind the stuck one'), entry(other, 'fine 2')]);
+    const seen: StreamBatch[] = [];
+    startWorker({
+      name: 'w1',
+      shards,
+      handle: async (batch) => {
+        if (batch.entries.some((e) => e.service === 'checkout')) throw new DependencyUnavailableError('postgres', 'down for checkout');
+        seen.push(batch);
+      },
+    });
+    await until(() => messagesOf(seen).length === 2, 10_000, 'the other shard handled');
+    expect(messagesOf(seen)).toEqual(['fine 1', 'fine 2']);
+    expect(await queue.backlog()).toBe(2);
+  });
+
+  it('never dead-letters a batch that fails for an outage, however often, and handles it once the outage ends', async () => {
+    const shards = 1;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    await queue.append([entry('checkout', 'waits out the outage')]);
+    let failures = 0;
+    let down = true;
+    const seen: StreamBatch[] = [];
+    startWorker({
+      name: 'w1',
+      shards,
+      maxDeliveries: 2,
+      handle: async (batch) => {
+        if (down) {
+          failures++;
+          // An outage as each store reports it: node-postgres, ioredis, the embeddings guard.
+          const outages = [
+            Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+            new Error('Connection is closed.'),
+            new DependencyUnavailableError('embeddings', 'provider down'),
+          ];
+          throw outages[failures % outages.length]!;
+        }
+        seen.push(batch);
+      },
+    });
+    await until(() => failures >= 4, 15_000, 'twice maxDeliveries failed attempts');
+    expect(await deadLetterEntries()).toEqual([]);
+    expect(await pendingCount(shards)).toBe(1);
+    expect(await fx.redis.hlen(createQueueKeys(fx.prefix).failures(0))).toBe(0);
+    down = false;
+    await until(() => messagesOf(seen).length === 1, 10_000, 'handled after the outage');
+    await until(async () => (await queue.backlog()) === 0, 5_000, 'backlog drained');
+  });
+
+  it('counts failures across workers: a batch does not start its count again in the worker that claims it', async () => {
+    const shards = 1;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    await queue.append([entry('checkout', 'poison')]);
+    let tries = 0;
+    const poisoned = async () => {
+      tries++;
+      throw new SyntaxError('Unexpected token');
+    };
+    const first = startWorker({ name: 'first', shards, maxDeliveries: 3, handle: poisoned });
+    await until(() => tries === 2, 10_000, 'two failures in the first worker');
+    await first.stop();
+    expect(await deadLetterEntries()).toEqual([]);
+    startWorker({ name: 'heir', shards, maxDeliveries: 3, claimIdleSeconds: 0.2, handle: poisoned });
+    await until(async () => (await deadLetterEntries()).length === 1, 10_000, 'dead-lettered by the heir');
+    expect(tries).toBe(3);
+    expect((await deadLetterEntries())[0]!.deliveries).toBe('3');
+    expect(await queue.backlog()).toBe(0);
+  });
+
+  it('replays a dead letter onto its shard under its first id, where it is handled, and removes it', async () => {
+    const shards = 2;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    await queue.append([entry('checkout', 'fails until fixed')]);
+    let fixed = false;
+    const seen: StreamBatch[] = [];
+    startWorker({
+      name: 'w1',
+      shards,
+      maxDeliveries: 2,
+      handle: async (batch) => {
+        if (!fixed) throw new Error('bug in this release');
+        seen.push(batch);
+      },
+    });
+    await until(async () => (await deadLetterEntries()).length === 1, 10_000, 'dead-lettered');
+    const deadLetters = createRedisDeadLetters({ redis: fx.redis, shards, prefix: fx.prefix });
+    const [listed] = await deadLetters.list(10);
+    const shard = shardOf('checkout', shards);
+    const letter = (await deadLetterEntries())[0]!;
+    expect(listed).toMatchObject({ id: letter.id, source: `${shard}/${letter.entry}`, records: 1, deliveries: 2, error: 'bug in this release' });
+    expect(listed!.createdAt).toBeGreaterThan(Date.now() - 60_000);
+
+    fixed = true;
+    expect(await deadLetters.replay(letter.id)).toBe(true);
+    expect(await deadLetters.replay(letter.id)).toBe(false);
+    expect(await deadLetters.replay('not-an-id')).toBe(false);
+    await until(() => seen.length === 1, 10_000, 'replayed batch handled');
+    expect(messagesOf(seen)).toEqual(['fails until fixed']);
+    expect(seen[0]!.replayOf).toBe(`${shard}/${letter.entry}`);
+    expect(seen[0]!.streamId).not.toBe(letter.entry);
+    expect(await deadLetterEntries()).toEqual([]);
+    await until(async () => (await queue.backlog()) === 0, 5_000, 'backlog drained');
+  });
+
+  it('keeps the dead-letter stream near its bound and reports how many old dead letters each move dropped', async () => {
+    const keys = createQueueKeys(fx.prefix);
+    const stream = keys.stream(0);
+    await fx.redis.xgroup('CREATE', stream, CONSUMER_GROUP, '0', 'MKSTREAM');
+    for (let i = 0; i < 300; i++) await fx.redis.xadd(stream, '*', 'd', encodeEntries([entry('s', `m${i}`)]), 'n', '1');
+    await fx.redis.incrby(keys.backlog(0), 300);
+    const read = (await fx.redis.xreadgroup('GROUP', CONSUMER_GROUP, 'c', 'COUNT', 300, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+    defineQueueScripts(fx.redis);
+    let dropped = 0;
+    for (const [id] of read[0]![1]) {
+      const reply = (await runQueueScript(fx.redis, 'fail-entry-4', [stream, keys.backlog(0), keys.failures(0), keys.deadLetters()], [CONSUMER_GROUP, id, 0, 1, 'bad', 50])) as [number, string, number];
+      expect(reply[1]).not.toBe('');
+      dropped += reply[2];
+    }
+    const length = await fx.redis.xlen(keys.deadLetters());
+    // Trimmed in whole radix-tree nodes (~): near the bound, never below it.
+    expect(length).toBeGreaterThanOrEqual(50);
+    expect(length).toBeLessThan(300);
+    expect(dropped).toBe(300 - length);
+    expect(await fx.redis.get(keys.backlog(0))).toBe('0');
   });
 });

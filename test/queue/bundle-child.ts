@@ -6,11 +6,12 @@ import { build } from 'rolldown';
 
 /**
  * The bundle lives three levels under the repository root, so the Lua script
- * loader's source-tree fallback (../../../src/queue/scripts) finds the scripts.
+ * loader's source-tree fallback (../../../src/queue/scripts) finds the scripts;
+ * under dist/, not node_modules/, which may be a link to another checkout.
  */
 export async function bundleChild(entry: string): Promise<{ file: string; remove(): void }> {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const dir = `${root}node_modules/.cache/anomalog-test-${randomUUID()}`;
+  const dir = `${root}dist/test-children/${randomUUID()}`;
   mkdirSync(dir, { recursive: true });
   const file = `${dir}/child.mjs`;
   await build({

@@ -15,7 +15,7 @@ const worker = createStreamWorker({
   leaseMs: Number(env.LEASE_MS),
   logger: silent,
   handle: (batch) => {
-    process.stdout.write(`${JSON.stringify(batch.map((b) => b.streamId))}\n`);
+    process.stdout.write(`${JSON.stringify([batch.streamId])}\n`);
     return new Promise(() => undefined);
   },
 });

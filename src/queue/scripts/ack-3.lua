@@ -1,12 +1,14 @@
 --[[
   Acknowledges processed stream entries, takes their records off the shard's
-  backlog (once per entry, however often it is acknowledged), then trims what
-  the group has acknowledged: everything before its oldest pending entry, or,
-  with nothing pending, everything up to its last delivered entry. Entries not
-  yet delivered or not yet acknowledged are never trimmed.
+  backlog (once per entry, however often it is acknowledged), forgets their
+  failure counts, then trims what the group has acknowledged: everything
+  before its oldest pending entry, or, with nothing pending, everything up to
+  its last delivered entry. Entries not yet delivered or not yet acknowledged
+  are never trimmed.
 
   KEYS[1] shard stream
   KEYS[2] shard backlog counter
+  KEYS[3] shard failure counts (hash)
   ARGV[1] consumer group
   ARGV[2i], ARGV[2i+1] entry id and its record count (i = 1..n)
   Returns the number of entries this call acknowledged.
@@ -18,6 +20,7 @@ for i = 2, #ARGV, 2 do
     acked = acked + 1
     records = records + tonumber(ARGV[i + 1])
   end
+  redis.call('HDEL', KEYS[3], ARGV[i])
 end
 if records > 0 then
   redis.call('DECRBY', KEYS[2], records)
