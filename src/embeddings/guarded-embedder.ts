@@ -4,7 +4,8 @@
  * DependencyUnavailableError (the batch is refused, to be retried) instead of
  * each waiting out the client's own timeouts and retries; one call is let
  * through after a backoff that doubles up to maxBackoffMs, and the first
- * success ends the outage.
+ * success ends the outage. A status() read past the backoff probes the provider
+ * in the background, so readiness recovers without waiting for traffic.
  */
 import type { Logger } from '../logger.js';
 import { DependencyUnavailableError } from '../errors.js';
@@ -27,6 +28,7 @@ export function createGuardedEmbedder(deps: GuardedEmbedderDeps): Embedder {
   let lastError = '';
   let backoffMs = 0;
   let retryAt = 0;
+  let probing = false;
 
   function unavailable(): DependencyUnavailableError {
     return new DependencyUnavailableError('embeddings', `embeddings provider (${embedder.model}) unavailable since ${new Date(downSince!).toISOString()}: ${lastError}`);
@@ -37,28 +39,37 @@ export function createGuardedEmbedder(deps: GuardedEmbedderDeps): Embedder {
     get dimensions() {
       return embedder.dimensions;
     },
-    async embed(texts) {
-      if (texts.length === 0) return [];
-      if (downSince !== undefined && now() < retryAt) throw unavailable();
-      try {
-        const vectors = await embedder.embed(texts);
-        if (downSince !== undefined) logger.info({ model: embedder.model, downMs: now() - downSince }, 'embeddings provider recovered');
-        downSince = undefined;
-        backoffMs = 0;
-        return vectors;
-      } catch (error) {
-        lastError = (error as Error).message;
-        if (downSince === undefined) {
-          downSince = now();
-          logger.error({ err: error, model: embedder.model }, 'embeddings provider failing; batches with new templates are refused until it recovers');
-        }
-        backoffMs = Math.min(Math.max(backoffMs * 2, minBackoffMs), maxBackoffMs);
-        retryAt = now() + backoffMs;
-        throw new DependencyUnavailableError('embeddings', `embedding ${texts.length} template(s) with ${embedder.model} failed: ${lastError}`, { cause: error });
-      }
-    },
+    embed,
     status(): EmbedderStatus {
-      return downSince === undefined ? { ok: true, detail: 'ok' } : { ok: false, detail: unavailable().message };
+      if (downSince === undefined) return { ok: true, detail: 'ok' };
+      if (!probing && now() >= retryAt) {
+        probing = true;
+        embed(['anomalog readiness probe'])
+          .catch(() => undefined)
+          .finally(() => (probing = false));
+      }
+      return { ok: false, detail: unavailable().message };
     },
   };
+
+  async function embed(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    if (downSince !== undefined && now() < retryAt) throw unavailable();
+    try {
+      const vectors = await embedder.embed(texts);
+      if (downSince !== undefined) logger.info({ model: embedder.model, downMs: now() - downSince }, 'embeddings provider recovered');
+      downSince = undefined;
+      backoffMs = 0;
+      return vectors;
+    } catch (error) {
+      lastError = (error as Error).message;
+      if (downSince === undefined) {
+        downSince = now();
+        logger.error({ err: error, model: embedder.model }, 'embeddings provider failing; batches with new templates are refused until it recovers');
+      }
+      backoffMs = Math.min(Math.max(backoffMs * 2, minBackoffMs), maxBackoffMs);
+      retryAt = now() + backoffMs;
+      throw new DependencyUnavailableError('embeddings', `embedding ${texts.length} template(s) with ${embedder.model} failed: ${lastError}`, { cause: error });
+    }
+  }
 }

@@ -123,10 +123,27 @@ describe('openai embedder against an OpenAI-compatible server', () => {
     await expect(embedder.embed(['a'])).rejects.toThrow(/unavailable since/);
     expect(calls).toHaveLength(1);
     expect(embedder.status?.()).toMatchObject({ ok: false });
+    expect(calls).toHaveLength(1);
     server.respond = undefined;
     clock += 1_001;
     expect(await embedder.embed(['a'])).toHaveLength(1);
     expect(calls).toHaveLength(2);
     expect(embedder.status?.()).toEqual({ ok: true, detail: 'ok' });
+  });
+
+  it('guarded: readiness recovers without traffic (a status read past the backoff probes the provider)', async () => {
+    let clock = 1_000_000;
+    const embedder = createGuardedEmbedder({ embedder: createOpenAiEmbedder({ baseURL, model: 'm', maxRetries: 0, logger }), logger, now: () => clock });
+    server.respond = (res) => {
+      res.writeHead(500).end('{"error":{"message":"boom"}}');
+      return true;
+    };
+    await expect(embedder.embed(['a'])).rejects.toThrow();
+    server.respond = undefined;
+    clock += 1_001;
+    expect(embedder.status?.().ok).toBe(false);
+    for (let i = 0; i < 50 && !embedder.status?.().ok; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(embedder.status?.()).toEqual({ ok: true, detail: 'ok' });
+    expect(calls).toHaveLength(2);
   });
 });

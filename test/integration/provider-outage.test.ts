@@ -106,6 +106,7 @@ describe('embeddings provider outage', () => {
       }
     }
     expect(refused).toEqual(NOVEL_ERRORS);
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
     // A known template needs no embedding: it is still taken during the outage.
     expect((await postLogs(url, errorExport('billing', 'request served for tenant', 9))).status).toBe(200);
 
@@ -113,6 +114,7 @@ describe('embeddings provider outage', () => {
     provider.respond = undefined;
     service = await start(env);
     url = `http://127.0.0.1:${service.httpPort}`;
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
     // What the collector's retry does with the refused exports.
     for (const message of refused) expect((await postLogs(url, errorExport('billing', message))).status).toBe(200);
     const found = await waitFor('every novel error as an anomaly', async () => {
