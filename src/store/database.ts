@@ -73,8 +73,8 @@ async function openPostgres(url: string, logger: Logger): Promise<Database> {
 }
 
 /**
- * Postgres sized for anomalog's small tables: PGlite's 128 MB of shared buffers are
- * touched at start and stay resident, so they alone were half the service's memory.
+ * Postgres sized for anomalog's small tables: PGlite's default 128 MB of shared
+ * buffers are touched at start and stay resident, a third of the idle service.
  */
 const PGLITE_OPTIONS = {
   startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=16MB'],

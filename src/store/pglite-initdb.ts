@@ -7,7 +7,7 @@
  * crash never leaves half a database for the next start to resume.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { PGliteOptions } from '@electric-sql/pglite';
 
@@ -32,7 +32,13 @@ const STDERR_KEPT = 4096;
  * initdb's own Postgres is sized the same way.
  */
 export async function createPgliteDatabase(dir: string, options: Pick<PGliteOptions, 'startParams'>): Promise<void> {
-  const tmp = await mkdtemp(join(dirname(dir), `.${basename(dir)}-initdb-`));
+  const parent = dirname(dir);
+  const prefix = `.${basename(dir)}-initdb-`;
+  // Left by a creation that was killed before its rename.
+  for (const name of await readdir(parent)) {
+    if (name.startsWith(prefix)) await rm(join(parent, name), { recursive: true, force: true });
+  }
+  const tmp = await mkdtemp(join(parent, prefix));
   try {
     await runChild([import.meta.resolve('@electric-sql/pglite'), tmp, JSON.stringify(options)]);
     await rename(tmp, dir).catch((error: unknown) => {

@@ -37,9 +37,11 @@ describe('embedded database', () => {
     }
   });
 
-  it('fills an empty pglite directory left by an older version and makes it owner-only', async () => {
+  it('fills an empty pglite directory left by an older version, owner-only, and clears an interrupted creation', async () => {
     await mkdir(join(root, 'pglite'), { mode: 0o755 });
     await chmod(join(root, 'pglite'), 0o755);
+    await mkdir(join(root, '.pglite-initdb-interrupted'));
+    await writeFile(join(root, '.pglite-initdb-interrupted', 'PG_VERSION'), '17');
     const db = await openDatabase({ dataDir: root, logger });
     try {
       expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
@@ -47,6 +49,7 @@ describe('embedded database', () => {
       await db.close();
     }
     expect(await mode(join(root, 'pglite'))).toBe(0o700);
+    expect(await readdir(root)).toEqual(['pglite']);
   });
 
   it('refuses to create a database over a pglite directory holding other files, and leaves them alone', async () => {
