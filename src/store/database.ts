@@ -2,11 +2,12 @@
  * One SQL port over two engines: node-postgres against DATABASE_URL, or PGlite
  * (Postgres in WASM) in the data directory when it is unset. Same SQL for both.
  */
-import { mkdir } from 'node:fs/promises';
+import { access, chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { createPgliteDatabase } from './pglite-initdb.js';
 
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -71,10 +72,25 @@ async function openPostgres(url: string, logger: Logger): Promise<Database> {
   };
 }
 
+/**
+ * Postgres sized for anomalog's small tables: PGlite's default 128 MB of shared
+ * buffers are touched at start and stay resident, a third of the idle service.
+ */
+const PGLITE_OPTIONS = {
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=16MB'],
+};
+
 async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
   const dir = join(dataDir, 'pglite');
-  await mkdir(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (!(await exists(join(dir, 'PG_VERSION')))) {
+    const started = Date.now();
+    await createPgliteDatabase(dir, PGLITE_OPTIONS);
+    logger.info({ dir, ms: Date.now() - started }, 'embedded database created');
+  }
+  // PGlite writes its files world-readable; the directory is what keeps them private.
+  await chmod(dir, 0o700);
+  const db = await PGlite.create(dir, PGLITE_OPTIONS);
   logger.info({ dir }, 'using embedded Postgres (PGlite); set DATABASE_URL for a shared Postgres');
   const wrap = (client: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<R>(sql: string, params?: unknown[]) {
@@ -91,4 +107,14 @@ async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
     close: () => db.close(),
   };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }

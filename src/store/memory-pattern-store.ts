@@ -8,9 +8,10 @@
  * ANOMALOG_SERVICE_IDLE_TTL is dropped by forgetIdle, and so from the next snapshot.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
+import { syncDirectory, writeFileSynced } from './durable-file.js';
 import { levelRank } from '../log-entry.js';
 import type {
   ClaimResult,
@@ -251,11 +252,14 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
       const vectors = `patterns-${randomUUID()}.vectors`;
       const { snapshot: snap, data } = toSnapshot(vectors);
       const text = JSON.stringify(snap);
-      await mkdir(deps.dataDir, { recursive: true });
-      await writeFile(join(deps.dataDir, vectors), new Uint8Array(data.buffer));
+      await mkdir(deps.dataDir, { recursive: true, mode: 0o700 });
+      await writeFileSynced(join(deps.dataDir, vectors), new Uint8Array(data.buffer));
       const tmp = `${path}.${randomUUID()}.tmp`;
-      await writeFile(tmp, text);
+      await writeFileSynced(tmp, text);
+      // Both new names durable before the rename can point at them, the rename durable after.
+      await syncDirectory(deps.dataDir);
       await rename(tmp, path);
+      await syncDirectory(deps.dataDir);
       const replaced = vectorsFile;
       vectorsFile = vectors;
       if (replaced !== undefined) await removeVectors(replaced);
