@@ -24,10 +24,14 @@ const SPAN = '00f067aa0ba902b7';
 describe('console model', () => {
   it('merges polled anomalies into the list newest first, replacing rows seen again and naming the new ones', () => {
     const known = [item('b', 200), item('a', 100)];
-    const { items, added } = mergeAnomalies(known, [item('c', 300), { ...item('b', 200), count: 7 }, item('d', 200)]);
+    const { items, added, changed } = mergeAnomalies(known, [item('c', 300), { ...item('b', 200), count: 7 }, item('d', 200)]);
     expect(items.map((a) => a.id)).toEqual(['c', 'd', 'b', 'a']);
     expect(items.find((a) => a.id === 'b')!.count).toBe(7);
     expect(added).toEqual(['c', 'd']);
+    expect(changed).toBe(true);
+    // Seen again as it was: nothing to redraw. Seen again in an incident: redraw.
+    expect(mergeAnomalies(known, [item('b', 200)])).toMatchObject({ added: [], changed: false });
+    expect(mergeAnomalies(known, [item('b', 200, 'inc-9')])).toMatchObject({ added: [], changed: true });
   });
 
   it('groups the anomalies of one incident in the place of its newest, and leaves the others alone', () => {

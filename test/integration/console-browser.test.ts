@@ -282,6 +282,32 @@ describe('the console in Chromium', () => {
     await page.close();
   });
 
+  it('groups the anomalies of one incident under one row that opens and closes from the keyboard', async () => {
+    // Incident ids come from alert grouping; here the page's own API answers get one added on the way.
+    const page = await openConsole();
+    await page.route('**/api/anomalies?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { anomalies: Array<{ service: string; incidentId?: string }> };
+      for (const a of body.anomalies) if (a.service === 'checkout') a.incidentId = 'incident-checkout-1';
+      await route.fulfill({ response, json: body });
+    });
+    await page.reload();
+    const head = page.getByRole('button', { name: /Incident: 2 anomalies in checkout/ });
+    await head.waitFor();
+    expect(await head.getAttribute('aria-expanded')).toBe('false');
+    const members = page.locator('table.anomalies tbody tr.member');
+    expect(await members.count()).toBe(2);
+    expect(await members.first().isHidden()).toBe(true);
+    await head.focus();
+    await page.keyboard.press('Enter');
+    await members.first().waitFor();
+    expect(await page.getByRole('button', { name: /Incident: 2 anomalies in checkout/ }).getAttribute('aria-expanded')).toBe('true');
+    expect(await members.filter({ hasText: 'impossible transition' }).count()).toBe(1);
+    // The anomalies of other services stay rows of their own.
+    expect(await page.locator('table.anomalies tbody tr:not(.member):not(.incident)', { hasText: 'Ledger write refused' }).count()).toBe(1);
+    await page.close();
+  });
+
   it('renders hostile log text as inert text', async () => {
     const hostileService = 'shop<b>bold</b>';
     const body = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> checkout failed';

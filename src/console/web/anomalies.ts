@@ -5,7 +5,7 @@
  */
 import type { Context, View } from './context.js';
 import { h, replaceContent, timeEl } from './dom.js';
-import { formatCount, formatScore, formatTime, kindLabel, RANGES } from './format.js';
+import { countOf, formatCount, formatScore, formatTime, kindLabel, RANGES } from './format.js';
 import {
   groupByIncident,
   KINDS,
@@ -20,6 +20,8 @@ import {
 } from './model.js';
 
 const PAGE = 200;
+/** Rows kept in the page: past this the oldest go, and "Load older" fetches them again. */
+const MAX_ROWS = 2000;
 const POLL_MS = 2000;
 /** Each poll asks again for this much before the newest row, so a row committed late (by another worker) is not missed. */
 const OVERLAP_MS = 60_000;
@@ -138,6 +140,7 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
 
   async function reload(): Promise<void> {
     const gen = ++generation;
+    clearTimeout(timer);
     const since = rangeStart(f, Date.now());
     try {
       const page = await ctx.api.get<AnomalyPage>(apiPath(f, { limit: String(PAGE), ...(since === undefined ? {} : { since: String(since) }) }));
@@ -165,12 +168,13 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
       const page = await ctx.api.get<AnomalyPage>(apiPath(f, { limit: String(newest === undefined ? PAGE : 1000), ...(since > 0 ? { since: String(since) } : {}) }));
       if (gen !== generation || disposed) return;
       const merged = mergeAnomalies(items, page.anomalies);
-      items = merged.items;
+      keep(merged.items);
       if (merged.added.length > 0) {
         for (const id of merged.added) fresh.add(id);
         ctx.announce(merged.added.length === 1 ? '1 new anomaly' : `${merged.added.length} new anomalies`);
       }
-      render();
+      // Rebuilding the rows only when they change keeps a selection or a screen reader's place.
+      render(merged.changed);
     } catch (error) {
       if (!disposed) ctx.fail('Updating anomalies', error);
     }
@@ -181,10 +185,13 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
     if (!next) return;
     const gen = generation;
     try {
-      const page = await ctx.api.get<AnomalyPage>(apiPath(f, { limit: String(PAGE), before: String(next.before), beforeId: next.beforeId }));
+      const since = rangeStart(f, Date.now());
+      const page = await ctx.api.get<AnomalyPage>(
+        apiPath(f, { limit: String(PAGE), before: String(next.before), beforeId: next.beforeId, ...(since === undefined ? {} : { since: String(since) }) }),
+      );
       if (gen !== generation || disposed) return;
-      items = mergeAnomalies(items, page.anomalies).items;
       next = page.next;
+      keep(mergeAnomalies(items, page.anomalies).items);
       render();
     } catch (error) {
       ctx.fail('Loading older anomalies', error);
@@ -202,10 +209,25 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
     }, POLL_MS);
   }
 
-  function render(): void {
+  /** Keeps the newest MAX_ROWS; the next page then starts after the last one kept. */
+  function keep(list: AnomalyItem[]): void {
+    items = list.slice(0, MAX_ROWS);
+    const last = items.at(-1);
+    if (list.length > MAX_ROWS && last) next = { before: last.detectedAt, beforeId: last.id };
+  }
+
+  /** `rows` false: only the summary, unless the time range has dropped some rows. */
+  function render(rows = true): void {
     const now = Date.now();
     const start = rangeStart(f, now);
     const shown = start === undefined ? items : items.filter((a) => a.detectedAt >= start);
+    if (rows || shown.length !== items.length) renderRows(shown, now);
+    items = shown;
+    summary.textContent = `${countOf(shown.length, 'anomaly', 'anomalies')} shown${next ? ' (older ones below)' : ''} · ${f.live ? 'live' : 'paused'} · updated ${formatTime(now, now)}`;
+    older.hidden = next === null;
+  }
+
+  function renderRows(shown: AnomalyItem[], now: number): void {
     const rows: HTMLTableRowElement[] = [];
     for (const group of groupByIncident(shown)) {
       if (group.incidentId === null || group.items.length === 1) {
@@ -222,8 +244,6 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
     }
     if (rows.length === 0) rows.push(h('tr', null, h('td', { colspan: COLUMNS, class: 'empty' }, 'No anomalies match these filters in this time range.')));
     replaceContent(body, ...rows);
-    summary.textContent = `${formatCount(shown.length)} ${shown.length === 1 ? 'anomaly' : 'anomalies'} shown${next ? ' (older ones below)' : ''} · ${f.live ? 'live' : 'paused'} · updated ${formatTime(now, now)}`;
-    older.hidden = next === null;
   }
 
   function row(a: AnomalyItem, now: number, member: boolean): HTMLTableRowElement {

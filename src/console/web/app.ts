@@ -76,17 +76,15 @@ function show(moveFocus: boolean): void {
   if (page === 'patterns') view = patternsView(ctx, params);
   else if (page === 'services') view = servicesView(ctx);
   else if (path[1] !== undefined) view = anomalyView(ctx, path[1], listHash);
-  else {
-    view = anomaliesView(ctx, params);
-    listHash = location.hash || '#/anomalies';
-  }
+  else view = anomaliesView(ctx, params);
   if (moveFocus) main.querySelector<HTMLElement>('h1')?.focus();
 }
 
 window.addEventListener('hashchange', (event) => {
-  // The list's filters live in its address: remember it, filters and all, for the way back.
+  // The list's filters live in its address (updated as they change): remember it for the way back.
   const old = new URL(event.oldURL).hash;
-  if (parseRoute(old).path.length <= 1 && ['', 'anomalies'].includes(parseRoute(old).path[0] ?? '')) listHash = old || '#/anomalies';
+  const { path } = parseRoute(old);
+  if (path.length === 0 || (path[0] === 'anomalies' && path.length === 1)) listHash = old || '#/anomalies';
   show(true);
 });
 

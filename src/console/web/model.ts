@@ -75,15 +75,22 @@ export function byNewest(a: AnomalyItem, b: AnomalyItem): number {
   return b.detectedAt - a.detectedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
-/** Adds fresh rows to the known ones (a row seen again is replaced); returns the list in order and the ids that are new. */
-export function mergeAnomalies(known: readonly AnomalyItem[], fresh: readonly AnomalyItem[]): { items: AnomalyItem[]; added: string[] } {
+/**
+ * Adds fresh rows to the known ones (a row seen again is replaced): the list in
+ * order, the ids that are new, and whether anything shown differs (a row seen
+ * again may have changed, say when it joined an incident).
+ */
+export function mergeAnomalies(known: readonly AnomalyItem[], fresh: readonly AnomalyItem[]): { items: AnomalyItem[]; added: string[]; changed: boolean } {
   const byId = new Map(known.map((a) => [a.id, a]));
   const added: string[] = [];
+  let changed = false;
   for (const a of fresh) {
-    if (!byId.has(a.id)) added.push(a.id);
+    const before = byId.get(a.id);
+    if (!before) added.push(a.id);
+    else if (!changed && JSON.stringify(before) !== JSON.stringify(a)) changed = true;
     byId.set(a.id, a);
   }
-  return { items: [...byId.values()].sort(byNewest), added };
+  return { items: [...byId.values()].sort(byNewest), added, changed: changed || added.length > 0 };
 }
 
 export interface IncidentGroup {

@@ -5,7 +5,7 @@
  */
 import type { Context, View } from './context.js';
 import { focusKey, h, replaceContent, svg, timeEl } from './dom.js';
-import { formatCount, formatTime, MUTE_DURATIONS } from './format.js';
+import { countOf, formatCount, formatTime, MUTE_DURATIONS } from './format.js';
 import { routeHash, sparkPoints, type PatternItem, type ServiceItem } from './model.js';
 
 const WINDOWS = 30;
@@ -86,7 +86,7 @@ export function patternsView(ctx: Context, params: URLSearchParams): View {
     const rows = patterns.map((p) => row(p, now));
     if (rows.length === 0) rows.push(h('tr', null, h('td', { colspan: COLUMNS, class: 'empty' }, 'No patterns for this service.')));
     replaceContent(body, ...rows);
-    summary.textContent = `${formatCount(patterns.length)} patterns in ${service} · updated ${formatTime(now, now)}`;
+    summary.textContent = `${countOf(patterns.length, 'pattern')} in ${service} · updated ${formatTime(now, now)}`;
   }
 
   function sparkline(counts: number[]): SVGSVGElement {

@@ -1,7 +1,7 @@
 /** Every service: learning state, pattern count, last record; refreshed while shown. */
 import type { Context, View } from './context.js';
 import { h, replaceContent, timeEl } from './dom.js';
-import { formatAge, formatCount, formatTime } from './format.js';
+import { countOf, formatAge, formatCount, formatTime } from './format.js';
 import { routeHash, type ServiceItem } from './model.js';
 
 const REFRESH_MS = 10_000;
@@ -42,7 +42,7 @@ export function servicesView(ctx: Context): View {
           h('td', null, timeEl(s.lastRecord, formatTime(s.lastRecord, now)), ` (${formatAge(s.lastRecord, now)})`)));
       if (rows.length === 0) rows.push(h('tr', null, h('td', { colspan: 4, class: 'empty' }, 'No services have sent logs yet.')));
       replaceContent(body, ...rows);
-      summary.textContent = `${formatCount(services.length)} services · updated ${formatTime(now, now)}`;
+      summary.textContent = `${countOf(services.length, 'service')} · updated ${formatTime(now, now)}`;
     } catch (error) {
       if (!disposed) ctx.fail('Loading the services', error);
     }
