@@ -104,7 +104,7 @@ function listOf(value: string | null, name: string, valid: (item: string) => boo
   if (value === null || value === '') return undefined;
   const items = value.split(',').filter((item) => item !== '');
   const bad = items.find((item) => !valid(item));
-  if (bad !== undefined) throw new BadRequestError(`${name}: "${cutText(bad, 40)}" is not one`);
+  if (bad !== undefined) throw new BadRequestError(`${name}: "${cutText(bad, 40)}" is not a known ${name}`);
   return items;
 }
 

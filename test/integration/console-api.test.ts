@@ -196,7 +196,7 @@ describe('the console on a running service', () => {
       'ledger export to warehouse failed: connection reset by peer',
     ]);
     expect((await json('/api/anomalies?kind=frequency_spike')).body.anomalies).toEqual([]);
-    expect(await json('/api/anomalies?level=loud')).toEqual({ status: 400, body: { error: 'level: "loud" is not one' } });
+    expect(await json('/api/anomalies?level=loud')).toEqual({ status: 400, body: { error: 'level: "loud" is not a known level' } });
     expect((await json('/api/anomalies?kind=DROP%20TABLE')).status).toBe(400);
     expect((await json('/api/anomalies?before=soon')).status).toBe(400);
 

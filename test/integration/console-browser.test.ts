@@ -4,6 +4,7 @@
  * live anomalies, the detail view, muting from the page against the Slack
  * stand-in, the services view, hostile log text, and the README's screenshot.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
-import { launchChromium, type Browser } from '../helpers/browser.js';
+import { CHROMIUM_PATH, launchChromium, type Browser } from '../helpers/browser.js';
 import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
 import { startSlackServer, waitFor } from '../helpers/slack-server.js';
 
@@ -33,6 +34,11 @@ interface Rec {
   time?: number;
   traced?: boolean;
 }
+
+// Counted as a failure, not a skip, on a machine without the browser (the suite below cannot start).
+it('has Debian’s Chromium to drive', () => {
+  expect(existsSync(CHROMIUM_PATH), `no ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (.ci/run installs it)`).toBe(true);
+});
 
 describe('the console in Chromium', () => {
   let dataDir: string;
@@ -111,7 +117,7 @@ describe('the console in Chromium', () => {
     await browser?.close();
     await service?.stop();
     await slack?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('asks for the token, refuses a wrong one, keeps the right one in sessionStorage only', async () => {
