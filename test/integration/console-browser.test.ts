@@ -238,7 +238,9 @@ describe('the console in Chromium', () => {
     expect(muted.mutedUntil!).toBeGreaterThanOrEqual(before + 86_400_000 - 1_000);
 
     // The same burst in both: thirty records in this window against a baseline of one.
-    const burst = (body: string): Rec[] => Array.from({ length: 30 }, (_v, i) => ({ level: 'INFO', body: `${body} ${i}`, time: Date.now() }));
+    // One time for all, so the burst never straddles two windows.
+    const at = Date.now();
+    const burst = (body: string): Rec[] => Array.from({ length: 30 }, (_v, i) => ({ level: 'INFO', body: `${body} ${i}`, time: at }));
     const sentBefore = slack.requests.length;
     await Promise.all([send('inventory', burst('Cache refill finished for shelf')), send('catalog', burst('Price index rebuilt for region'))]);
     const fromCatalog = () => slack.requests.slice(sentBefore).some((r) => JSON.stringify(r.body).includes('catalog'));
