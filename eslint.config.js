@@ -19,6 +19,19 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // The console's browser code builds the page from text only: log text must never become markup.
+  {
+    files: ['src/console/web/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'write', 'writeln', 'createContextualFragment', 'setHTMLUnsafe'].map((property) => ({
+          property,
+          message: 'Log text is rendered as text: build nodes with dom.ts (h, svg).',
+        })),
+      ],
+    },
+  },
   // Benchmarks and tests print their figures; the CLI writes to its io streams.
   { files: ['bench/**', 'test/**'], rules: { 'no-console': 'off' } },
   // Tests take decoded wire messages apart: protobufjs hands them out untyped.

@@ -90,6 +90,8 @@ const schema = z.object({
 
   // Where the operator commands find a running service (default: this host's HTTP port).
   ANOMALOG_URL: z.url().optional(),
+  // The console links an anomaly's trace here: {traceId} and {spanId} are filled in.
+  ANOMALOG_TRACE_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -109,6 +111,8 @@ export interface Config {
   logLevel: Raw['ANOMALOG_LOG_LEVEL'];
   /** Base URL of the service's HTTP API, for the operator commands. */
   apiUrl: string;
+  /** Where the console links a trace: a URL with {traceId} (and {spanId}) in it. */
+  traceUrl: string | undefined;
   dataDir: string;
   snapshotIntervalSeconds: number;
   redisUrl: string | undefined;
@@ -230,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     tls: c.ANOMALOG_TLS_CERT && c.ANOMALOG_TLS_KEY ? { cert: c.ANOMALOG_TLS_CERT, key: c.ANOMALOG_TLS_KEY } : undefined,
     logLevel: c.ANOMALOG_LOG_LEVEL,
     apiUrl: (c.ANOMALOG_URL ?? `${c.ANOMALOG_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${c.ANOMALOG_HTTP_PORT}`).replace(/\/+$/, ''),
+    traceUrl: c.ANOMALOG_TRACE_URL,
     dataDir: c.ANOMALOG_DATA_DIR,
     snapshotIntervalSeconds: c.ANOMALOG_SNAPSHOT_INTERVAL,
     redisUrl: c.REDIS_URL,

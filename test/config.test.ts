@@ -50,6 +50,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ANOMALOG_METRICS_AUTH: 'maybe' })).toThrow(/ANOMALOG_METRICS_AUTH/);
   });
 
+  it('takes an http(s) ANOMALOG_TRACE_URL as written, placeholders and all, and refuses other schemes', () => {
+    expect(loadConfig({}).traceUrl).toBeUndefined();
+    const url = 'https://grafana.example/explore?traceId={traceId}&spanId={spanId}';
+    expect(loadConfig({ ANOMALOG_TRACE_URL: url }).traceUrl).toBe(url);
+    expect(() => loadConfig({ ANOMALOG_TRACE_URL: 'javascript:alert(1)//{traceId}' })).toThrow(/ANOMALOG_TRACE_URL/);
+    expect(() => loadConfig({ ANOMALOG_TRACE_URL: 'traces/{traceId}' })).toThrow(/ANOMALOG_TRACE_URL/);
+  });
+
   it('requires TLS cert and key together', () => {
     expect(() => loadConfig({ ANOMALOG_TLS_CERT: '/tmp/cert.pem' })).toThrow(/ANOMALOG_TLS_KEY/);
   });

@@ -1,6 +1,7 @@
 /**
  * OTLP/HTTP `POST /v1/logs` (protobuf and JSON, gzip) plus /healthz, /readyz,
- * /metrics, and any routes an extension adds behind the same bearer check.
+ * /metrics, any routes an extension adds behind the same bearer check, and
+ * open routes (the console's page) before it.
  */
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
@@ -88,9 +89,11 @@ export function createHttpReceiver(deps: {
   metricsAuth: boolean;
   tls: { cert: Buffer; key: Buffer } | undefined;
   extension: HttpExtension | undefined;
+  /** Routes that hold no data (the console's page and assets): asked before the bearer check. */
+  open: HttpExtension | undefined;
   readiness: Readiness | undefined;
 }): HttpReceiver {
-  const { handler, checkAuth, metrics, refusals, budget, registry, logger, maxRequestBytes, requestTimeoutMs, metricsAuth, tls, extension, readiness } = deps;
+  const { handler, checkAuth, metrics, refusals, budget, registry, logger, maxRequestBytes, requestTimeoutMs, metricsAuth, tls, extension, open, readiness } = deps;
   let closing = false;
 
   function send(res: ServerResponse, statusCode: number, contentType: string, body: Buffer | string, headers: Record<string, string> = {}): void {
@@ -189,6 +192,7 @@ export function createHttpReceiver(deps: {
       await opsRoute(req, res, path);
       return;
     }
+    if (open && (await open.handle(req, res, url))) return;
     const format = formatOf(req) ?? 'json';
     if (!checkAuth(req.headers.authorization)) {
       sendStatus(res, 401, 'missing or invalid bearer token', format, { 'www-authenticate': 'Bearer' });

@@ -67,6 +67,8 @@ export function createReceiver(deps: {
   logger: Logger;
   registry: Registry;
   extension?: HttpExtension;
+  /** Routes served without the token (the console's page and assets). */
+  open?: HttpExtension;
   readiness?: Readiness;
   /** ANOMALOG_MAX_SERVICES: which services' records are taken. */
   admission?: ServiceAdmission;
@@ -90,6 +92,7 @@ export function createReceiver(deps: {
     metricsAuth: config.metricsAuth,
     registry,
     extension: deps.extension,
+    open: deps.open,
     readiness: deps.readiness,
   });
   let started = false;

@@ -1,8 +1,8 @@
 /**
- * The operator API behind `anomalog anomalies|patterns|mute|unmute|dead-letters`,
- * served on the HTTP port (bearer-protected like /v1/logs). The CLI goes
- * through it so that it works the same on the embedded default (whose PGlite
- * and memory store belong to the running process) and in production.
+ * The operator API behind `anomalog anomalies|patterns|mute|unmute|dead-letters`
+ * and the console, served on the HTTP port (bearer-protected like /v1/logs).
+ * The CLI goes through it so that it works the same on the embedded default
+ * (whose PGlite and memory store belong to the running process) and in production.
  *
  * A bad request answers 400 naming what is wrong with it; a failure on the
  * server's side answers 503 with a generic message and is logged in full, so
@@ -10,11 +10,27 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DeadLetterReplayError, type DeadLetters } from '../dead-letter.js';
+import { isLevel } from '../log-entry.js';
 import type { Logger } from '../logger.js';
+import type { AnomalyRow, RecentQuery } from '../store/anomaly-repo.js';
+import { cutText } from '../text/safe-text.js';
+import { MAX_WINDOWS } from './console-views.js';
+
+/** What the console needs to know of the configuration. */
+export interface ConsoleSettings {
+  /** ANOMALOG_TRACE_URL: a URL with {traceId} and {spanId} to fill in; null when unset. */
+  traceUrl: string | null;
+  /** ANOMALOG_SPIKE_WINDOW: the width of one count of the sparklines. */
+  windowSeconds: number;
+  learningPeriodSeconds: number;
+}
 
 export interface AdminBackend {
-  recentAnomalies(q: { service?: string; sinceMs?: number; limit?: number }): Promise<unknown[]>;
-  listPatterns(q: { service?: string }): Promise<unknown[]>;
+  recentAnomalies(q: RecentQuery): Promise<AnomalyRow[]>;
+  anomaly(id: string): Promise<AnomalyRow | undefined>;
+  listPatterns(q: { service?: string; windows?: number }): Promise<unknown[]>;
+  services(): Promise<unknown[]>;
+  settings: ConsoleSettings;
   /** until: ms since epoch, or null for "until unmuted". False when no such pattern. */
   mute(id: string, untilMs: number | null): Promise<boolean>;
   unmute(id: string): Promise<boolean>;
@@ -26,6 +42,10 @@ const MAX_BODY = 64 * 1024;
 export const MAX_LIMIT = 1000;
 /** A dead-letter id: a table row's number or a stream entry's id. */
 const DEAD_LETTER_ID = /^\d{1,20}(-\d{1,20})?$/;
+/** A brief anomaly (the console's list) carries this much of its message and template. */
+const BRIEF_CHARS = 300;
+/** A kind filter: a few of the detector's kind names. */
+const KIND = /^[a-z_]{1,40}$/;
 
 /** The request is wrong: 400 with this (our own) message. */
 class BadRequestError extends Error {
@@ -40,7 +60,12 @@ class BadRequestError extends Error {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(text);
 }
 
@@ -74,6 +99,40 @@ function limitOf(value: string | null, fallback: number): number {
   return Math.min(Number(value), MAX_LIMIT);
 }
 
+/** `a,b,c` → its non-empty items, each checked. */
+function listOf(value: string | null, name: string, valid: (item: string) => boolean): string[] | undefined {
+  if (value === null || value === '') return undefined;
+  const items = value.split(',').filter((item) => item !== '');
+  const bad = items.find((item) => !valid(item));
+  if (bad !== undefined) throw new BadRequestError(`${name}: "${cutText(bad, 40)}" is not a known ${name}`);
+  return items;
+}
+
+/** The next page's cursor: `before` (ms) and `beforeId`, from the last row of this one. */
+function cursorOf(query: URLSearchParams): RecentQuery['before'] {
+  const before = optionalNumber(query.get('before'), 'before');
+  if (before === undefined) return undefined;
+  // Without an id, only rows strictly older: no id sorts below ''.
+  return { detectedAt: before, id: query.get('beforeId') ?? '' };
+}
+
+/** The list's view of an anomaly: no samples or attributes, message and template cut short. */
+function brief(row: AnomalyRow): Record<string, unknown> {
+  const { samples: _samples, attributes: _attributes, ...rest } = row;
+  return { ...rest, message: cutText(row.message, BRIEF_CHARS), template: cutText(row.template, BRIEF_CHARS) };
+}
+
+/**
+ * A browser marks a request another site's page makes (Sec-Fetch-Site). Without
+ * a token such a page could otherwise mute patterns of a service on the
+ * operator's own network; the CLI sends no such header. (Origin is not compared
+ * with Host: a proxy in front may rewrite Host.)
+ */
+function crossSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
+}
+
 function pathPart(encoded: string): string {
   try {
     return decodeURIComponent(encoded);
@@ -92,16 +151,43 @@ export function createAdminApi(backend: AdminBackend, logger: Logger) {
     const query = url.searchParams;
     if (url.pathname === '/api/anomalies') {
       if (req.method !== 'GET') return void methodNotAllowed(res, 'GET');
+      const limit = limitOf(query.get('limit'), 100);
       const rows = await backend.recentAnomalies({
         service: query.get('service') ?? undefined,
         sinceMs: optionalNumber(query.get('since'), 'since'),
-        limit: limitOf(query.get('limit'), 100),
+        kinds: listOf(query.get('kind'), 'kind', (k) => KIND.test(k)),
+        levels: listOf(query.get('level'), 'level', isLevel),
+        before: cursorOf(query),
+        limit,
       });
-      return send(res, 200, { anomalies: rows });
+      const last = rows.at(-1);
+      // A full page may have more behind it: where the next one starts.
+      const next = rows.length === limit && last ? { before: last.detectedAt, beforeId: last.id } : null;
+      return send(res, 200, { anomalies: query.get('view') === 'brief' ? rows.map(brief) : rows, next });
+    }
+    const one = /^\/api\/anomalies\/([^/]+)$/.exec(url.pathname);
+    if (one) {
+      if (req.method !== 'GET') return void methodNotAllowed(res, 'GET');
+      const id = pathPart(one[1]!);
+      const row = await backend.anomaly(id);
+      return send(res, row ? 200 : 404, row ? { anomaly: row } : { error: 'no such anomaly' });
     }
     if (url.pathname === '/api/patterns') {
       if (req.method !== 'GET') return void methodNotAllowed(res, 'GET');
-      return send(res, 200, { patterns: await backend.listPatterns({ service: query.get('service') ?? undefined }) });
+      const windows = query.get('windows');
+      if (windows !== null && !(/^\d{1,3}$/.test(windows) && Number(windows) <= MAX_WINDOWS)) {
+        throw new BadRequestError(`windows must be a whole number from 0 to ${MAX_WINDOWS}`);
+      }
+      const patterns = await backend.listPatterns({ service: query.get('service') ?? undefined, windows: windows === null ? undefined : Number(windows) });
+      return send(res, 200, { patterns, windowSeconds: backend.settings.windowSeconds });
+    }
+    if (url.pathname === '/api/services') {
+      if (req.method !== 'GET') return void methodNotAllowed(res, 'GET');
+      return send(res, 200, { services: await backend.services() });
+    }
+    if (url.pathname === '/api/settings') {
+      if (req.method !== 'GET') return void methodNotAllowed(res, 'GET');
+      return send(res, 200, backend.settings);
     }
     if (url.pathname === '/api/dead-letters') {
       if (req.method !== 'GET') return void methodNotAllowed(res, 'GET');
@@ -139,6 +225,11 @@ export function createAdminApi(backend: AdminBackend, logger: Logger) {
   return {
     async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
       if (!url.pathname.startsWith('/api/')) return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD' && crossSite(req)) {
+        logger.warn({ method: req.method, path: url.pathname, origin: req.headers.origin }, 'API request from another site refused');
+        send(res, 403, { error: 'requests from pages of other sites are refused' });
+        return true;
+      }
       try {
         await route(req, res, url);
       } catch (error) {

@@ -29,7 +29,9 @@ import { createRedisDeadLetters } from '../queue/dead-letter-stream.js';
 import { createRedisIngestQueue } from '../queue/redis-ingest-queue.js';
 import { createDeadLetterRepo } from '../store/dead-letter-repo.js';
 import { createStreamWorker, defaultConsumerName, sourceIdOf } from '../worker/stream-worker.js';
+import { createConsole } from '../console/console-routes.js';
 import { createAdminApi } from './admin-api.js';
+import { createConsoleViews } from './console-views.js';
 import { createDetectionPipeline } from './detection-pipeline.js';
 import { createPatternMirror } from './pattern-mirror.js';
 import { connectRedis, createEmbedder, openMigratedDatabase, openPatternStore } from './open-stores.js';
@@ -138,6 +140,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
       logger,
       registry,
       extension: detection?.admin,
+      open: detection?.consoleRoutes,
       admission,
       readiness: createReadiness(checks),
     });
@@ -246,10 +249,22 @@ async function startDetection(deps: {
     ? mergeDeadLetters([createRedisDeadLetters({ redis, shards: config.queue.shards }), tableLetters])
     : tableLetters;
 
+  const views = createConsoleViews({
+    store: patternStore,
+    repo: patternRepo,
+    learningPeriodMs: config.detection.learningPeriodSeconds * 1000,
+    windowMs: config.detection.spikeWindowSeconds * 1000,
+  });
   const admin = createAdminApi({
     recentAnomalies: (q) => anomalyRepo.recent(q),
-    // Everything but the centroid, which is for the index, not for people.
-    listPatterns: async ({ service }) => (await patternStore.list(service)).map(({ centroid: _centroid, ...rest }) => rest),
+    anomaly: (id) => anomalyRepo.get(id),
+    listPatterns: (q) => views.patterns(q),
+    services: () => views.services(),
+    settings: {
+      traceUrl: config.traceUrl ?? null,
+      windowSeconds: config.detection.spikeWindowSeconds,
+      learningPeriodSeconds: config.detection.learningPeriodSeconds,
+    },
     mute: async (id, untilMs) => {
       const found = await patternStore.mute(id, untilMs);
       if (found) await patternRepo.setMuted(id, untilMs, true);
@@ -263,5 +278,7 @@ async function startDetection(deps: {
     deadLetters,
   }, logger);
 
-  return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin, forgetIdle: (before: number) => detector.forgetIdle(before) };
+  const consoleRoutes = await createConsole({ logger });
+
+  return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin, consoleRoutes, forgetIdle: (before: number) => detector.forgetIdle(before) };
 }

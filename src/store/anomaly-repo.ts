@@ -35,8 +35,20 @@ export interface AnomalyRepo {
   /** Of these anomaly ids, the stored ones not yet handed to the alert manager. */
   dueForAlerting(ids: string[]): Promise<Set<string>>;
   markAlerted(ids: string[]): Promise<void>;
-  /** Newest first. */
-  recent(q: { service?: string; sinceMs?: number; limit?: number }): Promise<AnomalyRow[]>;
+  /** Newest first (ties by id, descending), so `before` pages through them without gaps. */
+  recent(q: RecentQuery): Promise<AnomalyRow[]>;
+  get(id: string): Promise<AnomalyRow | undefined>;
+}
+
+export interface RecentQuery {
+  service?: string;
+  sinceMs?: number;
+  /** Any of these kinds / levels. */
+  kinds?: string[];
+  levels?: string[];
+  /** Only anomalies after this one in the order (older, or as old with a smaller id): the next page. */
+  before?: { detectedAt: number; id: string };
+  limit?: number;
 }
 
 const COLUMNS =
@@ -83,6 +95,27 @@ function safeAnomaly(a: Anomaly): Anomaly {
   };
 }
 
+function toRow(r: DbRow): AnomalyRow {
+  return {
+    id: r.id,
+    detectedAt: toMs(r.detected_at),
+    timestamp: toMs(r.timestamp),
+    service: r.service,
+    level: r.level,
+    kind: r.kind,
+    patternId: r.pattern_id,
+    template: r.template,
+    message: r.message,
+    score: Number(r.anomaly_score),
+    reason: r.reason,
+    traceId: r.trace_id,
+    spanId: r.span_id,
+    count: Number(r.count),
+    samples: r.samples,
+    attributes: r.attributes,
+  };
+}
+
 export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside } = {}): AnomalyRepo {
   async function write(part: Anomaly[]): Promise<void> {
     const params = part.flatMap((a) => [
@@ -123,41 +156,26 @@ export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside
       }
     },
 
-    async recent({ service, sinceMs, limit = 100 }) {
+    async recent({ service, sinceMs, kinds, levels, before, limit = 100 }) {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (service !== undefined) {
-        params.push(service);
-        where.push(`service = $${params.length}`);
-      }
-      if (sinceMs !== undefined) {
-        params.push(isoTime(sinceMs));
-        where.push(`detected_at >= $${params.length}::timestamptz`);
-      }
-      params.push(limit);
+      const param = (value: unknown): string => `$${params.push(value)}`;
+      if (service !== undefined) where.push(`service = ${param(service)}`);
+      if (sinceMs !== undefined) where.push(`detected_at >= ${param(isoTime(sinceMs))}::timestamptz`);
+      if (kinds?.length) where.push(`kind IN (${kinds.map(param).join(', ')})`);
+      if (levels?.length) where.push(`level IN (${levels.map(param).join(', ')})`);
+      if (before) where.push(`(detected_at, id) < (${param(isoTime(before.detectedAt))}::timestamptz, ${param(before.id)}::text)`);
       const { rows } = await db.query<DbRow>(
         `SELECT ${COLUMNS} FROM log_anomalies ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-         ORDER BY detected_at DESC LIMIT $${params.length}::int`,
+         ORDER BY detected_at DESC, id DESC LIMIT ${param(limit)}::int`,
         params,
       );
-      return rows.map((r) => ({
-        id: r.id,
-        detectedAt: toMs(r.detected_at),
-        timestamp: toMs(r.timestamp),
-        service: r.service,
-        level: r.level,
-        kind: r.kind,
-        patternId: r.pattern_id,
-        template: r.template,
-        message: r.message,
-        score: Number(r.anomaly_score),
-        reason: r.reason,
-        traceId: r.trace_id,
-        spanId: r.span_id,
-        count: Number(r.count),
-        samples: r.samples,
-        attributes: r.attributes,
-      }));
+      return rows.map(toRow);
+    },
+
+    async get(id) {
+      const { rows } = await db.query<DbRow>(`SELECT ${COLUMNS} FROM log_anomalies WHERE id = $1`, [id]);
+      return rows[0] && toRow(rows[0]);
     },
   };
 }

@@ -297,6 +297,13 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
       serviceData(service).state.learned = true;
       return Promise.resolve();
     },
+    serviceStates: (names) =>
+      Promise.resolve(
+        names.map((name) => {
+          const state = services.get(name)?.state;
+          return state && { ...state };
+        }),
+      ),
     claimTemplates: (claims) => {
       dirty = true;
       return Promise.resolve(claims.map(claim));

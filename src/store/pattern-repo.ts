@@ -29,6 +29,8 @@ export interface PatternRepo {
   /** Most recently seen first. */
   list(q: { service?: string }): Promise<PatternMirrorRow[]>;
   setMuted(id: string, untilMs: number | null, muted: boolean): Promise<void>;
+  /** Per service in the mirror: its patterns and the last time one was seen. By name. */
+  services(): Promise<Array<{ service: string; patterns: number; lastSeen: number }>>;
 }
 
 const CASTS = ['::text', '::text', '::text', '::text', '::text', '::bigint', '::timestamptz', '::timestamptz',
@@ -100,6 +102,13 @@ export function createPatternRepo(db: Queryable, deps: { onSetAside?: OnSetAside
         muted: r.muted,
         mutedUntil: r.muted_until === null ? null : toMs(r.muted_until),
       }));
+    },
+
+    async services() {
+      const { rows } = await db.query<{ service: string; patterns: string | number; last_seen: Date }>(
+        'SELECT service, count(*) AS patterns, max(last_seen) AS last_seen FROM log_patterns GROUP BY service ORDER BY service',
+      );
+      return rows.map((r) => ({ service: r.service, patterns: Number(r.patterns), lastSeen: toMs(r.last_seen) }));
     },
 
     async setMuted(id, untilMs, muted) {

@@ -126,6 +126,8 @@ export interface PatternStore {
   /** Records the service's first record time unless one is known; returns the state. */
   startService(service: string, firstSeen: number): Promise<ServiceState>;
   markLearned(service: string): Promise<void>;
+  /** Read only (an idle service stays idle): each service's state, undefined for one not known (or forgotten). */
+  serviceStates(services: string[]): Promise<Array<ServiceState | undefined>>;
   /** Atomic per key: of two processes claiming one key, the first wins and both get its id. */
   claimTemplates(claims: TemplateClaim[]): Promise<ClaimResult[]>;
   /** Adds the counts; resolves with each touch's totals across all processes. */

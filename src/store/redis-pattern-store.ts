@@ -211,6 +211,14 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
     async markLearned(service) {
       await run(redis.pipeline().hset(keys.service(service), 'learned', '1').expire(keys.service(service), ttlSeconds));
     },
+    async serviceStates(services) {
+      if (services.length === 0) return [];
+      const p = redis.pipeline();
+      for (const s of services) p.hgetall(keys.service(s));
+      const hashes = (await run(p)) as Array<Record<string, string>>;
+      // An expired (idle) service has no hash left.
+      return hashes.map((h) => (Object.keys(h).length === 0 ? undefined : toState(h)));
+    },
     async claimTemplates(claims) {
       if (claims.length === 0) return [];
       const p = redis.pipeline();

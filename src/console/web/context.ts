@@ -1,0 +1,19 @@
+/** What every view is given, and what it gives back. */
+import type { Api } from './api.js';
+import type { Settings } from './model.js';
+
+export interface Context {
+  api: Api;
+  settings: Settings;
+  /** The view's container. */
+  main: HTMLElement;
+  /** Says something in the status line (a polite live region). */
+  announce(text: string): void;
+  /** Says that something failed, in the status line. */
+  fail(what: string, error: unknown): void;
+}
+
+export interface View {
+  /** Stops its timers; the next view takes the container. */
+  dispose(): void;
+}
