@@ -5,7 +5,7 @@
  * stand-in, the services view, hostile log text, and the README's screenshot.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,10 @@ const TRACE_URL = 'https://traces.example/explore?traceId={traceId}&spanId={span
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 const SPAN_ID = 'eee19b7ec3c1b174';
 const MINUTE = 60_000;
-const SCREENSHOT = fileURLToPath(new URL('../../docs/console.png', import.meta.url));
+// UPDATE_SCREENSHOT=1 refreshes the README's picture; other runs keep the tree clean.
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT
+  ? fileURLToPath(new URL('../../docs/console.png', import.meta.url))
+  : join(tmpdir(), `anomalog-console-${process.pid}.png`);
 
 interface Rec {
   level: string;
@@ -287,6 +290,7 @@ describe('the console in Chromium', () => {
     await page.locator('table.anomalies tbody tr', { hasText: 'impossible transition' }).waitFor();
     await mkdir(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
+    expect((await stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
     await page.close();
   });
 
