@@ -4,9 +4,8 @@
  * for real against an HTTP server answering the service's /api shapes.
  */
 import { createServer, type Server } from 'node:http';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/commands/main.js';
+import { runCli } from '../helpers/cli-runner.js';
 
 // eslint-disable-next-line no-control-regex -- the characters a terminal would interpret
 const INTERPRETED = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -17,14 +16,6 @@ const pattern = { id: 'p-evil', service: 'auth\u001b[31m', level: 'error', count
 const anomaly = {
   detectedAt: 1_764_000_000_000, service: 'auth', kind: 'new_pattern', level: 'error', score: 0.9, patternId: 'p-evil', reason: `New ERROR pattern in auth: '${EVIL}'`,
 };
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string }> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  const code = await main(argv, { stdin: Readable.from([]), stdout, stderr: new PassThrough() });
-  return { code, stdout: out };
-}
 
 describe('operator output of log text', () => {
   let server: Server;
@@ -40,7 +31,7 @@ describe('operator output of log text', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('patterns prints escape sequences and bidi controls as visible escapes in the table', async () => {
-    const { code, stdout } = await cli(['patterns', '--url', url]);
+    const { code, stdout } = await runCli(['patterns', '--url', url]);
     expect(code).toBe(0);
     expect(INTERPRETED.test(stdout)).toBe(false);
     expect(stdout).toContain('login ok \\x1b[2J\\x1b]0;pwned\\x07 for \\u202etxt.exe\\u202c \\x9b31m');
@@ -48,7 +39,7 @@ describe('operator output of log text', () => {
   });
 
   it('anomalies prints the reason escaped in the table', async () => {
-    const { code, stdout } = await cli(['anomalies', '--url', url]);
+    const { code, stdout } = await runCli(['anomalies', '--url', url]);
     expect(code).toBe(0);
     expect(INTERPRETED.test(stdout)).toBe(false);
     expect(stdout).toContain('\\u202etxt.exe');
@@ -56,7 +47,7 @@ describe('operator output of log text', () => {
 
   it('--json escapes C1 and bidi controls too and still parses back to the text', async () => {
     for (const [command, key] of [['patterns', 'template'], ['anomalies', 'reason']] as const) {
-      const { stdout } = await cli([command, '--url', url, '--json']);
+      const { stdout } = await runCli([command, '--url', url, '--json']);
       expect(INTERPRETED.test(stdout)).toBe(false);
       expect(stdout).toContain('\\u202e');
       const rows = JSON.parse(stdout) as Array<Record<string, string>>;

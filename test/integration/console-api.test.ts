@@ -16,11 +16,10 @@ import { loadConfig } from '../../src/config.js';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
 import { createAnomalyRepo } from '../../src/store/anomaly-repo.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { type Database } from '../../src/store/database.js';
 import { createPatternRepo } from '../../src/store/pattern-repo.js';
 import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
-import { createScratchDatabase } from '../helpers/postgres-scratch.js';
+import { openTestDatabase } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/slack-server.js';
 import { makeAnomaly } from '../helpers/slack-fixtures.js';
 
@@ -30,24 +29,12 @@ const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
 describe.each(['postgres', 'pglite'] as const)('console queries on %s', (kind) => {
   let db: Database;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const scratch = await createScratchDatabase('console');
-      db = await openDatabase({ databaseUrl: scratch.url, dataDir: '/nonexistent', logger });
-      cleanup = () => scratch.drop();
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'anomalog-console-db-'));
-      db = await openDatabase({ dataDir: dir, logger });
-      cleanup = () => rm(dir, { recursive: true, force: true });
-    }
-    await migrate(db, logger);
+    ({ db, close } = await openTestDatabase(kind, 'console_db', logger));
   });
-  afterAll(async () => {
-    await db.close();
-    await cleanup();
-  });
+  afterAll(() => close());
 
   it('pages through anomalies newest first without a gap or a repeat, even where detection times tie', async () => {
     const repo = createAnomalyRepo(db);

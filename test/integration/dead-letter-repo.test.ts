@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/log-entry.js';
 import type { Anomaly } from '../../src/pipeline/anomaly.js';
 import { createStoredDeadLetters } from '../../src/service/stored-dead-letters.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
+import { type Database } from '../../src/store/database.js';
 import { createDeadLetterRepo } from '../../src/store/dead-letter-repo.js';
-import { migrate } from '../../src/store/migrate.js';
-import { createScratchDatabase } from '../helpers/postgres-scratch.js';
+import { openTestDatabase } from '../helpers/test-database.js';
 import { metricValue } from '../helpers/otlp-receiver.js';
 import { makeAnomaly } from '../helpers/slack-fixtures.js';
 
@@ -25,24 +21,12 @@ const entry = (message: string): LogEntry => ({
 
 describe.each(['postgres', 'pglite'] as const)('dead letters table on %s', (kind) => {
   let db: Database;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const scratch = await createScratchDatabase('dead_letters');
-      db = await openDatabase({ databaseUrl: scratch.url, dataDir: '/nonexistent', logger });
-      cleanup = () => scratch.drop();
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'anomalog-dead-letters-'));
-      db = await openDatabase({ dataDir: dir, logger });
-      cleanup = () => rm(dir, { recursive: true, force: true });
-    }
-    await migrate(db, logger);
+    ({ db, close } = await openTestDatabase(kind, 'dead_letters', logger));
   });
-  afterAll(async () => {
-    await db.close();
-    await cleanup();
-  });
+  afterAll(() => close());
 
   it('stores work whatever its text, and hands it back exactly on replay', async () => {
     const registry = new Registry();

@@ -8,10 +8,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/commands/main.js';
+import { runCli } from '../helpers/cli-runner.js';
 import { loadConfig } from '../../src/config.js';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
@@ -21,17 +20,6 @@ import { exportLines } from '../helpers/cluster-harness.js';
 import { metricTotal, readiness } from '../helpers/cluster-probes.js';
 
 const silent = pino({ level: 'silent' });
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await main(argv, { stdin: Readable.from([]), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 /** Runs SQL on the data directory's PGlite while no service holds it. */
 async function onDatabase(dataDir: string, sql: string): Promise<void> {
@@ -92,13 +80,13 @@ describe('dead letters on the embedded default', () => {
     expect(status).toBe(200);
     expect(await messages()).toEqual(['invoice renderer crashed on template 7']);
 
-    const listed = await cli(['dead-letters', '--url', url, '--json']);
+    const listed = await runCli(['dead-letters', '--url', url, '--json']);
     expect(listed.code).toBe(0);
     const letters = JSON.parse(listed.stdout) as Listed[];
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ source: 'anomalies/commit', records: 1, deliveries: 2 });
     expect(letters[0]!.error).toContain('anomaly refused by the test trigger');
-    const table = await cli(['dead-letters', '--url', url]);
+    const table = await runCli(['dead-letters', '--url', url]);
     expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+CREATED\s+SOURCE\s+RECORDS\s+DELIVERIES\s+ERROR$/);
     expect(table.stdout).toContain('anomalies/commit');
 
@@ -137,15 +125,15 @@ describe('dead letters on the embedded default', () => {
     service = undefined;
     await onDatabase(dataDir, 'DROP TRIGGER refuse_poison ON log_anomalies');
     await start();
-    const [letter] = JSON.parse((await cli(['dead-letters', '--url', url, '--json'])).stdout) as Listed[];
+    const [letter] = JSON.parse((await runCli(['dead-letters', '--url', url, '--json'])).stdout) as Listed[];
     expect(letter).toBeDefined();
 
-    const replayed = await cli(['dead-letters', 'replay', letter!.id, '--url', url]);
+    const replayed = await runCli(['dead-letters', 'replay', letter!.id, '--url', url]);
     expect(replayed).toMatchObject({ code: 0, stdout: `replayed dead letter ${letter!.id}: its work is queued again\n` });
     expect(await messages()).toContain('ledger export POISON failed for batch 7');
-    expect((await cli(['dead-letters', '--url', url])).stdout).toBe('no dead letters\n');
+    expect((await runCli(['dead-letters', '--url', url])).stdout).toBe('no dead letters\n');
 
-    const again = await cli(['dead-letters', 'replay', letter!.id, '--url', url]);
+    const again = await runCli(['dead-letters', 'replay', letter!.id, '--url', url]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`no dead letter ${letter!.id}`);
   });

@@ -6,10 +6,9 @@
  * operator replays it and its anomaly lands. Postgres cut behind a proxy is
  * an outage: nothing is dead-lettered, /readyz says stuck, and recovers alone.
  */
-import { PassThrough, Readable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/commands/main.js';
+import { runCli } from '../helpers/cli-runner.js';
 import { loadConfig } from '../../src/config.js';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 import { createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
@@ -21,17 +20,6 @@ import { startProxy, type CuttableProxy } from '../helpers/cluster-proxy.js';
 import { until } from '../queue/redis-fixture.js';
 
 const SHARDS = 2;
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await main(argv, { stdin: Readable.from([]), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 describe('dead letters in production', () => {
   const env = useClusterEnvironment('dead_letters');
@@ -72,7 +60,7 @@ describe('dead letters in production', () => {
     await until(async () => (await messages('ledger')).length === 1, 20_000, 'the batch after the poison committed');
     expect(await messages('ledger')).toEqual(['ledger sync to warehouse timed out after 30 s']);
 
-    const listed = await cli(['dead-letters', '--url', url, '--json']);
+    const listed = await runCli(['dead-letters', '--url', url, '--json']);
     expect(listed.code).toBe(0);
     const letters = JSON.parse(listed.stdout) as Array<{ id: string; source: string; records: number; deliveries: number; error: string }>;
     expect(letters).toHaveLength(1);
@@ -86,10 +74,10 @@ describe('dead letters in production', () => {
     expect((await readiness(service.httpPort)).ready).toBe(true);
 
     await sql(env.scratch.url, 'DROP TRIGGER refuse_poison ON log_anomalies');
-    expect((await cli(['dead-letters', 'replay', letters[0]!.id, '--url', url])).code).toBe(0);
+    expect((await runCli(['dead-letters', 'replay', letters[0]!.id, '--url', url])).code).toBe(0);
     // Replayed under its first id, the batch brings back the anomaly its first run found.
     await until(async () => (await messages('ledger')).includes('ledger export POISON failed for batch 7'), 20_000, 'replayed anomaly committed');
-    expect((await cli(['dead-letters', '--url', url])).stdout).toBe('no dead letters\n');
+    expect((await runCli(['dead-letters', '--url', url])).stdout).toBe('no dead letters\n');
     await until(async () => (await backlog(env.client, SHARDS)) === 0, 10_000, 'backlog drained');
   });
 

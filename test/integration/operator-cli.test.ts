@@ -5,26 +5,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/commands/main.js';
+import { runCli } from '../helpers/cli-runner.js';
 import { loadConfig } from '../../src/config.js';
 import type { Anomaly } from '../../src/pipeline/anomaly.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
 import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await main(argv, { stdin: Readable.from([]), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 describe('operator commands', () => {
   let dataDir: string;
@@ -60,55 +48,55 @@ describe('operator commands', () => {
 
   it('lists recent anomalies as a table and as JSON', async () => {
     expect(detected.map((a) => a.kind)).toEqual(['new_pattern']);
-    const table = await cli(['anomalies', '--url', url, '--since', '1h']);
+    const table = await runCli(['anomalies', '--url', url, '--since', '1h']);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^DETECTED\s+SERVICE\s+KIND\s+LEVEL\s+SCORE\s+PATTERN\s+REASON$/);
     expect(table.stdout).toContain('billing');
     expect(table.stdout).toContain('new_pattern');
 
-    const json = await cli(['anomalies', '--url', url, '--service', 'billing', '--json']);
+    const json = await runCli(['anomalies', '--url', url, '--service', 'billing', '--json']);
     const rows = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ service: 'billing', kind: 'new_pattern', level: 'error', patternId: detected[0]!.patternId });
 
-    const none = await cli(['anomalies', '--url', url, '--service', 'nobody']);
+    const none = await runCli(['anomalies', '--url', url, '--service', 'nobody']);
     expect(none.stdout).toMatch(/^no anomalies since/);
   });
 
   it('lists patterns, mutes one for a while and unmutes it', async () => {
     const id = detected[0]!.patternId;
-    const listed = await cli(['patterns', '--url', url, '--service', 'billing', '--json']);
+    const listed = await runCli(['patterns', '--url', url, '--service', 'billing', '--json']);
     const patterns = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
     expect(patterns.map((p) => p.id)).toContain(id);
     expect(patterns.every((p) => !('centroid' in p))).toBe(true);
 
     const before = Date.now();
-    const muted = await cli(['mute', id, '--for', '7d', '--url', url]);
+    const muted = await runCli(['mute', id, '--for', '7d', '--url', url]);
     expect(muted.code).toBe(0);
     expect(muted.stdout).toMatch(new RegExp(`^muted ${id} until \\d{4}-`));
-    const after = JSON.parse((await cli(['patterns', '--url', url, '--json'])).stdout) as Array<Record<string, unknown>>;
+    const after = JSON.parse((await runCli(['patterns', '--url', url, '--json'])).stdout) as Array<Record<string, unknown>>;
     const row = after.find((p) => p.id === id)!;
     expect(row.muted).toBe(true);
     expect(row.mutedUntil as number).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
 
-    const table = await cli(['patterns', '--url', url]);
+    const table = await runCli(['patterns', '--url', url]);
     expect(table.stdout).toMatch(new RegExp(`${id}.*until \\d{4}-`));
 
-    expect((await cli(['unmute', id, '--url', url])).code).toBe(0);
-    const again = JSON.parse((await cli(['patterns', '--url', url, '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect((await runCli(['unmute', id, '--url', url])).code).toBe(0);
+    const again = JSON.parse((await runCli(['patterns', '--url', url, '--json'])).stdout) as Array<Record<string, unknown>>;
     expect(again.find((p) => p.id === id)!.muted).toBe(false);
   });
 
   it('says so when the pattern does not exist or the service cannot be reached', async () => {
-    const missing = await cli(['mute', 'no-such-pattern', '--url', url]);
+    const missing = await runCli(['mute', 'no-such-pattern', '--url', url]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no pattern no-such-pattern');
 
-    const down = await cli(['anomalies', '--url', 'http://127.0.0.1:9']);
+    const down = await runCli(['anomalies', '--url', 'http://127.0.0.1:9']);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/cannot reach anomalog at http:\/\/127\.0\.0\.1:9/);
 
-    const bad = await cli(['mute', 'x', '--for', 'forever', '--url', url]);
+    const bad = await runCli(['mute', 'x', '--for', 'forever', '--url', url]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"forever" is not a duration');
   });

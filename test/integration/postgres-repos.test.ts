@@ -1,37 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnomalyRepo } from '../../src/store/anomaly-repo.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { type Database } from '../../src/store/database.js';
 import { createPatternRepo } from '../../src/store/pattern-repo.js';
-import { createScratchDatabase } from '../helpers/postgres-scratch.js';
+import { openTestDatabase } from '../helpers/test-database.js';
 import { makeAnomaly } from '../helpers/slack-fixtures.js';
 
 const logger = pino({ level: 'silent' });
 
 describe.each(['postgres', 'pglite'] as const)('repositories on %s', (kind) => {
   let db: Database;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const scratch = await createScratchDatabase('repos');
-      db = await openDatabase({ databaseUrl: scratch.url, dataDir: '/nonexistent', logger });
-      cleanup = () => scratch.drop();
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'anomalog-repos-'));
-      db = await openDatabase({ dataDir: dir, logger });
-      cleanup = () => rm(dir, { recursive: true, force: true });
-    }
-    await migrate(db, logger);
+    ({ db, close } = await openTestDatabase(kind, 'repos', logger));
   });
-  afterAll(async () => {
-    await db.close();
-    await cleanup();
-  });
+  afterAll(() => close());
 
   it('stores anomalies with all their fields and keeps one row when the same id is inserted twice', async () => {
     const repo = createAnomalyRepo(db);

@@ -4,9 +4,6 @@
  * refused row is stored made safe or set aside (logged and counted), and an
  * outage still throws so the caller retries.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -14,11 +11,10 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTransient } from '../../src/errors.js';
 import { createAnomalyRepo } from '../../src/store/anomaly-repo.js';
-import { openDatabase, type Database, type Queryable } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { type Database, type Queryable } from '../../src/store/database.js';
 import { createPatternRepo, type PatternMirrorRow } from '../../src/store/pattern-repo.js';
 import { createSetAsideReporter, safeJsonValue, type SetAsideRow } from '../../src/store/refused-rows.js';
-import { createScratchDatabase } from '../helpers/postgres-scratch.js';
+import { openTestDatabase } from '../helpers/test-database.js';
 import { makeAnomaly } from '../helpers/slack-fixtures.js';
 
 const silent = pino({ level: 'silent' });
@@ -42,26 +38,14 @@ describe('safeJsonValue', () => {
 
 describe.each(['postgres', 'pglite'] as const)('rows refused for their content on %s', (kind) => {
   let db: Database;
-  let cleanup: () => Promise<void>;
+  let close: () => Promise<void>;
   const setAside: SetAsideRow[] = [];
   const onSetAside = (row: SetAsideRow) => void setAside.push(row);
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const scratch = await createScratchDatabase('refused');
-      db = await openDatabase({ databaseUrl: scratch.url, dataDir: '/nonexistent', logger: silent });
-      cleanup = () => scratch.drop();
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'anomalog-refused-'));
-      db = await openDatabase({ dataDir: dir, logger: silent });
-      cleanup = () => rm(dir, { recursive: true, force: true });
-    }
-    await migrate(db, silent);
+    ({ db, close } = await openTestDatabase(kind, 'refused', silent));
   }, 60_000);
-  afterAll(async () => {
-    await db.close();
-    await cleanup();
-  });
+  afterAll(() => close());
 
   it('stores the good anomalies of a batch and the made-safe one with a NUL and unpaired surrogates', async () => {
     setAside.length = 0;
