@@ -23,6 +23,8 @@ export interface AnomalyRow {
   count: number;
   samples: string[];
   attributes: Attributes;
+  /** The incident it was alerted or grouped in (null until then). */
+  incidentId: string | null;
 }
 
 export interface AnomalyRepo {
@@ -34,7 +36,8 @@ export interface AnomalyRepo {
   insert(anomalies: Anomaly[]): Promise<void>;
   /** Of these anomaly ids, the stored ones not yet handed to the alert manager. */
   dueForAlerting(ids: string[]): Promise<Set<string>>;
-  markAlerted(ids: string[]): Promise<void>;
+  /** Records that these reached the alert manager, each with the incident it joined. */
+  markAlerted(anomalies: Array<Pick<Anomaly, 'id' | 'incidentId'>>): Promise<void>;
   /** Newest first. */
   recent(q: { service?: string; sinceMs?: number; limit?: number }): Promise<AnomalyRow[]>;
 }
@@ -62,6 +65,7 @@ interface DbRow {
   count: number;
   samples: string[];
   attributes: Attributes;
+  incident_id: string | null;
 }
 
 /** The anomaly with every text and JSON field through safeText; the id, which callers look rows up by, as it is. */
@@ -114,11 +118,13 @@ export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside
       return due;
     },
 
-    async markAlerted(ids) {
-      for (const part of chunk(ids, BATCH)) {
+    async markAlerted(anomalies) {
+      for (const part of chunk(anomalies, BATCH)) {
         await db.query(
-          `UPDATE log_anomalies SET alerted_at = now() WHERE id IN (${listPlaceholders(part.length)}) AND alerted_at IS NULL`,
-          part,
+          `UPDATE log_anomalies AS l SET alerted_at = now(), incident_id = v.incident_id
+           FROM (VALUES ${valuesPlaceholders(part.length, ['::text', '::text'])}) AS v (id, incident_id)
+           WHERE l.id = v.id AND l.alerted_at IS NULL`,
+          part.flatMap((a) => [a.id, a.incidentId ?? null]),
         );
       }
     },
@@ -136,7 +142,7 @@ export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside
       }
       params.push(limit);
       const { rows } = await db.query<DbRow>(
-        `SELECT ${COLUMNS} FROM log_anomalies ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+        `SELECT ${COLUMNS}, incident_id FROM log_anomalies ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
          ORDER BY detected_at DESC LIMIT $${params.length}::int`,
         params,
       );
@@ -157,6 +163,7 @@ export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside
         count: Number(r.count),
         samples: r.samples,
         attributes: r.attributes,
+        incidentId: r.incident_id,
       }));
     },
   };
