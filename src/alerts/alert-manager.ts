@@ -79,6 +79,8 @@ function groupByPattern(anomalies: Anomaly[]): Group[] {
   return [...groups.values()];
 }
 
+const topScore = (group: Group): number => Math.max(...group.anomalies.map((a) => a.score));
+
 function samplesOf(anomalies: Anomaly[]): string[] {
   const ordered = [...anomalies].sort((x, y) => x.timestamp - y.timestamp);
   return ordered.reduce<string[]>((acc, a) => mergeSamples(acc, a.samples.length ? a.samples : [a.message]), []);
@@ -263,16 +265,29 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
   return {
     async submit(anomalies) {
       if (anomalies.length === 0) return [];
-      const groups = groupByPattern(anomalies);
-      const results = await Promise.allSettled(groups.map(handle));
-      if (results.some((r) => r.status === 'fulfilled' && r.value.notify)) outbox.wake();
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      const byService = new Map<string, Group[]>();
+      for (const group of groupByPattern(anomalies)) {
+        const service = group.anomalies[0]!.service;
+        byService.set(service, [...(byService.get(service) ?? []), group]);
+      }
       const incidents = new Map<Anomaly, string>();
-      results.forEach((r, i) => {
-        const incidentId = r.status === 'fulfilled' ? r.value.incidentId : null;
-        if (incidentId !== null) for (const a of groups[i]!.anomalies) incidents.set(a, incidentId);
-      });
+      const failures: unknown[] = [];
+      // Services side by side; one service's groups in turn, the highest score first, so
+      // that the alert that opens its incident (and goes out at once) is its worst.
+      await Promise.all(
+        [...byService.values()].map(async (groups) => {
+          for (const group of groups.sort((a, b) => topScore(b) - topScore(a))) {
+            try {
+              const { notify, incidentId } = await handle(group);
+              if (notify) outbox.wake();
+              if (incidentId !== null) for (const a of group.anomalies) incidents.set(a, incidentId);
+            } catch (error) {
+              failures.push(error);
+            }
+          }
+        }),
+      );
+      if (failures.length > 0) throw failures[0];
       return anomalies.map((a) => {
         const incidentId = incidents.get(a);
         return incidentId === undefined ? a : { ...a, incidentId };
