@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alertLabel, labelText, type AlertMessage } from '../../src/alerts/alert.js';
 import { followupIdOf, foldIntoFollowup, incidentIdFor, TOP_GROUPED, type IncidentRef } from '../../src/alerts/incident.js';
 import { buildSlackMessage } from '../../src/alerts/slack-message.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 
 const T0 = 1_764_000_000_000;
 const incident: IncidentRef = { id: 'incident:a0', service: 'fulfilment', firstAlertId: 'alert:a0', openedAt: T0, closesAt: T0 + 60_000 };
@@ -21,6 +22,19 @@ function fold(alerts: AlertMessage[]): AlertMessage {
   for (const a of alerts) followup = foldIntoFollowup(followup, a, incident, T0 + 5_000);
   return followup!;
 }
+
+describe('ANOMALOG_INCIDENT_WINDOW', () => {
+  it('defaults to 60 s, takes durations like the other duration settings, 0 to turn incidents off, and names itself when bad', () => {
+    expect(loadConfig({}).alerts.incidentWindowMs).toBe(60_000);
+    expect(loadConfig({ ANOMALOG_INCIDENT_WINDOW: '2m' }).alerts.incidentWindowMs).toBe(120_000);
+    expect(loadConfig({ ANOMALOG_INCIDENT_WINDOW: '15' }).alerts.incidentWindowMs).toBe(15_000);
+    expect(loadConfig({ ANOMALOG_INCIDENT_WINDOW: '0' }).alerts.incidentWindowMs).toBe(0);
+    for (const bad of ['soon', '-5s', '2d']) {
+      expect(() => loadConfig({ ANOMALOG_INCIDENT_WINDOW: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ ANOMALOG_INCIDENT_WINDOW: bad })).toThrow(/ANOMALOG_INCIDENT_WINDOW/);
+    }
+  });
+});
 
 describe('incident follow-up', () => {
   it('derives incident and follow-up ids from the opening alert, so a redelivered batch finds the same incident', () => {
