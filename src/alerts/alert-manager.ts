@@ -93,7 +93,7 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
   const registers = deps.registry ? [deps.registry] : [];
   const alertsTotal = new Counter({
     name: 'anomalog_alerts_total',
-    help: 'Alerts raised, by severity (follow-ups included).',
+    help: 'Alerts sent on their own, by severity (pattern follow-ups included; held ones are counted by anomalog_incident_alerts_held_total).',
     labelNames: ['severity'] as const,
     registers,
   });

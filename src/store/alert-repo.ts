@@ -236,9 +236,9 @@ export function createAlertRepo(db: Database): AlertRepo {
 
   /**
    * The incident decision and the rows it implies, inside the caller's
-   * transaction. The service's service_incidents row is locked from the first
-   * statement on, so processes sharing the database take turns per service and
-   * agree on one open incident.
+   * transaction. The upsert locks the service's service_incidents row until the
+   * transaction ends, so processes sharing the database take turns per service
+   * and agree on one open incident.
    */
   async function raiseWith(tx: Queryable, entry: NewAlert, rules: IncidentRules): Promise<Raised> {
     const { alert, channels } = entry;
@@ -252,10 +252,11 @@ export function createAlertRepo(db: Database): AlertRepo {
       openedAt: rules.now,
       closesAt: rules.now + rules.windowMs,
     };
-    const send = async (incidentId: string, opened: boolean): Promise<Raised> => {
-      await insertWith(tx, { alert: { ...alert, incidentId }, channels });
-      return { outcome: 'sent', incidentId, opened };
-    };
+    // A process raising the same alert at this moment may have stored it first.
+    const send = async (incidentId: string, opened: boolean): Promise<Raised> =>
+      (await insertWith(tx, { alert: { ...alert, incidentId }, channels }))
+        ? { outcome: 'sent', incidentId, opened }
+        : { outcome: 'exists', incidentId };
     // Opens the incident unless the service has one still open; locks the row either way.
     const { rows: opened } = await tx.query(
       `INSERT INTO service_incidents AS si (service, incident_id, first_alert_id, opened_at, closes_at, channels)
@@ -288,7 +289,7 @@ export function createAlertRepo(db: Database): AlertRepo {
       return send(incident.id, false);
     }
     const held = { ...alert, incidentId: incident.id };
-    await insertWith(tx, { alert: held, channels: [] }, { groupedInto: followupId });
+    if (!(await insertWith(tx, { alert: held, channels: [] }, { groupedInto: followupId }))) return { outcome: 'exists', incidentId: incident.id };
     const next = rules.fold(followup && toAlert(followup), held, incident);
     if (followup) await updateFollowup(tx, next);
     else await insertWith(tx, next, { dueAt: incident.closesAt });
