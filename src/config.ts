@@ -32,6 +32,8 @@ const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
   ctx.addIssue({ code: 'custom', message: 'expected a positive duration up to 365d like 30s, 15m, 1h or 7d' });
   return z.NEVER;
 });
+/** A duration, or 0 to turn the feature off. */
+const durationOrOff = z.union([z.literal(0), z.literal('0')]).transform(() => 0).or(duration);
 const flag = z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no']).transform((v) => ['true', '1', 'on', 'yes'].includes(v));
 
 /** Every variable, its schema and default. The README's table mirrors this list. */
@@ -80,6 +82,8 @@ const schema = z.object({
 
   ANOMALOG_ALERT_WINDOW: z.coerce.number().min(0).default(1),
   ANOMALOG_ALERT_COOLDOWN: seconds.default(1800),
+  // Alerts of one service this long after its first alert form one incident: one message now, one follow-up at the end.
+  ANOMALOG_INCIDENT_WINDOW: durationOrOff.refine((ms) => ms <= 86_400_000, 'at most 1d').default(60_000),
   ANOMALOG_SEVERITY_CRITICAL: fraction.default(0.8),
   ANOMALOG_SEVERITY_WARNING: fraction.default(0.6),
   SLACK_WEBHOOK_URL: z.url().optional(),
@@ -153,6 +157,8 @@ export interface Config {
   alerts: {
     windowSeconds: number;
     cooldownSeconds: number;
+    /** Alerts of a service within this of its first alert form one incident (0: every alert on its own). */
+    incidentWindowMs: number;
     criticalScore: number;
     warningScore: number;
     slackWebhookUrl: string | undefined;
@@ -270,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     alerts: {
       windowSeconds: c.ANOMALOG_ALERT_WINDOW,
       cooldownSeconds: c.ANOMALOG_ALERT_COOLDOWN,
+      incidentWindowMs: c.ANOMALOG_INCIDENT_WINDOW,
       criticalScore: c.ANOMALOG_SEVERITY_CRITICAL,
       warningScore: c.ANOMALOG_SEVERITY_WARNING,
       slackWebhookUrl: c.SLACK_WEBHOOK_URL,

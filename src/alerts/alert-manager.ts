@@ -1,17 +1,20 @@
 /**
  * Turns committed anomalies into alerts: groups them per service + pattern, lets one
  * alert through per cooldown (plus one follow-up if the pattern keeps growing), and
- * writes the alert rows that the outbox delivers in the background.
+ * writes the alert rows that the outbox delivers in the background. The alerts of a
+ * service within the incident window of its first one are one incident: that first
+ * alert goes out at once, the others in one follow-up when the window closes.
  */
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Anomaly } from '../pipeline/anomaly.js';
-import { createAlertRepo, mergeSamples, type NewAlert } from '../store/alert-repo.js';
+import { createAlertRepo, mergeSamples, type IncidentRules, type NewAlert, type Raised } from '../store/alert-repo.js';
 import type { Database } from '../store/database.js';
 import { alertTitle, severityFor, type AlertMessage } from './alert.js';
 import type { AlertChannel } from './alert-channel.js';
 import type { DedupeStore } from './dedupe.js';
+import { foldIntoFollowup, incidentIdFor } from './incident.js';
 import { createOutbox, DEFAULT_RETRY, type RetryPolicy } from './outbox.js';
 
 export interface AlertManagerDeps {
@@ -28,8 +31,13 @@ export interface AlertManagerDeps {
 }
 
 export interface AlertManager {
-  /** Call once the anomalies are committed. Writes alert rows and returns; never waits on a channel. */
-  submit(anomalies: Anomaly[]): Promise<void>;
+  /**
+   * Call once the anomalies are committed. Writes alert rows and returns; never
+   * waits on a channel. Resolves with the anomalies, each with the incident it was
+   * alerted or grouped in (none when its pattern's alert is still being written
+   * by another process).
+   */
+  submit(anomalies: Anomaly[]): Promise<Anomaly[]>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -44,6 +52,15 @@ const GROWTH_FACTOR = 10;
 const LEASE_MS = 20_000;
 /** A dedupe claim this old with no alert row was orphaned by a process that died after claiming. */
 const ORPHAN_CLAIM_MS = 10_000;
+/** A fresher claim's alert row is being written by another process: look again this often, this many times. */
+const IN_FLIGHT_RETRY_MS = 50;
+const IN_FLIGHT_RETRIES = 10;
+
+/** What one group came to: whether the outbox has a row to send now, and the incident it is in. */
+interface Handled {
+  notify: boolean;
+  incidentId: string | null;
+}
 
 interface Group {
   anomalies: Anomaly[];
@@ -62,6 +79,8 @@ function groupByPattern(anomalies: Anomaly[]): Group[] {
   return [...groups.values()];
 }
 
+const topScore = (group: Group): number => Math.max(...group.anomalies.map((a) => a.score));
+
 function samplesOf(anomalies: Anomaly[]): string[] {
   const ordered = [...anomalies].sort((x, y) => x.timestamp - y.timestamp);
   return ordered.reduce<string[]>((acc, a) => mergeSamples(acc, a.samples.length ? a.samples : [a.message]), []);
@@ -74,8 +93,18 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
   const registers = deps.registry ? [deps.registry] : [];
   const alertsTotal = new Counter({
     name: 'anomalog_alerts_total',
-    help: 'Alerts raised, by severity (follow-ups included).',
+    help: 'Alerts sent on their own, by severity (pattern follow-ups included; held ones are counted by anomalog_incident_alerts_held_total).',
     labelNames: ['severity'] as const,
+    registers,
+  });
+  const incidentsTotal = new Counter({
+    name: 'anomalog_incidents_total',
+    help: 'Incidents opened: an alert of a service with no incident open, sent at once.',
+    registers,
+  });
+  const heldTotal = new Counter({
+    name: 'anomalog_incident_alerts_held_total',
+    help: 'Alerts held for their incident\'s follow-up instead of a message of their own.',
     registers,
   });
   const groupedTotal = new Counter({
@@ -110,8 +139,9 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
     const t = now();
     // The highest-scored anomaly speaks for the group; ties go to the earliest.
     const lead = group.anomalies.reduce((best, a) => (a.score > best.score ? a : best));
+    const id = `alert:${lead.id}`;
     return withChannels({
-      id: `alert:${lead.id}`,
+      id,
       createdAt: t,
       severity: severityFor(lead.score, config),
       title: alertTitle(lead.kind, lead.level, lead.service),
@@ -119,6 +149,7 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
       service: lead.service,
       patternId: lead.patternId,
       kind: lead.kind,
+      level: lead.level,
       template: lead.template,
       score: lead.score,
       traceId: lead.traceId,
@@ -128,13 +159,16 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
       lastSeen: Math.max(...group.anomalies.map((a) => a.timestamp)),
       samples: samplesOf(group.anomalies),
       parentId: null,
+      incidentId: incidentIdFor(id),
+      digest: null,
     });
   }
 
   function followup(parent: AlertMessage, suppressed: number): NewAlert {
+    const id = `${parent.id}:followup`;
     return withChannels({
       ...parent,
-      id: `${parent.id}:followup`,
+      id,
       createdAt: now(),
       title: `Still growing: ${parent.title}`,
       description:
@@ -142,15 +176,46 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
         `(${parent.recordCount} then); no further alerts for it until the cooldown ends.`,
       recordCount: parent.recordCount + suppressed,
       parentId: parent.id,
+      incidentId: incidentIdFor(id),
+      digest: null,
     });
   }
 
-  async function handle(group: Group): Promise<boolean> {
+  const rules = (): IncidentRules => ({
+    now: now(),
+    windowMs: config.incidentWindowMs,
+    fold: (previous, held, incident) => withChannels(foldIntoFollowup(previous, held, incident, now())),
+  });
+
+  /** Counts what raising an alert came to; true when the outbox has a row to send now. */
+  function raised(entry: NewAlert, result: Raised): boolean {
+    const { service } = entry.alert;
+    switch (result.outcome) {
+      case 'sent':
+        alertsTotal.inc({ severity: entry.alert.severity });
+        if (result.opened) incidentsTotal.inc();
+        return true;
+      case 'held':
+        heldTotal.inc();
+        logger.debug({ service, alert: entry.alert.id, incident: result.incidentId }, 'alert held for its incident follow-up');
+        outbox.wakeAt(result.dueAt);
+        return false;
+      case 'exists':
+        return false;
+    }
+  }
+
+  async function raiseFirst(group: Group): Promise<Handled> {
+    const entry = firstAlert(group);
+    const result = await repo.raise(entry, rules());
+    return { notify: raised(entry, result), incidentId: result.incidentId };
+  }
+
+  async function handle(group: Group): Promise<Handled> {
     const { service, patternId } = group.anomalies[0]!;
     if (await dedupe.claim(service, patternId, config.cooldownSeconds)) {
-      const entry = firstAlert(group);
       try {
-        if (await repo.insert(entry)) alertsTotal.inc({ severity: entry.alert.severity });
+        return await raiseFirst(group);
       } catch (error) {
         // Without its row the claim would silence this pattern for a whole cooldown.
         await dedupe.release(service, patternId).catch((releaseError: unknown) => {
@@ -158,55 +223,75 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
         });
         throw error;
       }
-      return true;
     }
-    let followupSeverity: AlertMessage['severity'] | undefined;
-    const outcome = await repo.recordRepeat(
-      {
-        service,
-        patternId,
-        anomalies: group.anomalies.length,
-        records: group.records,
-        lastSeen: Math.max(...group.anomalies.map((a) => a.timestamp)),
-        samples: samplesOf(group.anomalies),
-        now: now(),
-        windowMs: config.windowSeconds * 1000,
-        cooldownMs: config.cooldownSeconds * 1000,
-        growthFactor: GROWTH_FACTOR,
-      },
-      (parent, suppressed) => {
-        const entry = followup(parent, suppressed);
-        followupSeverity = entry.alert.severity;
-        return entry;
-      },
-    );
-    if (outcome === 'no-alert') {
-      // A fresh claim's alert row is being written by another process right now.
+    for (let attempt = 0; ; attempt++) {
+      let followupEntry: NewAlert | undefined;
+      const repeat = await repo.recordRepeat(
+        {
+          service,
+          patternId,
+          anomalies: group.anomalies.length,
+          records: group.records,
+          lastSeen: Math.max(...group.anomalies.map((a) => a.timestamp)),
+          samples: samplesOf(group.anomalies),
+          now: now(),
+          windowMs: config.windowSeconds * 1000,
+          cooldownMs: config.cooldownSeconds * 1000,
+          growthFactor: GROWTH_FACTOR,
+        },
+        (parent, suppressed) => (followupEntry = followup(parent, suppressed)),
+        rules(),
+      );
+      if (repeat.outcome !== 'no-alert') {
+        groupedTotal.inc({ outcome: repeat.outcome });
+        if (repeat.outcome === 'followup') {
+          logger.info({ service, patternId }, 'pattern kept growing after its alert; follow-up raised');
+          return { notify: raised(followupEntry!, repeat.raised!), incidentId: repeat.incidentId };
+        }
+        // With grouping, an undelivered alert row may now carry a larger count.
+        return { notify: repeat.outcome === 'grouped', incidentId: repeat.incidentId };
+      }
       const claimedAt = await dedupe.claimedAt(service, patternId);
-      if (claimedAt !== undefined && now() - claimedAt < ORPHAN_CLAIM_MS) return false;
-      // An older claim without its row: the process that took it died between the two.
-      logger.warn({ service, patternId }, 'alert dedupe claim without an alert; raising the alert');
-      const entry = firstAlert(group);
-      if (await repo.insert(entry)) alertsTotal.inc({ severity: entry.alert.severity });
-      return true;
+      if (claimedAt === undefined || now() - claimedAt >= ORPHAN_CLAIM_MS) break;
+      // A fresh claim's alert row is being written by another process right now.
+      if (attempt >= IN_FLIGHT_RETRIES) return { notify: false, incidentId: null };
+      await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_RETRY_MS));
     }
-    groupedTotal.inc({ outcome });
-    if (outcome === 'followup') {
-      alertsTotal.inc({ severity: followupSeverity ?? 'info' });
-      logger.info({ service, patternId }, 'pattern kept growing after its alert; follow-up raised');
-      return true;
-    }
-    // With grouping, an undelivered alert row may now carry a larger count.
-    return outcome === 'grouped';
+    // An older claim without its row: the process that took it died between the two.
+    logger.warn({ service, patternId }, 'alert dedupe claim without an alert; raising the alert');
+    return raiseFirst(group);
   }
 
   return {
     async submit(anomalies) {
-      if (anomalies.length === 0) return;
-      const results = await Promise.allSettled(groupByPattern(anomalies).map(handle));
-      if (results.some((r) => r.status === 'fulfilled' && r.value)) outbox.wake();
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      if (anomalies.length === 0) return [];
+      const byService = new Map<string, Group[]>();
+      for (const group of groupByPattern(anomalies)) {
+        const service = group.anomalies[0]!.service;
+        byService.set(service, [...(byService.get(service) ?? []), group]);
+      }
+      const incidents = new Map<Anomaly, string>();
+      const failures: unknown[] = [];
+      // Services side by side; one service's groups in turn, the highest score first, so
+      // that the alert that opens its incident (and goes out at once) is its worst.
+      await Promise.all(
+        [...byService.values()].map(async (groups) => {
+          for (const group of groups.sort((a, b) => topScore(b) - topScore(a))) {
+            try {
+              const { notify, incidentId } = await handle(group);
+              if (notify) outbox.wake();
+              if (incidentId !== null) for (const a of group.anomalies) incidents.set(a, incidentId);
+            } catch (error) {
+              failures.push(error);
+            }
+          }
+        }),
+      );
+      if (failures.length > 0) throw failures[0];
+      return anomalies.map((a) => {
+        const incidentId = incidents.get(a);
+        return incidentId === undefined ? a : { ...a, incidentId };
+      });
     },
     start: () => outbox.start(),
     stop: () => outbox.stop(),

@@ -1,6 +1,7 @@
 /**
- * Exports every anomaly as an OTLP LogRecord event (`anomalog.anomaly`) through the
- * OTel JS SDK exporters, gzip-compressed. export() only queues: a background loop
+ * Exports every anomaly as an OTLP LogRecord event (`anomalog.anomaly`, with the
+ * `incident.id` its alert joined) through the OTel JS SDK exporters,
+ * gzip-compressed. export() only queues: a background loop
  * sends batches and retries with backoff while the endpoint is down; the queue is
  * bounded and what overflows is logged and counted, never waited on.
  */
@@ -121,6 +122,8 @@ export function createOtlpEventsExporter(deps: OtlpEventsDeps): OtlpEventsExport
       'log.record.original': a.message,
       'log.record.attributes': a.attributes,
     };
+    // The incident its alert joined, so a backend can group the events as the alerts were.
+    if (a.incidentId !== undefined) attributes['incident.id'] = a.incidentId;
     const validTrace = /^[0-9a-f]{32}$/.test(a.traceId) && /^[0-9a-f]{16}$/.test(a.spanId);
     return {
       hrTime: hrTime(a.timestamp),

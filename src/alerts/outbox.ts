@@ -34,6 +34,8 @@ export interface Outbox {
   start(): void;
   /** Run a pass now (new rows were written). */
   wake(): void;
+  /** Run a pass at this time (ms since the epoch): a row written to wait until then falls due. */
+  wakeAt(at: number): void;
   /** Stop looping; waits for the pass in flight, at most timeoutMs. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -63,6 +65,19 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   /** Set by wake() during a pass, so the request is not lost while no one is sleeping. */
   let woken = false;
   let loop: Promise<void> | undefined;
+  /** Times rows written here fall due; the loop sleeps no longer than to the earliest. */
+  const dueTimes = new Set<number>();
+
+  /** How long to sleep: the poll interval, or less when a row falls due sooner. */
+  function sleepMs(): number {
+    const t = now();
+    let ms = deps.pollMs;
+    for (const at of dueTimes) {
+      if (at <= t) dueTimes.delete(at);
+      else ms = Math.min(ms, at - t);
+    }
+    return ms;
+  }
 
   async function deliverChannel(row: OutboxRow, name: string, state: ChannelDelivery): Promise<ChannelDelivery> {
     const t = now();
@@ -151,7 +166,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       if (more || woken || !running) continue;
       await new Promise<void>((resolve) => {
         wakeUp = resolve;
-        timer = setTimeout(resolve, deps.pollMs);
+        timer = setTimeout(resolve, sleepMs());
       });
       clearTimeout(timer);
       wakeUp = undefined;
@@ -166,6 +181,12 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     },
     wake() {
       woken = true;
+      wakeUp?.();
+    },
+    wakeAt(at) {
+      if (dueTimes.has(at)) return;
+      dueTimes.add(at);
+      // Sleeping to the poll interval: sleep again, to whichever comes first.
       wakeUp?.();
     },
     async stop(timeoutMs = 5_000) {

@@ -1,5 +1,5 @@
 /** Builds the Slack Block Kit payload for an alert (pure). */
-import type { AlertMessage, Severity } from './alert.js';
+import { labelText, type AlertMessage, type IncidentDigest, type Severity } from './alert.js';
 
 const SEVERITY_EMOJI: Record<Severity, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
 const KIND_LABEL = { new_pattern: 'new pattern', frequency_spike: 'frequency spike', pattern_limit: 'pattern limit' } as const;
@@ -10,6 +10,8 @@ const TEXT_MAX = 3000;
 const FIELD_MAX = 2000;
 const SAMPLE_MAX = 500;
 const MAX_SAMPLES = 3;
+/** Per listed template in a follow-up: the TOP_GROUPED (5) lines stay within one section's 3,000. */
+const LISTED_TEMPLATE_MAX = 480;
 
 /** Slack reads &, < and > as control characters in mrkdwn, even inside code blocks. */
 export function escapeMrkdwn(text: string): string {
@@ -82,10 +84,24 @@ export interface SlackPayload {
   blocks: unknown[];
 }
 
+/** An incident follow-up's list: score, what it is and the template of each top alert. */
+function topList(digest: IncidentDigest): string {
+  const lines = digest.top.map(
+    (g) => `• ${g.score.toFixed(2)} · ${labelText(g.label, 1)} · ${fit(g.template, LISTED_TEMPLATE_MAX, codeSpan)}`,
+  );
+  return `*Top ${lines.length === 1 ? 'alert' : 'alerts'} by score*\n${lines.join('\n')}`;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function buildSlackMessage(alert: AlertMessage): SlackPayload {
   const severity = alert.severity.toUpperCase();
   const heading = `${severity} · ${alert.title}`;
-  const count = `${alert.anomalyCount} ${alert.anomalyCount === 1 ? 'anomaly' : 'anomalies'} · ${alert.recordCount} ${alert.recordCount === 1 ? 'record' : 'records'}`;
+  const { digest } = alert;
+  const counts = [plural(alert.anomalyCount, 'anomaly', 'anomalies'), plural(alert.recordCount, 'record', 'records')];
+  if (digest) counts.unshift(plural(digest.alerts, 'alert', 'alerts'));
   const samples = alert.samples
     .slice(-MAX_SAMPLES)
     .map((s) => codeSafe(truncate(s.replace(/\s+$/u, ''), SAMPLE_MAX)))
@@ -98,21 +114,22 @@ export function buildSlackMessage(alert: AlertMessage): SlackPayload {
       type: 'section',
       fields: [
         field('Service', fit(alert.service, FIELD_MAX - 20, codeSpan)),
-        field('Kind', KIND_LABEL[alert.kind]),
-        field('Score', alert.score.toFixed(2)),
-        field('Count', count),
+        field('Kind', digest ? 'incident follow-up' : KIND_LABEL[alert.kind]),
+        field(digest ? 'Top score' : 'Score', alert.score.toFixed(2)),
+        field('Count', counts.join(' · ')),
         field('First seen', slackDate(alert.firstSeen)),
         field('Trace id', alert.traceId ? fit(alert.traceId, FIELD_MAX - 20, codeSpan) : '—'),
       ],
     },
-    section(`*Pattern*\n${fit(alert.template, TEXT_MAX - 20, codeSpan)}`),
+    digest ? section(topList(digest)) : section(`*Pattern*\n${fit(alert.template, TEXT_MAX - 20, codeSpan)}`),
   ];
   if (samples) {
     blocks.push(section(`*Samples*\n\`\`\`${truncate(samples, TEXT_MAX - 30)}\`\`\``));
   }
+  const about = [`alert ${alert.id}`, ...(digest ? [] : [`pattern ${alert.patternId}`]), ...(alert.incidentId ? [`incident ${alert.incidentId}`] : [])];
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`anomalog · alert ${alert.id} · pattern ${alert.patternId}`) }],
+    elements: [{ type: 'mrkdwn', text: escapeMrkdwn(['anomalog', ...about].join(' · ')) }],
   });
   return {
     // Shown in notifications and by clients without Block Kit.

@@ -30,4 +30,6 @@ export interface Anomaly {
   attributes: Attributes;
   /** Resource attributes of the triggering record (for the OTLP event's resource). */
   resource: Attributes;
+  /** The incident the alert manager alerted or grouped it in; unset before that. */
+  incidentId?: string;
 }

@@ -1,7 +1,7 @@
 /**
  * The receiver's (or worker's) pipeline in the running service: detect, commit
- * anomalies to Postgres, then — once per anomaly — log it, publish it as an OTLP
- * event and hand it to the alert manager.
+ * anomalies to Postgres, then — once per anomaly — log it, hand it to the alert
+ * manager and publish it as an OTLP event carrying the incident it joined.
  *
  * An export is acknowledged only after its anomalies are committed and alerted.
  * When a dependency is down (isTransient), what a step was given stays in
@@ -40,8 +40,9 @@ export interface DetectionPipelineDeps {
   detect(entries: LogEntry[], source?: string): Promise<Anomaly[]>;
   /** Stores the anomalies (an id already stored is kept) and resolves with those not yet alerted. */
   commit(anomalies: Anomaly[]): Promise<Anomaly[]>;
-  alert(anomalies: Anomaly[]): Promise<void>;
-  /** Records that these anomalies reached the alert manager. */
+  /** Resolves with the anomalies as alerted: each with the incident it joined. */
+  alert(anomalies: Anomaly[]): Promise<Anomaly[]>;
+  /** Records that these anomalies reached the alert manager (and their incidents). */
   markAlerted(anomalies: Anomaly[]): Promise<void>;
   /** Best effort with its own retry queue: never blocks ingestion. */
   publish?(anomalies: Anomaly[]): void;
@@ -85,10 +86,7 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
   /** What each stage does with a batch: resolves with the anomalies that go on to the next stage. */
   const steps: Record<Stage, (anomalies: Anomaly[]) => Promise<Anomaly[]>> = {
     commit: (anomalies) => deps.commit(anomalies),
-    alert: async (anomalies) => {
-      await deps.alert(anomalies);
-      return anomalies;
-    },
+    alert: (anomalies) => deps.alert(anomalies),
     mark: async (anomalies) => {
       await deps.markAlerted(anomalies);
       return [];
@@ -158,6 +156,7 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
       announce(result);
       queues.alert.push(...through);
     } else if (stage === 'alert') {
+      publish(result);
       queues.mark.push(...through);
     }
   }
@@ -201,12 +200,20 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
     for (const anomaly of fresh) {
       logger.warn({ anomalyId: anomaly.id, kind: anomaly.kind, service: anomaly.service, score: anomaly.score, patternId: anomaly.patternId }, anomaly.reason);
     }
-    // Best effort: a failing listener must not hold back the anomalies.
+    listen(() => deps.observe?.(fresh), fresh.length);
+  }
+
+  /** Events go out once the alert manager has told each anomaly's incident. */
+  function publish(alerted: Anomaly[]): void {
+    listen(() => deps.publish?.(alerted), alerted.length);
+  }
+
+  /** Best effort: a failing listener must not hold back the anomalies. */
+  function listen(call: () => void, anomalies: number): void {
     try {
-      deps.publish?.(fresh);
-      deps.observe?.(fresh);
+      call();
     } catch (error) {
-      logger.error({ err: error, anomalies: fresh.length }, 'anomaly listener failed');
+      logger.error({ err: error, anomalies }, 'anomaly listener failed');
     }
   }
 

@@ -226,7 +226,7 @@ async function startDetection(deps: {
       return anomalies.filter((a) => due.has(a.id));
     },
     alert: (anomalies) => alertManager.submit(anomalies),
-    markAlerted: (anomalies) => anomalyRepo.markAlerted(anomalies.map((a) => a.id)),
+    markAlerted: (anomalies) => anomalyRepo.markAlerted(anomalies),
     publish: events ? (anomalies) => void events.export(anomalies) : undefined,
     observe: deps.onAnomalies,
     deadLetter: (work, failure) => stored.add(work, failure),

@@ -23,6 +23,8 @@ export interface AnomalyRow {
   count: number;
   samples: string[];
   attributes: Attributes;
+  /** The incident it was alerted or grouped in (null until then). */
+  incidentId: string | null;
 }
 
 export interface AnomalyRepo {
@@ -34,7 +36,8 @@ export interface AnomalyRepo {
   insert(anomalies: Anomaly[]): Promise<void>;
   /** Of these anomaly ids, the stored ones not yet handed to the alert manager. */
   dueForAlerting(ids: string[]): Promise<Set<string>>;
-  markAlerted(ids: string[]): Promise<void>;
+  /** Records that these reached the alert manager, each with the incident it joined. */
+  markAlerted(anomalies: Array<Pick<Anomaly, 'id' | 'incidentId'>>): Promise<void>;
   /** Newest first (ties by id, descending), so `before` pages through them without gaps. */
   recent(q: RecentQuery): Promise<AnomalyRow[]>;
   get(id: string): Promise<AnomalyRow | undefined>;
@@ -74,6 +77,7 @@ interface DbRow {
   count: number;
   samples: string[];
   attributes: Attributes;
+  incident_id: string | null;
 }
 
 /** The anomaly with every text and JSON field through safeText; the id, which callers look rows up by, as it is. */
@@ -113,6 +117,7 @@ function toRow(r: DbRow): AnomalyRow {
     count: Number(r.count),
     samples: r.samples,
     attributes: r.attributes,
+    incidentId: r.incident_id,
   };
 }
 
@@ -147,11 +152,13 @@ export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside
       return due;
     },
 
-    async markAlerted(ids) {
-      for (const part of chunk(ids, BATCH)) {
+    async markAlerted(anomalies) {
+      for (const part of chunk(anomalies, BATCH)) {
         await db.query(
-          `UPDATE log_anomalies SET alerted_at = now() WHERE id IN (${listPlaceholders(part.length)}) AND alerted_at IS NULL`,
-          part,
+          `UPDATE log_anomalies AS l SET alerted_at = now(), incident_id = v.incident_id
+           FROM (VALUES ${valuesPlaceholders(part.length, ['::text', '::text'])}) AS v (id, incident_id)
+           WHERE l.id = v.id AND l.alerted_at IS NULL`,
+          part.flatMap((a) => [a.id, a.incidentId ?? null]),
         );
       }
     },
@@ -166,7 +173,7 @@ export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside
       if (levels?.length) where.push(`level IN (${levels.map(param).join(', ')})`);
       if (before) where.push(`(detected_at, id) < (${param(isoTime(before.detectedAt))}::timestamptz, ${param(before.id)}::text)`);
       const { rows } = await db.query<DbRow>(
-        `SELECT ${COLUMNS} FROM log_anomalies ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+        `SELECT ${COLUMNS}, incident_id FROM log_anomalies ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
          ORDER BY detected_at DESC, id DESC LIMIT ${param(limit)}::int`,
         params,
       );
@@ -174,7 +181,7 @@ export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside
     },
 
     async get(id) {
-      const { rows } = await db.query<DbRow>(`SELECT ${COLUMNS} FROM log_anomalies WHERE id = $1`, [id]);
+      const { rows } = await db.query<DbRow>(`SELECT ${COLUMNS}, incident_id FROM log_anomalies WHERE id = $1`, [id]);
       return rows[0] && toRow(rows[0]);
     },
   };

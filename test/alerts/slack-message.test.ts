@@ -9,7 +9,8 @@ function alert(over: Partial<AlertMessage> = {}): AlertMessage {
     description: 'A new ERROR pattern appeared in payment-gateway.', service: 'payment-gateway', patternId: 'p-1',
     kind: 'new_pattern', template: 'charge failed for <HEX>', score: 0.93, traceId: '0af7651916cd43dd8448eb211c80319c',
     anomalyCount: 2, recordCount: 5, firstSeen: 1_764_000_000_000, lastSeen: 1_764_000_001_000,
-    samples: ['charge failed for 4f3a'], parentId: null, ...over,
+    samples: ['charge failed for 4f3a'], parentId: null, level: 'error',
+    incidentId: 'incident:a1', digest: null, ...over,
   };
 }
 

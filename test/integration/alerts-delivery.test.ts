@@ -20,7 +20,7 @@ const FAST_RETRY = { baseMs: 200, maxMs: 2_000, maxAttempts: 5 };
 
 function alertsConfig(over: Partial<Config['alerts']> = {}): Config['alerts'] {
   return {
-    windowSeconds: 1, cooldownSeconds: 1800, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: undefined,
+    windowSeconds: 1, cooldownSeconds: 1800, incidentWindowMs: 1000, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: undefined,
     slackMinSeverity: 'warning', eventsEndpoint: undefined, eventsProtocol: 'grpc', eventsHeaders: {}, ...over,
   };
 }
@@ -113,16 +113,18 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
     a.manager.start();
     b.manager.start();
     const service = `svc-${uniq()}`;
+    // Another service, so that its alert is not part of the first one's incident.
+    const other = `svc-${uniq()}`;
     await Promise.all([
       a.manager.submit([makeAnomaly({ service, patternId: 'shared' })]),
       b.manager.submit([makeAnomaly({ service, patternId: 'shared' })]),
-      a.manager.submit([makeAnomaly({ service, patternId: 'other' })]),
+      a.manager.submit([makeAnomaly({ service: other, patternId: 'other' })]),
     ]);
     await waitFor(() => slack.requests.length >= 2);
     await new Promise((r) => setTimeout(r, 500));
     expect(slack.requests).toHaveLength(2);
-    const rows = await a.repo.recent({ service });
-    expect(rows.map((r) => r.patternId).sort()).toEqual(['other', 'shared']);
+    expect((await a.repo.recent({ service })).map((r) => r.patternId)).toEqual(['shared']);
+    expect((await a.repo.recent({ service: other })).map((r) => r.patternId)).toEqual(['other']);
   });
 
   it('raises the alert when a dedupe claim was orphaned by a process that died before writing its alert', async () => {
@@ -148,12 +150,13 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
     slack = await startSlackServer();
     const a = await makeManager();
     const b = await makeManager();
-    const service = `svc-${uniq()}`;
-    const anomalies = Array.from({ length: 40 }, (_, i) => makeAnomaly({ service, patternId: `p${i}` }));
+    // Forty services, so that each alert opens its own incident and is sent on its own.
+    const services = Array.from({ length: 40 }, () => `svc-${uniq()}`);
+    const anomalies = services.map((service, i) => makeAnomaly({ service, patternId: `p${i}` }));
     await a.manager.submit(anomalies);
     a.manager.start();
     b.manager.start();
-    await waitFor(async () => (await a.repo.recent({ service, limit: 100 })).every((r) => r.status === 'done'));
+    await waitFor(async () => (await a.repo.recent({ limit: 1000 })).filter((r) => services.includes(r.service)).every((r) => r.status === 'done'));
     await new Promise((r) => setTimeout(r, 300));
     const ids = slack.requests.map((r) => JSON.stringify(r.body.blocks).match(/alert (alert:[^ ]+) ·/)![1]);
     expect(ids).toHaveLength(40);
@@ -202,20 +205,22 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
 
   it('delivers alerts left undelivered by a previous run when a new manager starts', async () => {
     slack = await startSlackServer([{ status: 503 }, { status: 503 }]);
-    const service = `svc-${uniq()}`;
+    // Two services, so that each alert opens its own incident and is sent at once.
+    const services = [`svc-${uniq()}`, `svc-${uniq()}`];
     const first = await makeManager();
     first.manager.start();
-    await first.manager.submit([makeAnomaly({ service, patternId: 'p1' }), makeAnomaly({ service, patternId: 'p2' })]);
+    await first.manager.submit(services.map((service) => makeAnomaly({ service, patternId: 'p1' })));
     await waitFor(() => slack.requests.length === 2);
     await first.manager.stop();
-    expect((await first.repo.recent({ service })).map((r) => r.status)).toEqual(['pending', 'pending']);
+    const statuses = async (repo: typeof first.repo) => Promise.all(services.map(async (service) => (await repo.recent({ service }))[0]?.status));
+    expect(await statuses(first.repo)).toEqual(['pending', 'pending']);
 
     const second = await makeManager();
     second.manager.start();
-    await waitFor(async () => (await second.repo.recent({ service })).every((r) => r.status === 'done'));
+    await waitFor(async () => (await statuses(second.repo)).every((s) => s === 'done'));
     expect(slack.requests).toHaveLength(4);
     const delivered = slack.requests.slice(2).map((r) => JSON.stringify(r.body.blocks));
-    expect(delivered.every((text) => text.includes(service))).toBe(true);
+    expect(services.every((service) => delivered.some((text) => text.includes(service)))).toBe(true);
   });
 
   it('sends one follow-up, and no more, when a deduplicated pattern grows tenfold after its alert', async () => {

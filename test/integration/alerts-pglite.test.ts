@@ -31,7 +31,7 @@ describe('alert manager on the embedded PGlite database', () => {
     const slack = await startSlackServer([{ status: 502 }]);
     const manager = createAlertManager({
       config: {
-        windowSeconds: 1, cooldownSeconds: 1800, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: slack.url,
+        windowSeconds: 1, cooldownSeconds: 1800, incidentWindowMs: 1000, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: slack.url,
         slackMinSeverity: 'warning', eventsEndpoint: undefined, eventsProtocol: 'grpc', eventsHeaders: {},
       },
       db, dedupe: createMemoryDedupe(),

@@ -38,6 +38,8 @@ describe('two receivers and three workers', () => {
         ANOMALOG_SPIKE_MIN_COUNT: '1000000',
         SLACK_WEBHOOK_URL: slack.url,
         ANOMALOG_SLACK_MIN_SEVERITY: 'info',
+        // Every alert its own Slack message (no incident grouping), so each is seen exactly once.
+        ANOMALOG_INCIDENT_WINDOW: '0',
       },
     });
     env.defer(() => cluster.killAll());

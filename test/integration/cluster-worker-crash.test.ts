@@ -58,6 +58,8 @@ describe('a worker killed in the middle of a batch', () => {
       ANOMALOG_SPIKE_MIN_COUNT: '1000000',
       SLACK_WEBHOOK_URL: slack.url,
       ANOMALOG_SLACK_MIN_SEVERITY: 'info',
+      // Every alert its own Slack message (no incident grouping), so each is seen exactly once.
+      ANOMALOG_INCIDENT_WINDOW: '0',
     };
     const cluster: Cluster = await startCluster({ name, receivers: 0, workers: 0, env });
     cleanups.push(() => cluster.killAll());

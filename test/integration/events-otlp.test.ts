@@ -166,6 +166,18 @@ describe('OTLP anomaly events', () => {
     await waitFor(async () => / 2$/m.test(await registry.getSingleMetricAsString('anomalog_events_exported_total')));
   });
 
+  it('carries the incident its alert joined as incident.id, and no such attribute before the alert manager has seen it', async () => {
+    const sink = await startHttpSink();
+    cleanup.push(() => sink.close());
+    const exporter = createOtlpEventsExporter({ endpoint: sink.url, protocol: 'http/protobuf', headers: {}, logger, flushMs: 20 });
+    cleanup.push(() => exporter.shutdown());
+    await exporter.export([makeAnomaly({ id: 'inc-1', incidentId: 'incident:inc-0' }), makeAnomaly({ id: 'inc-2' })]);
+    await waitFor(() => allRecords(sink).length === 2);
+    const byId = new Map(allRecords(sink).map((r) => [attrs(r.record.attributes)['anomaly.id'], attrs(r.record.attributes)]));
+    expect(byId.get('inc-1')!['incident.id']).toBe('incident:inc-0');
+    expect(byId.get('inc-2')).not.toHaveProperty('incident.id');
+  });
+
   it('gzips gRPC messages (checked on the raw HTTP/2 frames, which grpc-js servers hide)', async () => {
     const seen: Array<{ encoding: unknown; flag: number; decoded: Decoded }> = [];
     const server = createHttp2Server((req, res) => {

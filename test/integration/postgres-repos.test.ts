@@ -44,7 +44,7 @@ describe.each(['postgres', 'pglite'] as const)('repositories on %s', (kind) => {
     const b = makeAnomaly({ id: `due-${kind}-b` });
     await repo.insert([a, b]);
     expect(await repo.dueForAlerting([a.id, b.id, 'never-stored'])).toEqual(new Set([a.id, b.id]));
-    await repo.markAlerted([a.id]);
+    await repo.markAlerted([a]);
     // The same anomaly committed again (a redelivered batch) is not due again.
     await repo.insert([a]);
     expect(await repo.dueForAlerting([a.id, b.id])).toEqual(new Set([b.id]));

@@ -59,7 +59,7 @@ describe('when Postgres becomes unreachable', () => {
     const anomalies = createAnomalyRepo(db);
     const manager = createAlertManager({
       config: {
-        windowSeconds: 1, cooldownSeconds: 1800, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: undefined,
+        windowSeconds: 1, cooldownSeconds: 1800, incidentWindowMs: 1000, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: undefined,
         slackMinSeverity: 'warning', eventsEndpoint: undefined, eventsProtocol: 'grpc', eventsHeaders: {},
       },
       db, dedupe: createMemoryDedupe(), channels: [], logger,

@@ -50,6 +50,7 @@ function fakeTable(opts: { up?: () => boolean } = {}) {
     },
     alert: async (anomalies) => {
       alerted.push(...anomalies.map((a) => a.id));
+      return anomalies;
     },
     markAlerted: async (anomalies) => {
       for (const a of anomalies) rows.get(a.id)!.alerted = true;
@@ -90,7 +91,7 @@ describe('detection pipeline', () => {
       ...table.deps,
       alert: async (anomalies) => {
         if (!alertsUp) throw new DependencyUnavailableError('postgres', 'alerts table unreachable');
-        await table.deps.alert(anomalies);
+        return table.deps.alert(anomalies);
       },
       ...deadLetters().deps,
       logger,
