@@ -98,7 +98,8 @@ async function flood(port: number, total: number, record: (i: number) => LogReco
       const from = next;
       next = Math.min(total, next + RECORDS_PER_EXPORT);
       const records = Array.from({ length: next - from }, (_v, k) => record(from + k));
-      rejected += await deliver(port, exportBody(records));
+      const refused = await deliver(port, exportBody(records));
+      rejected += refused;
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));

@@ -102,7 +102,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
         ? undefined
         : redis
           ? createRedisServiceAdmission({ redis, limits: config.limits })
-          : createMemoryServiceAdmission({ limits: config.limits });
+          : createMemoryServiceAdmission({ limits: config.limits, attachState: detection?.attachState });
     if (admission) idle.push({ name: 'admission', forgetIdle: (before) => admission.forgetIdle(before) });
     const sweep = startIdleSweep({ ttlMs: config.limits.serviceIdleTtlMs, parts: idle, logger, registry });
     closers.push(async () => sweep.stop());
@@ -280,5 +280,12 @@ async function startDetection(deps: {
 
   const consoleRoutes = await createConsole({ logger });
 
-  return { pipeline: detection.pipeline, processBatch: detection.processBatch, admin, consoleRoutes, forgetIdle: (before: number) => detector.forgetIdle(before) };
+  return {
+    pipeline: detection.pipeline,
+    processBatch: detection.processBatch,
+    admin,
+    consoleRoutes,
+    forgetIdle: (before: number) => detector.forgetIdle(before),
+    attachState: (name: string, provide: () => unknown) => patternStore.attachState(name, provide),
+  };
 }

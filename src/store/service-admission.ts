@@ -27,11 +27,24 @@ export interface ServiceAdmission {
   forgetIdle(before: number): Promise<number>;
 }
 
-export function createMemoryServiceAdmission(deps: { limits: AdmissionLimits; now?: () => number }): ServiceAdmission {
+/**
+ * `attachState` (the memory pattern store's) keeps the slots in its snapshots,
+ * so a restart neither forgets nor re-admits past the cap the services it holds.
+ */
+export function createMemoryServiceAdmission(deps: {
+  limits: AdmissionLimits;
+  now?: () => number;
+  attachState?: (name: string, provide: () => unknown) => unknown;
+}): ServiceAdmission {
   const { maxServices, serviceIdleTtlMs } = deps.limits;
   const now = deps.now ?? Date.now;
   /** Service → last admitted, oldest first (re-inserted on every admission), so a sweep stops at the first live one. */
   const seen = new Map<string, number>();
+  const saved = deps.attachState?.('admission', () => [...seen]);
+  if (Array.isArray(saved)) {
+    const valid = (saved as unknown[]).filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number');
+    for (const [service, at] of valid.sort((a, b) => a[1] - b[1])) seen.set(service, at);
+  }
 
   function forget(before: number): number {
     let forgotten = 0;
