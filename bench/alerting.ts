@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { NOVEL_ERRORS, createTrafficDriver } from '../src/demo/traffic.js';
-import type { Anomaly } from '../src/pipeline/anomaly.js';
+import type { Anomaly } from '../src/anomaly.js';
 import { startService } from '../src/service/start-service.js';
 import { STORM_ERRORS } from '../test/helpers/error-storm.js';
 import { startSlackServer } from '../test/helpers/slack-server.js';

@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { LOOPBACK_ANY_PORT } from '../src/demo/loopback.js';
 import { LEVELS } from '../src/log-entry.js';
-import type { Anomaly, AnomalyKind } from '../src/pipeline/anomaly.js';
+import type { Anomaly, AnomalyKind } from '../src/anomaly.js';
 import { openMigratedDatabase } from '../src/service/open-stores.js';
 import { startService } from '../src/service/start-service.js';
 import { createAnomalyRepo } from '../src/store/anomaly-repo.js';

@@ -1,5 +1,5 @@
 /** The port every alert delivery channel (Slack, …) implements. */
-import type { AlertMessage } from './alert.js';
+import type { AlertMessage } from '../alert.js';
 
 /** Expected outcomes of one delivery attempt; only the outbox decides what to do next. */
 export type DeliveryResult =

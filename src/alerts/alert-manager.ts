@@ -8,13 +8,13 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Anomaly } from '../pipeline/anomaly.js';
+import type { Anomaly } from '../anomaly.js';
 import { createAlertRepo, mergeSamples, type IncidentRules, type NewAlert, type Raised } from '../store/alert-repo.js';
 import type { Database } from '../store/database.js';
-import { alertTitle, severityFor, type AlertMessage } from './alert.js';
+import { alertTitle, severityFor, type AlertMessage } from '../alert.js';
 import type { AlertChannel } from './alert-channel.js';
 import type { DedupeStore } from './dedupe.js';
-import { foldIntoFollowup, incidentIdFor } from './incident.js';
+import { foldIntoFollowup, incidentIdFor } from '../incident.js';
 import { createOutbox, DEFAULT_RETRY, type RetryPolicy } from './outbox.js';
 
 export interface AlertManagerDeps {

@@ -17,9 +17,9 @@ import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { AttributeValue, Attributes } from '../log-entry.js';
 import type { Logger } from '../logger.js';
-import type { Anomaly } from '../pipeline/anomaly.js';
+import type { Anomaly } from '../anomaly.js';
 import { version } from '../version.js';
-import { severityFor, type Severity } from './alert.js';
+import { severityFor, type Severity } from '../alert.js';
 
 export const EVENT_NAME = 'anomalog.anomaly';
 

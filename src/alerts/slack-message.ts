@@ -1,5 +1,5 @@
 /** Builds the Slack Block Kit payload for an alert (pure). */
-import { labelText, type AlertMessage, type IncidentDigest, type Severity } from './alert.js';
+import { labelText, type AlertMessage, type IncidentDigest, type Severity } from '../alert.js';
 
 const SEVERITY_EMOJI: Record<Severity, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
 const KIND_LABEL = { new_pattern: 'new pattern', frequency_spike: 'frequency spike', pattern_limit: 'pattern limit' } as const;

@@ -1,6 +1,6 @@
 /** The Slack incoming-webhook channel: one POST per alert, results as DeliveryResult. */
 import type { Logger } from '../logger.js';
-import { severityRank, type Severity } from './alert.js';
+import { severityRank, type Severity } from '../alert.js';
 import type { AlertChannel, DeliveryResult } from './alert-channel.js';
 import { buildSlackMessage } from './slack-message.js';
 

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { DeadLetter } from '../dead-letter.js';
-import type { CommandIo } from './main.js';
+import type { CommandIo } from './command-io.js';
 import { call, guarded, iso, target } from './operator.js';
 import { terminalJson } from '../text/terminal-text.js';
 import { renderTable, truncate } from './table.js';

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import type { Anomaly } from '../pipeline/anomaly.js';
+import type { Anomaly } from '../anomaly.js';
 import { startService } from '../service/start-service.js';
 import { NORMAL, NOVEL_ERROR, SPIKE, createTrafficDriver } from '../demo/traffic.js';
 import { terminalText } from '../text/terminal-text.js';
-import type { CommandIo } from './main.js';
+import type { CommandIo } from './command-io.js';
 import { LOOPBACK_ANY_PORT } from '../demo/loopback.js';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));

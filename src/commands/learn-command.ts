@@ -4,7 +4,7 @@ import { createDetector } from '../pipeline/detector.js';
 import { createPatternRepo } from '../store/pattern-repo.js';
 import { connectRedis, createEmbedder, openMigratedDatabase, openPatternStore } from '../service/open-stores.js';
 import { runLearn } from './learn.js';
-import type { CommandIo } from './main.js';
+import type { CommandIo } from './command-io.js';
 
 /**
  * `anomalog learn FILE --service NAME`: feeds history into the same stores the

@@ -1,14 +1,8 @@
 /** The `anomalog` command's dispatcher: one sub-command per operator task. */
 import { ConfigError } from '../config.js';
 import { version } from '../version.js';
+import type { Command, CommandIo } from './command-io.js';
 
-export interface CommandIo {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
-
-type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
 /** Loaded lazily so `anomalog templates` does not pay for Postgres or gRPC start-up. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {

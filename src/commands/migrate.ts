@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
-import type { CommandIo } from './main.js';
+import type { CommandIo } from './command-io.js';
 
 /** `anomalog migrate`: apply pending migrations to DATABASE_URL (or the embedded PGlite) and exit. */
 export async function runMigrate(argv: string[], io: CommandIo): Promise<number> {

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { parseDuration } from '../duration.js';
-import type { CommandIo } from './main.js';
+import type { CommandIo } from './command-io.js';
 import { terminalJson } from '../text/terminal-text.js';
 import { renderTable, truncate } from './table.js';
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { ROLES, startService, type Role } from '../service/start-service.js';
-import type { CommandIo } from './main.js';
+import type { CommandIo } from './command-io.js';
 
 /**
  * `anomalog serve [--role receiver|worker|all]`: run until SIGTERM/SIGINT, then

@@ -14,7 +14,7 @@ import { loadConfig } from '../config.js';
 import { mask } from '../pipeline/mask.js';
 import { createTemplateMiner } from '../pipeline/template-miner.js';
 import { terminalJson } from '../text/terminal-text.js';
-import type { CommandIo } from './main.js';
+import type { CommandIo } from './command-io.js';
 
 const USAGE = 'usage: anomalog templates [FILE|-] [--service NAME] [--summary]\n';
 

@@ -21,7 +21,7 @@ import type { Logger } from '../logger.js';
 import { levelRank, type LogEntry } from '../log-entry.js';
 import { isMuted, type PatternRecord, type PatternStore, type PatternTouch } from '../store/pattern-store.js';
 import { cutText } from '../text/safe-text.js';
-import type { Anomaly, AnomalyKind } from './anomaly.js';
+import type { Anomaly, AnomalyKind } from '../anomaly.js';
 import { HISTORY_WINDOWS, baselineOf, spikeTest } from './baseline.js';
 import { mask } from './mask.js';
 import { createServiceRegistry, type PatternInfo, type ServiceContext } from './service-context.js';

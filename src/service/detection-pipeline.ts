@@ -22,7 +22,7 @@ import { errorText } from '../dead-letter.js';
 import { isTransient } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LogEntry, Pipeline } from '../log-entry.js';
-import type { Anomaly } from '../pipeline/anomaly.js';
+import type { Anomaly } from '../anomaly.js';
 
 /** The steps after detection, in order. */
 const STAGES = ['commit', 'alert', 'mark'] as const;

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Pipeline } from '../log-entry.js';
-import type { Anomaly } from '../pipeline/anomaly.js';
+import type { Anomaly } from '../anomaly.js';
 import { createDetector } from '../pipeline/detector.js';
 import { createReceiver } from '../receiver/receiver.js';
 import { createAnomalyRepo } from '../store/anomaly-repo.js';

@@ -8,7 +8,7 @@ import type prom from 'prom-client';
 import { DEAD_LETTER_LIMIT, deadLetterMetrics, errorText, type DeadLetters } from '../dead-letter.js';
 import type { LogEntry } from '../log-entry.js';
 import type { Logger } from '../logger.js';
-import type { Anomaly } from '../pipeline/anomaly.js';
+import type { Anomaly } from '../anomaly.js';
 import { decodeEntries, encodeEntries } from '../queue/entry-codec.js';
 import type { DeadLetterRepo } from '../store/dead-letter-repo.js';
 import type { FailedWork } from './detection-pipeline.js';

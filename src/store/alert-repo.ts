@@ -1,7 +1,7 @@
 /** alerts: one row per alert, which is also the delivery outbox; service_incidents: each service's current incident. */
-import type { AlertMessage, IncidentDigest, Severity } from '../alerts/alert.js';
-import { followupIdOf, incidentIdFor, type IncidentRef } from '../alerts/incident.js';
-import type { AnomalyKind } from '../pipeline/anomaly.js';
+import type { AlertMessage, IncidentDigest, Severity } from '../alert.js';
+import { followupIdOf, incidentIdFor, type IncidentRef } from '../incident.js';
+import type { AnomalyKind } from '../anomaly.js';
 import type { Database, Queryable } from './database.js';
 import { isoTime, toMs } from './sql-values.js';
 

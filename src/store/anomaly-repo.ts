@@ -1,6 +1,6 @@
 /** log_anomalies: every anomaly, written in batches, read back for operators. */
 import type { Attributes } from '../log-entry.js';
-import type { Anomaly } from '../pipeline/anomaly.js';
+import type { Anomaly } from '../anomaly.js';
 import { safeText } from '../text/safe-text.js';
 import type { Queryable } from './database.js';
 import { safeJsonValue, writeSettingAside, type OnSetAside } from './refused-rows.js';

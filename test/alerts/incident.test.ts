@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alertLabel, labelText, type AlertMessage } from '../../src/alerts/alert.js';
-import { followupIdOf, foldIntoFollowup, incidentIdFor, TOP_GROUPED, type IncidentRef } from '../../src/alerts/incident.js';
+import { alertLabel, labelText, type AlertMessage } from '../../src/alert.js';
+import { followupIdOf, foldIntoFollowup, incidentIdFor, TOP_GROUPED, type IncidentRef } from '../../src/incident.js';
 import { buildSlackMessage } from '../../src/alerts/slack-message.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 

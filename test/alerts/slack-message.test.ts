@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { severityFor, type AlertMessage } from '../../src/alerts/alert.js';
+import { severityFor, type AlertMessage } from '../../src/alert.js';
 import { buildSlackMessage, escapeMrkdwn, literalMrkdwn } from '../../src/alerts/slack-message.js';
 import { parseRetryAfter } from '../../src/alerts/slack.js';
 

@@ -1,4 +1,4 @@
-import type { Anomaly } from '../../src/pipeline/anomaly.js';
+import type { Anomaly } from '../../src/anomaly.js';
 
 /** An anomaly with sensible defaults; override what the test is about. */
 export function makeAnomaly(over: Partial<Anomaly> = {}): Anomaly {

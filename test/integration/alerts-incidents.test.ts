@@ -14,7 +14,7 @@ import { createAlertManager, type AlertManager } from '../../src/alerts/alert-ma
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';
 import type { Config } from '../../src/config.js';
-import type { Anomaly } from '../../src/pipeline/anomaly.js';
+import type { Anomaly } from '../../src/anomaly.js';
 import { createAlertRepo } from '../../src/store/alert-repo.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';

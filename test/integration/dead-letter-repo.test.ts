@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/log-entry.js';
-import type { Anomaly } from '../../src/pipeline/anomaly.js';
+import type { Anomaly } from '../../src/anomaly.js';
 import { createStoredDeadLetters } from '../../src/service/stored-dead-letters.js';
 import { type Database } from '../../src/store/database.js';
 import { createDeadLetterRepo } from '../../src/store/dead-letter-repo.js';

@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { NOVEL_ERROR, SPIKE, createTrafficDriver } from '../../src/demo/traffic.js';
-import type { Anomaly } from '../../src/pipeline/anomaly.js';
+import type { Anomaly } from '../../src/anomaly.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
 import { startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli-runner.js';
 import { loadConfig } from '../../src/config.js';
-import type { Anomaly } from '../../src/pipeline/anomaly.js';
+import type { Anomaly } from '../../src/anomaly.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
 import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';

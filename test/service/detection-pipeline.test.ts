@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/log-entry.js';
-import type { Anomaly } from '../../src/pipeline/anomaly.js';
+import type { Anomaly } from '../../src/anomaly.js';
 import { DependencyUnavailableError } from '../../src/errors.js';
 import { createDetectionPipeline, type DetectionPipelineDeps, type FailedWork } from '../../src/service/detection-pipeline.js';
 

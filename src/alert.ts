@@ -1,5 +1,5 @@
 /** What an alert is and how severe it is. */
-import type { AnomalyKind } from '../pipeline/anomaly.js';
+import type { AnomalyKind } from './anomaly.js';
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

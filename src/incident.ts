@@ -3,7 +3,7 @@
  * first alert are one incident. The first alert is sent at once; the others are
  * held and folded into one follow-up, sent when the window closes.
  */
-import { cutText } from '../text/safe-text.js';
+import { cutText } from './text/safe-text.js';
 import { alertLabel, labelText, severityRank, type AlertLabel, type AlertMessage, type GroupedAlert, type IncidentDigest } from './alert.js';
 
 /** The incident an alert is in, as the alert store knows it. */

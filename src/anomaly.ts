@@ -1,4 +1,4 @@
-import type { Attributes, Level } from '../log-entry.js';
+import type { Attributes, Level } from './log-entry.js';
 
 /** `pattern_limit`: a service reached ANOMALOG_MAX_PATTERNS_PER_SERVICE (once per service). */
 export type AnomalyKind = 'new_pattern' | 'frequency_spike' | 'pattern_limit';
