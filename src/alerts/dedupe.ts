@@ -16,22 +16,18 @@ export interface DedupeStore {
 /** The only Redis commands dedupe uses. */
 export type DedupeRedis = Pick<Redis, 'set' | 'del' | 'get'>;
 
-/** Hash tag on the service so a service's keys share one Redis Cluster slot. */
-export function dedupeKey(prefix: string, service: string, patternId: string): string {
-  return `${prefix}{${service}}:alert:${patternId}`;
-}
-
-export function createRedisDedupe(redis: DedupeRedis, prefix: string, now: () => number = Date.now): DedupeStore {
+/** `keyOf` is PatternKeys.alertClaim (src/store/keys.ts), where every Redis key is built. */
+export function createRedisDedupe(redis: DedupeRedis, keyOf: (service: string, patternId: string) => string, now: () => number = Date.now): DedupeStore {
   return {
     async claim(service, patternId, ttlSeconds) {
-      const reply = await redis.set(dedupeKey(prefix, service, patternId), String(now()), 'EX', Math.ceil(ttlSeconds), 'NX');
+      const reply = await redis.set(keyOf(service, patternId), String(now()), 'EX', Math.ceil(ttlSeconds), 'NX');
       return reply === 'OK';
     },
     async release(service, patternId) {
-      await redis.del(dedupeKey(prefix, service, patternId));
+      await redis.del(keyOf(service, patternId));
     },
     async claimedAt(service, patternId) {
-      const value = await redis.get(dedupeKey(prefix, service, patternId));
+      const value = await redis.get(keyOf(service, patternId));
       return value === null ? undefined : Number(value);
     },
   };
@@ -43,7 +39,7 @@ export function createMemoryDedupe(now: () => number = Date.now): DedupeStore {
   let sweepAt = 1024;
   return {
     async claim(service, patternId, ttlSeconds) {
-      const key = dedupeKey('', service, patternId);
+      const key = `${service}\u0000${patternId}`;
       const t = now();
       const until = expiries.get(key);
       if (until !== undefined && until > t) return false;
@@ -61,12 +57,12 @@ export function createMemoryDedupe(now: () => number = Date.now): DedupeStore {
       return true;
     },
     async release(service, patternId) {
-      const key = dedupeKey('', service, patternId);
+      const key = `${service}\u0000${patternId}`;
       expiries.delete(key);
       takenAt.delete(key);
     },
     async claimedAt(service, patternId) {
-      const key = dedupeKey('', service, patternId);
+      const key = `${service}\u0000${patternId}`;
       return (expiries.get(key) ?? 0) > now() ? takenAt.get(key) : undefined;
     },
   };

@@ -20,6 +20,7 @@ import { createPatternRepo } from '../store/pattern-repo.js';
 import { createSetAsideReporter } from '../store/refused-rows.js';
 import { createAlertManager } from '../alerts/alert-manager.js';
 import { createMemoryDedupe, createRedisDedupe } from '../alerts/dedupe.js';
+import { createPatternKeys } from '../store/keys.js';
 import { createSlackChannel } from '../alerts/slack.js';
 import { createOtlpEventsExporter } from '../alerts/otlp-events.js';
 import type { AlertChannel } from '../alerts/alert-channel.js';
@@ -196,7 +197,7 @@ async function startDetection(deps: {
   const alertManager = createAlertManager({
     config: config.alerts,
     db,
-    dedupe: redis ? createRedisDedupe(redis, 'anomalog:') : createMemoryDedupe(),
+    dedupe: redis ? createRedisDedupe(redis, createPatternKeys().alertClaim) : createMemoryDedupe(),
     channels,
     logger,
     registry,

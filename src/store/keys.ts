@@ -24,6 +24,8 @@ export interface PatternKeys {
   events(): string;
   /** Sorted set: service → when it was last admitted (ms), the slots of ANOMALOG_MAX_SERVICES. */
   services(): string;
+  /** String with expiry: the alert dedupe claim of one pattern (claim time, ms). */
+  alertClaim: (service: string, id: string) => string;
 }
 
 export function createPatternKeys(prefix = 'anomalog'): PatternKeys {
@@ -38,5 +40,6 @@ export function createPatternKeys(prefix = 'anomalog'): PatternKeys {
     embedding: (key) => `${prefix}:{embeddings}:${key}`,
     events: () => `${prefix}:pattern-events`,
     services: () => `${prefix}:services`,
+    alertClaim: (s, id) => `${tag(s)}:alert:${id}`,
   };
 }

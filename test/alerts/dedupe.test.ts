@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryDedupe, createRedisDedupe, dedupeKey } from '../../src/alerts/dedupe.js';
+import { createMemoryDedupe, createRedisDedupe } from '../../src/alerts/dedupe.js';
+import { createPatternKeys } from '../../src/store/keys.js';
 import { backoffMs } from '../../src/alerts/outbox.js';
 
 describe('memory dedupe', () => {
@@ -23,19 +24,19 @@ describe('memory dedupe', () => {
 
 describe('redis dedupe', () => {
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
-  const prefix = `test:dedupe:${randomBytes(4).toString('hex')}:`;
+  const prefix = `test:dedupe:${randomBytes(4).toString('hex')}`;
   beforeAll(() => redis.connect());
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
   });
 
   it('claims with SET NX EX under a service hash tag, so exactly one of many racing callers wins', async () => {
-    const stores = Array.from({ length: 5 }, () => createRedisDedupe(redis, prefix));
+    const stores = Array.from({ length: 5 }, () => createRedisDedupe(redis, createPatternKeys(prefix).alertClaim));
     const wins = await Promise.all(stores.map((s) => s.claim('checkout', 'p9', 1800)));
     expect(wins.filter(Boolean)).toHaveLength(1);
-    const key = dedupeKey(prefix, 'checkout', 'p9');
+    const key = createPatternKeys(prefix).alertClaim('checkout', 'p9');
     expect(key).toContain('{checkout}');
     const ttl = await redis.ttl(key);
     expect(ttl).toBeGreaterThan(1790);

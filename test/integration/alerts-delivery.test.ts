@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertChannel } from '../../src/alerts/alert-channel.js';
 import { createAlertManager, type AlertManager } from '../../src/alerts/alert-manager.js';
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
+import { createPatternKeys } from '../../src/store/keys.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';
 import type { Config } from '../../src/config.js';
 import { createAlertRepo } from '../../src/store/alert-repo.js';
@@ -29,7 +30,7 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let slack: Awaited<ReturnType<typeof startSlackServer>>;
   let redis: Redis;
-  const prefix = `test:alerts:${randomBytes(4).toString('hex')}:`;
+  const prefix = `test:alerts:${randomBytes(4).toString('hex')}`;
   const open: Array<{ manager?: AlertManager; db: Database }> = [];
 
   beforeAll(async () => {
@@ -48,7 +49,7 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
     await slack?.close();
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
     await scratch.drop();
@@ -108,8 +109,8 @@ describe('alert manager with Postgres, Redis and a Slack webhook', () => {
 
   it('raises one alert when two managers sharing Redis and Postgres see the same pattern at once', async () => {
     slack = await startSlackServer();
-    const a = await makeManager({ dedupe: createRedisDedupe(redis, prefix) });
-    const b = await makeManager({ dedupe: createRedisDedupe(redis, prefix) });
+    const a = await makeManager({ dedupe: createRedisDedupe(redis, createPatternKeys(prefix).alertClaim) });
+    const b = await makeManager({ dedupe: createRedisDedupe(redis, createPatternKeys(prefix).alertClaim) });
     a.manager.start();
     b.manager.start();
     const service = `svc-${uniq()}`;

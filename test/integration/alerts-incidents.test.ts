@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertManager, type AlertManager } from '../../src/alerts/alert-manager.js';
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
+import { createPatternKeys } from '../../src/store/keys.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';
 import type { Config } from '../../src/config.js';
 import type { Anomaly } from '../../src/anomaly.js';
@@ -62,7 +63,7 @@ describe('incidents with Postgres, Redis and a Slack webhook', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let slack: Awaited<ReturnType<typeof startSlackServer>>;
   let redis: Redis;
-  const prefix = `test:incidents:${randomBytes(4).toString('hex')}:`;
+  const prefix = `test:incidents:${randomBytes(4).toString('hex')}`;
   const open: Array<{ manager: AlertManager; db: Database }> = [];
 
   beforeAll(async () => {
@@ -81,7 +82,7 @@ describe('incidents with Postgres, Redis and a Slack webhook', () => {
     await slack?.close();
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
     await scratch.drop();
@@ -90,7 +91,7 @@ describe('incidents with Postgres, Redis and a Slack webhook', () => {
   async function makeManager(opts: { dedupe?: DedupeStore; config?: Partial<Config['alerts']> } = {}) {
     const db = await openDatabase({ databaseUrl: scratch.url, dataDir: '/nonexistent', logger });
     const manager = createAlertManager({
-      config: alertsConfig(opts.config), db, dedupe: opts.dedupe ?? createRedisDedupe(redis, prefix),
+      config: alertsConfig(opts.config), db, dedupe: opts.dedupe ?? createRedisDedupe(redis, createPatternKeys(prefix).alertClaim),
       channels: [createSlackChannel({ webhookUrl: slack.url, minSeverity: 'warning', logger })], logger,
       retry: { baseMs: 200, maxMs: 2_000, maxAttempts: 5 }, pollMs: 100,
     });
