@@ -3,8 +3,11 @@
  * receiver|worker`) over the bench's redis-server and a scratch Postgres
  * database, learning period off, under the load client. Two rates per window:
  * records the receiver acknowledged (appended to the ingest streams) and
- * records the worker committed (its anomalog_worker_processed_records_total:
- * detected, stored and acknowledged on the stream). The backlog bound is raised
+ * records the worker committed: the sum of the pattern counts in Redis, raised
+ * once per stored batch (stream entry). The worker's own
+ * anomalog_worker_processed_records_total moves only once per read of up to 32
+ * entries per shard (tens of thousands of records, seconds apart under a
+ * backlog), too coarse for a window of a few seconds. The backlog bound is raised
  * so the receiver never pushes back inside the section: each tier runs at its
  * own pace, side by side on the same cores.
  */
@@ -13,7 +16,7 @@ import { measureWindow, type WindowResult } from './ingest-window.js';
 import { track } from './scale-cleanup.js';
 import type { BenchRedis } from './scale-redis.js';
 import { sleep } from './scale-report.js';
-import { backlogRecords, scrapeMetric, startStack } from './scale-stack.js';
+import { backlogRecords, committedRecords, startStack } from './scale-stack.js';
 
 export interface ProductionResult {
   windows: WindowResult[];
@@ -53,7 +56,7 @@ export async function measureProduction(plan: ProductionPlan): Promise<Productio
       const probes = {
         load,
         processes: { receiver: [receiver!.child.pid!], worker: [worker!.child.pid!], redis: [plan.redis.pid()], client: [load.pid] },
-        committed: () => scrapeMetric(worker!.httpPort, 'anomalog_worker_processed_records_total'),
+        committed: () => committedRecords(plan.redis.client),
       };
       load.start(plan.concurrency);
       await sleep(plan.warmupSeconds * 1_000);
