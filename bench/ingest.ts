@@ -68,6 +68,9 @@ const medianOf = (ws: readonly WindowResult[], f: (w: WindowResult) => number): 
 const medianCores = (ws: readonly WindowResult[]): string =>
   [...Object.keys(ws[0]!.cores).map((name) => medianOf(ws, (w) => w.cores[name]!).toFixed(2)), medianOf(ws, (w) => w.otherCores).toFixed(2)].join(' / ');
 
+/** Median over the windows of a group's CPU per record of `rate`. */
+const cpuPerRecord = (ws: readonly WindowResult[], group: string, rate: (w: WindowResult) => number): number => medianOf(ws, (w) => (w.cores[group]! / rate(w)) * 1e6);
+
 function printEmbedded(kind: BodyKind, runs: EmbeddedRun[]): void {
   for (const [i, r] of runs.entries()) {
     console.log(
@@ -81,7 +84,7 @@ function printProduction(kind: BodyKind, result: ProductionResult): void {
   for (const [i, w] of result.windows.entries()) {
     console.log(
       `  ${kind} run ${i + 1}: committed ${fmt(w.committedRate)} records/s, receiver acknowledged ${fmt(w.ackedRate)}; refused ${w.refused}; ` +
-        `CPU µs/record: receiver ${((w.cores.receiver! / w.ackedRate) * 1e6).toFixed(1)}, worker ${((w.cores.worker! / w.committedRate) * 1e6).toFixed(1)}; CPU cores: ${cores(w)}`,
+        `CPU µs/record: receiver ${cpuPerRecord([w], 'receiver', (x) => x.ackedRate).toFixed(1)}, worker ${cpuPerRecord([w], 'worker', (x) => x.committedRate).toFixed(1)}; CPU cores: ${cores(w)}`,
     );
   }
   console.log(`  ${kind}: backlog when the client stopped ${fmt(result.backlogAtEnd)} records`);
@@ -183,13 +186,16 @@ async function main(): Promise<void> {
     console.log();
   }
   if (production.size > 0) {
-    console.log('| production, 1 receiver + 1 worker | committed records/s | receiver acknowledged records/s | committed / decode-only | CPU cores: receiver / worker / redis / client / others |');
-    console.log('| --- | --- | --- | --- | --- |');
+    console.log(
+      '| production, 1 receiver + 1 worker | committed records/s | receiver acknowledged records/s | committed / decode-only | CPU µs/record: receiver / worker | CPU cores: receiver / worker / redis / client / others |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- |');
     for (const [kind, result] of production) {
       const committed = medianOf(result.windows, (w) => w.committedRate);
       const decode = decodeMedian(kind);
       console.log(
-        `| ${LABELS[kind]} | **${fmt(committed)}** | ${fmt(medianOf(result.windows, (w) => w.ackedRate))} | ${decode ? (committed / decode).toFixed(3) : 'n/a'} | ${medianCores(result.windows)} |`,
+        `| ${LABELS[kind]} | **${fmt(committed)}** | ${fmt(medianOf(result.windows, (w) => w.ackedRate))} | ${decode ? (committed / decode).toFixed(3) : 'n/a'} | ` +
+          `${cpuPerRecord(result.windows, 'receiver', (w) => w.ackedRate).toFixed(1)} / ${cpuPerRecord(result.windows, 'worker', (w) => w.committedRate).toFixed(1)} | ${medianCores(result.windows)} |`,
       );
     }
     console.log();
