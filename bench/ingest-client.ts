@@ -1,17 +1,41 @@
 /**
- * The benchmark's load generator, run as a separate process (fork): keeps
- * `concurrency` Export calls in flight over grpc-js for `seconds` and reports
- * the records acknowledged. argv: port seconds concurrency.
+ * bench:ingest's load generator, a forked process playing the OTel Collector:
+ * keeps `concurrency` pre-encoded Export calls in flight over grpc-js until
+ * told to stop. A refused export is retried as a collector's exporter would;
+ * only acknowledged exports count. argv: the receiver's gRPC port. Driven over
+ * IPC (advanced serialization: the pool arrives as bytes) by IngestClientCommand
+ * messages, answered by IngestClientReport.
  */
 import { Client, credentials } from '@grpc/grpc-js';
-import { RECORDS_PER_REQUEST, buildBenchRequest } from './ingest-request.js';
+import { RECORDS_PER_REQUEST } from './ingest-request.js';
 
-const [port, seconds, concurrency] = process.argv.slice(2).map(Number) as [number, number, number];
+export type IngestClientCommand =
+  /** The encoded requests to send, in turn. */
+  | { type: 'pool'; requests: Uint8Array[] }
+  | { type: 'start'; concurrency: number }
+  | { type: 'progress' }
+  /** Stop sending new exports, settle those in flight, report. */
+  | { type: 'stop' };
+
+export interface IngestClientReport {
+  type: 'progress' | 'stopped';
+  /** Records in acknowledged exports since the process started. */
+  acked: number;
+  /** Export attempts refused (and retried). */
+  refused: number;
+  lastError: string;
+}
+
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+const RETRY_DELAY_MS = 100;
 const identity = (b: Buffer): Buffer => b;
 
-const requests = Array.from({ length: 8 }, (_v, i) => buildBenchRequest(i));
-const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
+const client = new Client(`127.0.0.1:${Number(process.argv[2])}`, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
+const state = { acked: 0, refused: 0, lastError: '' };
+let pool: Buffer[] = [];
+let running = false;
+let sent = 0;
+let senders: Promise<void>[] = [];
 
 function send(body: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -19,26 +43,47 @@ function send(body: Buffer): Promise<void> {
   });
 }
 
-async function worker(until: number, counter: { records: number }, offset: number): Promise<void> {
-  for (let n = offset; Date.now() < until; n++) {
-    await send(requests[n % requests.length]!);
-    counter.records += RECORDS_PER_REQUEST;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function sender(): Promise<void> {
+  while (running) {
+    const body = pool[sent++ % pool.length]!;
+    for (;;) {
+      try {
+        await send(body);
+        state.acked += RECORDS_PER_REQUEST;
+        break;
+      } catch (error) {
+        state.refused++;
+        state.lastError = (error as Error).message;
+        if (!running) return;
+        await sleep(RETRY_DELAY_MS);
+      }
+    }
   }
 }
 
-async function main(): Promise<void> {
-  // Warm-up: connection, JIT on both sides.
-  const warm = { records: 0 };
-  await Promise.all(Array.from({ length: concurrency }, (_v, i) => worker(Date.now() + 1_000, warm, i)));
-  const counter = { records: 0 };
-  const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, (_v, i) => worker(Date.now() + seconds * 1_000, counter, i)));
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  client.close();
-  process.send!({ records: counter.records, warmupRecords: warm.records, seconds: elapsed, requestBytes: requests[0]!.length });
-}
+process.on('message', (message: IngestClientCommand) => {
+  switch (message.type) {
+    case 'pool':
+      pool = message.requests.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength));
+      return;
+    case 'start':
+      if (pool.length === 0) throw new Error('start before pool: the parent sends the requests first');
+      running = true;
+      senders = Array.from({ length: message.concurrency }, () => sender());
+      return;
+    case 'progress':
+      process.send!({ type: 'progress', ...state } satisfies IngestClientReport);
+      return;
+    case 'stop':
+      running = false;
+      void Promise.all(senders).then(() => process.send!({ type: 'stopped', ...state } satisfies IngestClientReport));
+      return;
+  }
+});
 
-main().catch((error: unknown) => {
-  process.send!({ error: String(error) });
-  process.exitCode = 1;
+process.on('disconnect', () => {
+  client.close();
+  process.exit(0);
 });

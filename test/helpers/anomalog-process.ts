@@ -30,10 +30,12 @@ export interface AnomalogProcess {
 export async function startAnomalog(opts: {
   role?: 'all' | 'receiver' | 'worker';
   env: Record<string, string>;
+  /** Flags for node itself, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
   startTimeoutMs?: number;
 }): Promise<AnomalogProcess> {
   const role = opts.role ?? 'all';
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--role', role], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI_PATH, 'serve', '--role', role], {
     env: {
       PATH: process.env.PATH ?? '',
       ...LOOPBACK_ANY_PORT,
