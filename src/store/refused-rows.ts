@@ -2,9 +2,10 @@
  * Rows the database refuses for their content (SQLSTATE class 22: a NUL, JSON
  * it cannot read) must not block the rows written with them: the callers keep
  * a failed write pending and retry it, so one refused row would be retried
- * forever. A refused batch is written again row by row; a refused row is
- * written once more made safe, and if even that is refused it is set aside
- * (reported, not written). An outage still throws so the caller retries.
+ * forever. A refused batch is written again made safe, in one statement; only
+ * if that is refused too (a refusal no text fix cures) does it go row by row,
+ * each row as it is and then made safe, and a row refused even made safe is
+ * set aside (reported, not written). An outage still throws so the caller retries.
  */
 import { Counter, type Registry } from 'prom-client';
 import { isDataException } from '../errors.js';
@@ -38,7 +39,11 @@ export function createSetAsideReporter(deps: { logger: Logger; registry?: Regist
 export interface SetAsideOptions<Row> {
   table: string;
   idOf: (row: Row) => string;
-  /** The row with every text and JSON field made safe; its id unchanged. */
+  /**
+   * The row with every text and JSON field made safe; its id unchanged, and a
+   * row with nothing to make safe stored exactly as it is (so a whole batch can
+   * be written made safe).
+   */
   makeSafe: (row: Row) => Row;
   /** Without it, a row refused even made safe is thrown (a one-shot command then fails loudly). */
   onSetAside: OnSetAside | undefined;
@@ -58,15 +63,19 @@ async function refusal(attempt: Promise<void>): Promise<Error | undefined> {
 
 /**
  * Writes `rows` with `write` (one statement). When the database refuses it for
- * its content, writes each row alone; a refused row once more made safe; and
- * reports one still refused to `onSetAside`. Any other error is thrown.
+ * its content, writes them all made safe (one statement: a NUL costs two
+ * statements, not one per row); if that is refused too, writes each row alone,
+ * a refused row once more made safe, and reports one still refused to
+ * `onSetAside`. Any other error is thrown.
  * Rows before a thrown error may be written: callers write idempotently.
  */
 export async function writeSettingAside<Row>(rows: Row[], write: (rows: Row[]) => Promise<void>, opts: SetAsideOptions<Row>): Promise<void> {
   if ((await refusal(write(rows))) === undefined) return;
-  for (const row of rows) {
+  const safe = rows.map((row) => opts.makeSafe(row));
+  if (rows.length > 1 && (await refusal(write(safe))) === undefined) return;
+  for (const [i, row] of rows.entries()) {
     if (rows.length > 1 && (await refusal(write([row]))) === undefined) continue;
-    const error = await refusal(write([opts.makeSafe(row)]));
+    const error = await refusal(write([safe[i]!]));
     if (error === undefined) continue;
     if (!opts.onSetAside) throw error;
     opts.onSetAside({ table: opts.table, id: opts.idOf(row), error });

@@ -71,6 +71,30 @@ describe.each(['postgres', 'pglite'] as const)('rows refused for their content o
     expect(await repo.dueForAlerting([bad.id])).toEqual(new Set([bad.id]));
   });
 
+  it('stores a full batch holding one NUL in two statements (as sent, then made safe), not one per row', async () => {
+    setAside.length = 0;
+    let statements = 0;
+    const counting: Queryable = {
+      query: <R>(sql: string, params?: unknown[]) => {
+        statements += 1;
+        return db.query<R>(sql, params);
+      },
+      exec: (sql: string) => db.exec(sql),
+    };
+    const service = `batch-${kind}`;
+    const batch = Array.from({ length: 1_000 }, (_, i) =>
+      makeAnomaly({ id: `${service}-${i}`, service, message: i === 500 ? 'nul \u0000 here' : `clean ${i}`, attributes: { i } }),
+    );
+    await createAnomalyRepo(counting, { onSetAside }).insert(batch);
+    expect(statements).toBe(2);
+    const rows = await createAnomalyRepo(db).recent({ service, limit: 2_000 });
+    expect(rows).toHaveLength(1_000);
+    // Made safe, a clean row is stored exactly as sent.
+    expect(rows.find((r) => r.id === `${service}-7`)).toMatchObject({ message: 'clean 7', attributes: { i: 7 } });
+    expect(rows.find((r) => r.id === `${service}-500`)!.message).toBe('nul \ufffd here');
+    expect(setAside).toEqual([]);
+  });
+
   it('sets aside an anomaly refused even made safe, reports it, and stores the rest', async () => {
     setAside.length = 0;
     const repo = createAnomalyRepo(db, { onSetAside });
