@@ -268,7 +268,9 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
       const byService = new Map<string, Group[]>();
       for (const group of groupByPattern(anomalies)) {
         const service = group.anomalies[0]!.service;
-        byService.set(service, [...(byService.get(service) ?? []), group]);
+        const groups = byService.get(service);
+        if (groups) groups.push(group);
+        else byService.set(service, [group]);
       }
       const incidents = new Map<Anomaly, string>();
       const failures: unknown[] = [];
