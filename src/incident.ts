@@ -48,7 +48,7 @@ function topByScore(items: GroupedAlert[]): GroupedAlert[] {
   return [...items].sort((a, b) => b.score - a.score).slice(0, TOP_GROUPED);
 }
 
-export function followupTitle(digest: IncidentDigest, service: string): string {
+function followupTitle(digest: IncidentDigest, service: string): string {
   const labels = Object.keys(digest.counts) as AlertLabel[];
   const what = labels.length === 1 ? labelText(labels[0]!, digest.alerts) : `more ${digest.alerts === 1 ? 'alert' : 'alerts'}`;
   return `+${digest.alerts} ${what} in ${service}`;
