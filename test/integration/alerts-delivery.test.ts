@@ -8,7 +8,7 @@ import { createAlertManager, type AlertManager } from '../../src/alerts/alert-ma
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
 import { createPatternKeys } from '../../src/store/keys.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';
-import type { Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createAlertRepo } from '../../src/store/alert-repo.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -19,11 +19,9 @@ import { startSlackServer, waitFor } from '../helpers/slack-server.js';
 const logger = pino({ level: 'silent' });
 const FAST_RETRY = { baseMs: 200, maxMs: 2_000, maxAttempts: 5 };
 
+/** The documented defaults, with a 1 s incident window. */
 function alertsConfig(over: Partial<Config['alerts']> = {}): Config['alerts'] {
-  return {
-    windowSeconds: 1, cooldownSeconds: 1800, incidentWindowMs: 1000, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: undefined,
-    slackMinSeverity: 'warning', eventsEndpoint: undefined, eventsProtocol: 'grpc', eventsHeaders: {}, ...over,
-  };
+  return { ...loadConfig({}).alerts, incidentWindowMs: 1000, ...over };
 }
 
 describe('alert manager with Postgres, Redis and a Slack webhook', () => {

@@ -14,7 +14,7 @@ import { createAlertManager, type AlertManager } from '../../src/alerts/alert-ma
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
 import { createPatternKeys } from '../../src/store/keys.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';
-import type { Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import type { Anomaly } from '../../src/anomaly.js';
 import { createAlertRepo } from '../../src/store/alert-repo.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
@@ -26,11 +26,9 @@ import { startSlackServer, waitFor, type SlackRequest } from '../helpers/slack-s
 const logger = pino({ level: 'silent' });
 const WINDOW_MS = 2_000;
 
+/** The documented defaults, with a WINDOW_MS incident window. */
 function alertsConfig(over: Partial<Config['alerts']> = {}): Config['alerts'] {
-  return {
-    windowSeconds: 1, cooldownSeconds: 1800, incidentWindowMs: WINDOW_MS, criticalScore: 0.8, warningScore: 0.6,
-    slackWebhookUrl: undefined, slackMinSeverity: 'warning', eventsEndpoint: undefined, eventsProtocol: 'grpc', eventsHeaders: {}, ...over,
-  };
+  return { ...loadConfig({}).alerts, incidentWindowMs: WINDOW_MS, ...over };
 }
 
 const uniq = () => randomBytes(4).toString('hex');

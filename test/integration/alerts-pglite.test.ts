@@ -1,39 +1,29 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertManager } from '../../src/alerts/alert-manager.js';
 import { createMemoryDedupe } from '../../src/alerts/dedupe.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';
+import { loadConfig } from '../../src/config.js';
 import { createAlertRepo } from '../../src/store/alert-repo.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import type { Database } from '../../src/store/database.js';
+import { openTestDatabase } from '../helpers/test-database.js';
 import { makeAnomaly } from '../helpers/slack-fixtures.js';
 import { startSlackServer, waitFor } from '../helpers/slack-server.js';
 
 const logger = pino({ level: 'silent' });
 
 describe('alert manager on the embedded PGlite database', () => {
-  let dir: string;
   let db: Database;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'anomalog-alerts-'));
-    db = await openDatabase({ dataDir: dir, logger });
-    await migrate(db, logger);
+    ({ db, close } = await openTestDatabase('pglite', 'alerts', logger));
   });
-  afterAll(async () => {
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close());
 
   it('groups, stores and delivers alerts with the same SQL as Postgres', async () => {
     const slack = await startSlackServer([{ status: 502 }]);
     const manager = createAlertManager({
-      config: {
-        windowSeconds: 1, cooldownSeconds: 1800, incidentWindowMs: 1000, criticalScore: 0.8, warningScore: 0.6, slackWebhookUrl: slack.url,
-        slackMinSeverity: 'warning', eventsEndpoint: undefined, eventsProtocol: 'grpc', eventsHeaders: {},
-      },
+      config: { ...loadConfig({}).alerts, incidentWindowMs: 1000, slackWebhookUrl: slack.url },
       db, dedupe: createMemoryDedupe(),
       channels: [createSlackChannel({ webhookUrl: slack.url, minSeverity: 'warning', logger })],
       logger, retry: { baseMs: 100, maxMs: 500, maxAttempts: 5 }, pollMs: 50,
