@@ -5,7 +5,7 @@
  */
 import type { AnomalyView, ServiceView } from '../api-types.js';
 import type { Context, View } from './context.js';
-import { h, replaceContent, timeEl } from './dom.js';
+import { h, levelBadge, replaceContent, timeEl } from './dom.js';
 import { countOf, formatCount, formatScore, formatTime, kindLabel, RANGES } from './format.js';
 import {
   groupByIncident,
@@ -64,8 +64,8 @@ function apiPath(f: Filters, extra: Record<string, string>): string {
   return `/api/anomalies?${q}`;
 }
 
-/** A class-name-safe form of a value from the data. */
-const token = (value: string) => value.replace(/[^a-z_]/g, '');
+/** A class-name-safe form of a kind. */
+const kindClass = (kind: string) => kind.replace(/[^a-z_]/g, '');
 
 /** A labelled <select>; `onChange` gets its new value. */
 function choice(name: string, label: string, options: ReadonlyArray<readonly [string, string]>, current: string, onChange: (value: string) => void): { field: HTMLElement; select: HTMLSelectElement } {
@@ -250,8 +250,8 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
     return h('tr', { class: classes || undefined, 'data-id': a.id },
       h('td', null, timeEl(a.detectedAt, formatTime(a.detectedAt, now))),
       h('td', null, a.service),
-      h('td', null, h('span', { class: `kind kind-${token(a.kind)}` }, kindLabel(a.kind))),
-      h('td', null, h('span', { class: `level level-${token(a.level)}` }, a.level)),
+      h('td', null, h('span', { class: `kind kind-${kindClass(a.kind)}` }, kindLabel(a.kind))),
+      h('td', null, levelBadge(a.level)),
       h('td', { class: 'num' }, formatScore(a.score)),
       h('td', { class: 'num' }, formatCount(a.count)),
       h('td', { class: 'pattern' }, h('a', { href: routeHash(['anomalies', a.id]), 'data-key': `a:${a.id}`, class: 'log' }, a.template || a.message)),

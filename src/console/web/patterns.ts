@@ -4,7 +4,7 @@
  * unmute through the same API as `anomalog mute|unmute`.
  */
 import type { Context, View } from './context.js';
-import { focusKey, h, replaceContent, svg, timeEl } from './dom.js';
+import { focusKey, h, levelBadge, replaceContent, svg, timeEl } from './dom.js';
 import { countOf, formatCount, formatTime, MUTE_DURATIONS } from './format.js';
 import type { PatternView, ServiceView } from '../api-types.js';
 import { routeHash, sparkPoints } from './model.js';
@@ -123,7 +123,7 @@ export function patternsView(ctx: Context, params: URLSearchParams): View {
   function row(p: PatternView, now: number): HTMLTableRowElement {
     return h('tr', { 'data-id': p.id },
       h('td', { class: 'pattern' }, h('code', { class: 'log' }, p.template)),
-      h('td', null, h('span', { class: `level level-${p.level.replace(/[^a-z]/g, '')}` }, p.level)),
+      h('td', null, levelBadge(p.level)),
       h('td', { class: 'num' }, formatCount(p.count)),
       h('td', null, timeEl(p.firstSeen, formatTime(p.firstSeen, now))),
       h('td', null, timeEl(p.lastSeen, formatTime(p.lastSeen, now))),
