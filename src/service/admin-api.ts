@@ -31,7 +31,7 @@ export interface AdminBackend {
 
 const MAX_BODY = 64 * 1024;
 /** Rows one request may ask for. */
-export const MAX_LIMIT = 1000;
+const MAX_LIMIT = 1000;
 /** A dead-letter id: a table row's number or a stream entry's id. */
 const DEAD_LETTER_ID = /^\d{1,20}(-\d{1,20})?$/;
 /** A brief anomaly (the console's list) carries this much of its message and template. */

@@ -27,7 +27,7 @@ export function levelsFrom(min: string): string[] {
 }
 
 /** Newest first, ties by id descending: the API's order. */
-export function byNewest(a: AnomalyView, b: AnomalyView): number {
+function byNewest(a: AnomalyView, b: AnomalyView): number {
   return b.detectedAt - a.detectedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
