@@ -5,7 +5,7 @@
  */
 
 /** Scripts, styles and connections from this host only; no plugins, frames or <base>. */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",

@@ -15,7 +15,7 @@ import type { HttpExtension } from '../receiver/http-server.js';
 import { consolePage, SECURITY_HEADERS } from './console-page.js';
 
 /** dist/console, found from this file whether it runs from dist/src/console or from src/console (tests). */
-export const DEFAULT_ASSETS_DIR = fileURLToPath(
+const DEFAULT_ASSETS_DIR = fileURLToPath(
   new URL(import.meta.url.includes('/dist/src/') ? '../../console/' : '../../dist/console/', import.meta.url),
 );
 

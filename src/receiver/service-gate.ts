@@ -27,7 +27,7 @@ export interface ServiceGate {
 }
 
 /** The partial_success message: names the setting, so the operator knows what to raise. */
-export function serviceLimitMessage(records: number, services: string[], maxServices: number): string {
+function serviceLimitMessage(records: number, services: string[], maxServices: number): string {
   return (
     `${records} log record(s) of ${services.length} new service(s) rejected: ` +
     `service limit ANOMALOG_MAX_SERVICES=${maxServices} reached (a service idle for ANOMALOG_SERVICE_IDLE_TTL frees its slot); ` +

@@ -9,6 +9,7 @@
  * no store's error text reaches the client.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConsoleSettings, PatternView, ServiceView } from '../console/api-types.js';
 import { DeadLetterReplayError, type DeadLetters } from '../dead-letter.js';
 import { isLevel } from '../log-entry.js';
 import type { Logger } from '../logger.js';
@@ -16,20 +17,11 @@ import type { AnomalyRow, RecentQuery } from '../store/anomaly-repo.js';
 import { cutText } from '../text/safe-text.js';
 import { MAX_WINDOWS } from './console-views.js';
 
-/** What the console needs to know of the configuration. */
-export interface ConsoleSettings {
-  /** ANOMALOG_TRACE_URL: a URL with {traceId} and {spanId} to fill in; null when unset. */
-  traceUrl: string | null;
-  /** ANOMALOG_SPIKE_WINDOW: the width of one count of the sparklines. */
-  windowSeconds: number;
-  learningPeriodSeconds: number;
-}
-
 export interface AdminBackend {
   recentAnomalies(q: RecentQuery): Promise<AnomalyRow[]>;
   anomaly(id: string): Promise<AnomalyRow | undefined>;
-  listPatterns(q: { service?: string; windows?: number }): Promise<unknown[]>;
-  services(): Promise<unknown[]>;
+  listPatterns(q: { service?: string; windows?: number }): Promise<PatternView[]>;
+  services(): Promise<ServiceView[]>;
   settings: ConsoleSettings;
   /** until: ms since epoch, or null for "until unmuted". False when no such pattern. */
   mute(id: string, untilMs: number | null): Promise<boolean>;
@@ -39,7 +31,7 @@ export interface AdminBackend {
 
 const MAX_BODY = 64 * 1024;
 /** Rows one request may ask for. */
-export const MAX_LIMIT = 1000;
+const MAX_LIMIT = 1000;
 /** A dead-letter id: a table row's number or a stream entry's id. */
 const DEAD_LETTER_ID = /^\d{1,20}(-\d{1,20})?$/;
 /** A brief anomaly (the console's list) carries this much of its message and template. */

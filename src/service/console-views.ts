@@ -4,6 +4,7 @@
  * learning state. Both read the live pattern store; the list of services comes
  * from the SQL mirror, which one GROUP BY answers however many there are.
  */
+import type { PatternView, ServiceView } from '../console/api-types.js';
 import { HISTORY_WINDOWS } from '../pipeline/baseline.js';
 import type { PatternRecord, PatternStore, ServiceState } from '../store/pattern-store.js';
 import type { PatternRepo } from '../store/pattern-repo.js';
@@ -11,22 +12,8 @@ import type { PatternRepo } from '../store/pattern-repo.js';
 /** The store keeps this many windows of counts behind the current one. */
 export const MAX_WINDOWS = HISTORY_WINDOWS;
 
-export type PatternView = Omit<PatternRecord, 'centroid'> & {
-  /** With `windows` asked: the counts of the last windows, oldest first, the current window last. */
-  recentCounts?: number[];
-};
-
-export interface ServiceView {
-  service: string;
-  /** False once the store has forgotten the service (idle past ANOMALOG_SERVICE_IDLE_TTL); the mirror still lists it. */
-  known: boolean;
-  learned: boolean;
-  /** While learning: when it ends (ms); null when learned or not known. */
-  learningUntil: number | null;
-  patterns: number;
-  /** The newest last-seen time of its patterns (ms). */
-  lastRecord: number;
-}
+/** What /api/patterns sends of a pattern: all of the record but its centroid (a PatternView and more). */
+type PatternAnswer = Omit<PatternRecord, 'centroid'> & Pick<PatternView, 'recentCounts'>;
 
 /** The starts (ms) of the `count` windows ending with the one holding `now`, oldest first. */
 export function windowStarts(now: number, windowMs: number, count: number): number[] {
@@ -59,7 +46,7 @@ export function createConsoleViews(deps: {
   return {
     async patterns({ service, windows }) {
       // Everything but the centroid, which is for the index, not for people.
-      const list: PatternView[] = (await deps.store.list(service)).map(({ centroid: _centroid, ...rest }) => rest);
+      const list: PatternAnswer[] = (await deps.store.list(service)).map(({ centroid: _centroid, ...rest }) => rest);
       list.sort((a, b) => b.lastSeen - a.lastSeen);
       if (windows !== undefined && windows > 0) {
         const starts = windowStarts(now(), deps.windowMs, Math.min(windows, MAX_WINDOWS));

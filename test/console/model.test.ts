@@ -8,13 +8,13 @@ import {
   routeHash,
   sparkPoints,
   traceLink,
-  type AnomalyItem,
 } from '../../src/console/web/model.js';
+import type { AnomalyView } from '../../src/console/api-types.js';
 
-function item(id: string, detectedAt: number, incidentId?: string | null): AnomalyItem {
+function item(id: string, detectedAt: number, incidentId?: string | null): AnomalyView {
   return {
     id, detectedAt, timestamp: detectedAt, service: 'checkout', level: 'error', kind: 'new_pattern', patternId: 'p',
-    template: 't', message: 'm', score: 0.5, reason: 'r', traceId: '', spanId: '', count: 1, incidentId,
+    template: 't', message: 'm', score: 0.5, reason: 'r', traceId: '', spanId: '', count: 1, incidentId: incidentId ?? null,
   };
 }
 

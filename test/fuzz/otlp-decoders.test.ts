@@ -7,6 +7,7 @@ import { mapExportRequest } from '../../src/otlp/map-log-record.js';
 import { OtlpDecodeError, type ExportLogsRequest } from '../../src/otlp/otlp-types.js';
 import { decodeEntries, encodeEntries } from '../../src/queue/entry-codec.js';
 import { encodeRequest } from '../helpers/otlp-raw.js';
+import { unstorableStrings } from '../text/unstorable-text.js';
 import { hostileFields, hostileLogsRequest, mutated, mutatedJsonText, requestBytes, requestObject, toOtlpJson } from './otlp-arbitraries.js';
 
 /** ANOMALOG_FUZZ_SCALE=50 turns the quick suite run into a longer local campaign. */
@@ -93,7 +94,7 @@ describe('front-door fuzzing: decoders and mapping', () => {
         expect(rejected).toBe(0);
         expect(entries).toHaveLength(1);
         expect(entries[0]!.level).toBe('error');
-        expect(unstorableText(entries)).toEqual([]);
+        expect(unstorableStrings(entries)).toEqual([]);
       }
     }), { numRuns: runs(60) });
   });
@@ -118,22 +119,6 @@ describe('front-door fuzzing: decoders and mapping', () => {
     }
   });
 });
-
-/** Keys and strings of `value` that Postgres text or jsonb would refuse: holding a NUL or an unpaired surrogate (lost in a UTF-8 round trip). */
-function unstorableText(value: unknown, found: string[] = []): string[] {
-  const check = (s: string) => {
-    if (s.includes('\u0000') || Buffer.from(s, 'utf8').toString('utf8') !== s) found.push(s.slice(0, 40));
-  };
-  if (typeof value === 'string') check(value);
-  else if (Array.isArray(value)) for (const v of value) unstorableText(v, found);
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      check(k);
-      unstorableText(v, found);
-    }
-  }
-  return found;
-}
 
 function varint(n: number): Buffer {
   const out: number[] = [];

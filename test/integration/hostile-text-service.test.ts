@@ -21,6 +21,7 @@ import { hostileFields, hostileLogsRequest, toOtlpJson } from '../fuzz/otlp-arbi
 import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
 import { encodeRequest, postLogs, simpleRequest } from '../helpers/otlp-raw.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
+import { unstorable } from '../text/unstorable-text.js';
 
 interface ApiAnomaly {
   kind: string;
@@ -37,9 +38,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-
-/** Holds a NUL or an unpaired surrogate (which a UTF-8 round trip does not keep). */
-const unstorable = (s: string): boolean => s.includes('\u0000') || Buffer.from(s, 'utf8').toString('utf8') !== s;
 
 describe.each(['embedded', 'production'] as const)('hostile text through the running service (%s)', (mode) => {
   let service: RunningService;

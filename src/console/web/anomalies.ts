@@ -3,8 +3,9 @@
  * range (kept in the address, so a view can be bookmarked), kept live by
  * polling, grouped by incident when the anomalies carry one.
  */
+import type { AnomalyView, ServiceView } from '../api-types.js';
 import type { Context, View } from './context.js';
-import { h, replaceContent, timeEl } from './dom.js';
+import { h, levelBadge, replaceContent, timeEl } from './dom.js';
 import { countOf, formatCount, formatScore, formatTime, kindLabel, RANGES } from './format.js';
 import {
   groupByIncident,
@@ -13,10 +14,8 @@ import {
   levelsFrom,
   mergeAnomalies,
   routeHash,
-  type AnomalyItem,
   type AnomalyPage,
   type IncidentGroup,
-  type ServiceItem,
 } from './model.js';
 
 const PAGE = 200;
@@ -65,8 +64,8 @@ function apiPath(f: Filters, extra: Record<string, string>): string {
   return `/api/anomalies?${q}`;
 }
 
-/** A class-name-safe form of a value from the data. */
-const token = (value: string) => value.replace(/[^a-z_]/g, '');
+/** A class-name-safe form of a kind. */
+const kindClass = (kind: string) => kind.replace(/[^a-z_]/g, '');
 
 /** A labelled <select>; `onChange` gets its new value. */
 function choice(name: string, label: string, options: ReadonlyArray<readonly [string, string]>, current: string, onChange: (value: string) => void): { field: HTMLElement; select: HTMLSelectElement } {
@@ -78,7 +77,7 @@ function choice(name: string, label: string, options: ReadonlyArray<readonly [st
 
 export function anomaliesView(ctx: Context, params: URLSearchParams): View {
   const f = filtersOf(params);
-  let items: AnomalyItem[] = [];
+  let items: AnomalyView[] = [];
   let next: AnomalyPage['next'] = null;
   /** Ids that arrived by a poll since the list was loaded: shown highlighted. */
   const fresh = new Set<string>();
@@ -129,7 +128,7 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
 
   async function loadServices(): Promise<void> {
     try {
-      const { services } = await ctx.api.get<{ services: ServiceItem[] }>('/api/services');
+      const { services } = await ctx.api.get<{ services: ServiceView[] }>('/api/services');
       const names = services.map((s) => s.service);
       if (f.service && !names.includes(f.service)) names.push(f.service);
       service.select.append(...names.map((name) => h('option', { value: name, selected: name === f.service }, name)));
@@ -210,7 +209,7 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
   }
 
   /** Keeps the newest MAX_ROWS; the next page then starts after the last one kept. */
-  function keep(list: AnomalyItem[]): void {
+  function keep(list: AnomalyView[]): void {
     items = list.slice(0, MAX_ROWS);
     const last = items.at(-1);
     if (list.length > MAX_ROWS && last) next = { before: last.detectedAt, beforeId: last.id };
@@ -227,7 +226,7 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
     older.hidden = next === null;
   }
 
-  function renderRows(shown: AnomalyItem[], now: number): void {
+  function renderRows(shown: AnomalyView[], now: number): void {
     const rows: HTMLTableRowElement[] = [];
     for (const group of groupByIncident(shown)) {
       if (group.incidentId === null || group.items.length === 1) {
@@ -246,13 +245,13 @@ export function anomaliesView(ctx: Context, params: URLSearchParams): View {
     replaceContent(body, ...rows);
   }
 
-  function row(a: AnomalyItem, now: number, member: boolean): HTMLTableRowElement {
+  function row(a: AnomalyView, now: number, member: boolean): HTMLTableRowElement {
     const classes = [member ? 'member' : '', fresh.has(a.id) ? 'fresh' : ''].filter(Boolean).join(' ');
     return h('tr', { class: classes || undefined, 'data-id': a.id },
       h('td', null, timeEl(a.detectedAt, formatTime(a.detectedAt, now))),
       h('td', null, a.service),
-      h('td', null, h('span', { class: `kind kind-${token(a.kind)}` }, kindLabel(a.kind))),
-      h('td', null, h('span', { class: `level level-${token(a.level)}` }, a.level)),
+      h('td', null, h('span', { class: `kind kind-${kindClass(a.kind)}` }, kindLabel(a.kind))),
+      h('td', null, levelBadge(a.level)),
       h('td', { class: 'num' }, formatScore(a.score)),
       h('td', { class: 'num' }, formatCount(a.count)),
       h('td', { class: 'pattern' }, h('a', { href: routeHash(['anomalies', a.id]), 'data-key': `a:${a.id}`, class: 'log' }, a.template || a.message)),

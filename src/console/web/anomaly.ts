@@ -1,9 +1,10 @@
 /** One anomaly in full: reason, template, message, samples, score, counts, trace and span. */
 import { ApiError } from './api.js';
 import type { Context, View } from './context.js';
-import { h, replaceContent, timeEl, type Child } from './dom.js';
+import { h, levelBadge, replaceContent, timeEl, type Child } from './dom.js';
 import { formatCount, formatScore, formatTime, kindLabel } from './format.js';
-import { routeHash, traceLink, type AnomalyItem } from './model.js';
+import type { AnomalyView } from '../api-types.js';
+import { routeHash, traceLink } from './model.js';
 
 function fact(term: string, ...value: Child[]): HTMLElement[] {
   return [h('dt', null, term), h('dd', null, ...value)];
@@ -23,9 +24,9 @@ export function anomalyView(ctx: Context, id: string, back: string): View {
   void load();
 
   async function load(): Promise<void> {
-    let anomaly: AnomalyItem;
+    let anomaly: AnomalyView;
     try {
-      ({ anomaly } = await ctx.api.get<{ anomaly: AnomalyItem }>(`/api/anomalies/${encodeURIComponent(id)}`));
+      ({ anomaly } = await ctx.api.get<{ anomaly: AnomalyView }>(`/api/anomalies/${encodeURIComponent(id)}`));
     } catch (error) {
       if (disposed) return;
       if (error instanceof ApiError && error.status === 404) {
@@ -45,7 +46,7 @@ export function anomalyView(ctx: Context, id: string, back: string): View {
       h('p', { class: 'reason' }, a.reason),
       h('dl', { class: 'facts' },
         ...fact('Score', formatScore(a.score)),
-        ...fact('Level', h('span', { class: `level level-${a.level.replace(/[^a-z]/g, '')}` }, a.level)),
+        ...fact('Level', levelBadge(a.level)),
         ...fact('Records', formatCount(a.count)),
         ...fact('Detected', timeEl(a.detectedAt, formatTime(a.detectedAt, now))),
         ...fact('Record time', timeEl(a.timestamp, formatTime(a.timestamp, now))),

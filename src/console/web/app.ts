@@ -8,7 +8,8 @@ import { anomalyView } from './anomaly.js';
 import { ApiError, createApi, tokenStore } from './api.js';
 import type { Context, View } from './context.js';
 import { h, replaceContent } from './dom.js';
-import { parseRoute, type Settings } from './model.js';
+import type { ConsoleSettings } from '../api-types.js';
+import { parseRoute } from './model.js';
 import { patternsView } from './patterns.js';
 import { servicesView } from './services.js';
 import { askToken } from './token.js';
@@ -17,7 +18,7 @@ const main = document.getElementById('main')!;
 const status = document.getElementById('status')!;
 
 let token = tokenStore.get();
-let settings: Settings | undefined;
+let settings: ConsoleSettings | undefined;
 let view: View | undefined;
 /** While the token form is up, a 401 is the form's business. */
 let asking = false;
@@ -49,7 +50,7 @@ function signIn(notice: string | null): void {
   askToken(main, notice, async (candidate) => {
     token = candidate;
     try {
-      settings = await api.get<Settings>('/api/settings');
+      settings = await api.get<ConsoleSettings>('/api/settings');
     } catch (error) {
       token = null;
       if (error instanceof ApiError && error.status === 401) return 'The service refused this token.';
@@ -90,7 +91,7 @@ window.addEventListener('hashchange', (event) => {
 
 async function boot(): Promise<void> {
   try {
-    settings = await api.get<Settings>('/api/settings');
+    settings = await api.get<ConsoleSettings>('/api/settings');
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return;
     replaceContent(main, h('h1', { tabindex: -1 }, 'anomalog'), h('p', { class: 'error', role: 'alert' }, `The console could not reach the service: ${error instanceof Error ? error.message : String(error)}`),

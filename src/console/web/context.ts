@@ -1,10 +1,10 @@
 /** What every view is given, and what it gives back. */
 import type { Api } from './api.js';
-import type { Settings } from './model.js';
+import type { ConsoleSettings } from '../api-types.js';
 
 export interface Context {
   api: Api;
-  settings: Settings;
+  settings: ConsoleSettings;
   /** The view's container. */
   main: HTMLElement;
   /** Says something in the status line (a polite live region). */

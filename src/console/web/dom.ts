@@ -61,3 +61,8 @@ export function timeEl(ms: number, text: string): HTMLTimeElement {
   const iso = new Date(ms).toISOString();
   return h('time', { datetime: iso, title: iso }, text);
 }
+
+/** A level as a badge, coloured by its class (which keeps only the letters of the text). */
+export function levelBadge(level: string): HTMLSpanElement {
+  return h('span', { class: `level level-${level.replace(/[^a-z]/g, '')}` }, level);
+}

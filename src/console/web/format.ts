@@ -12,7 +12,7 @@ export function formatTime(ms: number, now: number): string {
 }
 
 /** `45 s`, `12 min`, `3 h`, `2 d`: how long `ms` is, rounded down. */
-export function formatSpan(ms: number): string {
+function formatSpan(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;

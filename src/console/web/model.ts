@@ -1,68 +1,24 @@
 /**
  * The console's data and the pure decisions about it: merging live updates,
  * grouping by incident, filters, trace links, sparkline points. No DOM here,
- * so the tests run it under Node.
+ * so the tests run it under Node. The shapes of the API's answers are the
+ * server's own (../api-types.ts); levels and kinds come from the leaf domain
+ * modules, which hold no Node code.
  */
+import type { AnomalyKind } from '../../anomaly.js';
+import { LEVELS } from '../../log-entry.js';
+import type { AnomalyView } from '../api-types.js';
 
-export interface AnomalyItem {
-  id: string;
-  detectedAt: number;
-  timestamp: number;
-  service: string;
-  level: string;
-  kind: string;
-  patternId: string;
-  template: string;
-  message: string;
-  score: number;
-  reason: string;
-  traceId: string;
-  spanId: string;
-  count: number;
-  /** Set by incident grouping: anomalies of one incident share it. */
-  incidentId?: string | null;
-  /** Only in the detail (GET /api/anomalies/<id>). */
-  samples?: string[];
-  attributes?: Record<string, unknown>;
-}
+export { LEVELS };
 
+/** What GET /api/anomalies answers. */
 export interface AnomalyPage {
-  anomalies: AnomalyItem[];
+  anomalies: AnomalyView[];
   /** Where the next (older) page starts; null when there is none. */
   next: { before: number; beforeId: string } | null;
 }
 
-export interface PatternItem {
-  id: string;
-  service: string;
-  template: string;
-  example: string;
-  level: string;
-  count: number;
-  firstSeen: number;
-  lastSeen: number;
-  muted: boolean;
-  mutedUntil: number | null;
-  recentCounts?: number[];
-}
-
-export interface ServiceItem {
-  service: string;
-  known: boolean;
-  learned: boolean;
-  learningUntil: number | null;
-  patterns: number;
-  lastRecord: number;
-}
-
-export interface Settings {
-  traceUrl: string | null;
-  windowSeconds: number;
-  learningPeriodSeconds: number;
-}
-
-export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
-export const KINDS = ['new_pattern', 'frequency_spike', 'pattern_limit'] as const;
+export const KINDS = ['new_pattern', 'frequency_spike', 'pattern_limit'] as const satisfies readonly AnomalyKind[];
 
 /** The levels at or above `min` (all when it is not a level). */
 export function levelsFrom(min: string): string[] {
@@ -71,7 +27,7 @@ export function levelsFrom(min: string): string[] {
 }
 
 /** Newest first, ties by id descending: the API's order. */
-export function byNewest(a: AnomalyItem, b: AnomalyItem): number {
+function byNewest(a: AnomalyView, b: AnomalyView): number {
   return b.detectedAt - a.detectedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
@@ -80,7 +36,7 @@ export function byNewest(a: AnomalyItem, b: AnomalyItem): number {
  * order, the ids that are new, and whether anything shown differs (a row seen
  * again may have changed, say when it joined an incident).
  */
-export function mergeAnomalies(known: readonly AnomalyItem[], fresh: readonly AnomalyItem[]): { items: AnomalyItem[]; added: string[]; changed: boolean } {
+export function mergeAnomalies(known: readonly AnomalyView[], fresh: readonly AnomalyView[]): { items: AnomalyView[]; added: string[]; changed: boolean } {
   const byId = new Map(known.map((a) => [a.id, a]));
   const added: string[] = [];
   let changed = false;
@@ -97,18 +53,18 @@ export interface IncidentGroup {
   /** Unique among the groups: the incident's id, or the anomaly's own for one outside any incident. */
   key: string;
   incidentId: string | null;
-  items: AnomalyItem[];
+  items: AnomalyView[];
 }
 
 /**
  * Anomalies of one incident together, in the place of its newest one; an
  * anomaly without an incident is a group of its own. Order kept otherwise.
  */
-export function groupByIncident(items: readonly AnomalyItem[]): IncidentGroup[] {
+export function groupByIncident(items: readonly AnomalyView[]): IncidentGroup[] {
   const groups: IncidentGroup[] = [];
   const byIncident = new Map<string, IncidentGroup>();
   for (const item of items) {
-    const incident = item.incidentId ?? null;
+    const incident = item.incidentId;
     if (incident === null || incident === '') {
       groups.push({ key: `a:${item.id}`, incidentId: null, items: [item] });
       continue;

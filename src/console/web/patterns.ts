@@ -4,9 +4,10 @@
  * unmute through the same API as `anomalog mute|unmute`.
  */
 import type { Context, View } from './context.js';
-import { focusKey, h, replaceContent, svg, timeEl } from './dom.js';
+import { focusKey, h, levelBadge, replaceContent, svg, timeEl } from './dom.js';
 import { countOf, formatCount, formatTime, MUTE_DURATIONS } from './format.js';
-import { routeHash, sparkPoints, type PatternItem, type ServiceItem } from './model.js';
+import type { PatternView, ServiceView } from '../api-types.js';
+import { routeHash, sparkPoints } from './model.js';
 
 const WINDOWS = 30;
 const SPARK = { width: 120, height: 24 };
@@ -18,7 +19,7 @@ function cut(text: string, max: number): string {
 
 export function patternsView(ctx: Context, params: URLSearchParams): View {
   let service = params.get('service') ?? '';
-  let patterns: PatternItem[] = [];
+  let patterns: PatternView[] = [];
   let windowSeconds = ctx.settings.windowSeconds;
   let disposed = false;
   /** The duration picked per pattern, kept across reloads of the table. */
@@ -47,9 +48,9 @@ export function patternsView(ctx: Context, params: URLSearchParams): View {
   void start();
 
   async function start(): Promise<void> {
-    let services: ServiceItem[];
+    let services: ServiceView[];
     try {
-      ({ services } = await ctx.api.get<{ services: ServiceItem[] }>('/api/services'));
+      ({ services } = await ctx.api.get<{ services: ServiceView[] }>('/api/services'));
     } catch (error) {
       ctx.fail('Loading the services', error);
       return;
@@ -69,7 +70,7 @@ export function patternsView(ctx: Context, params: URLSearchParams): View {
   async function load(): Promise<void> {
     const asked = service;
     try {
-      const answer = await ctx.api.get<{ patterns: PatternItem[]; windowSeconds: number }>(
+      const answer = await ctx.api.get<{ patterns: PatternView[]; windowSeconds: number }>(
         `/api/patterns?${new URLSearchParams({ service: asked, windows: String(WINDOWS) })}`,
       );
       if (disposed || asked !== service) return;
@@ -96,13 +97,13 @@ export function patternsView(ctx: Context, params: URLSearchParams): View {
       svg('polyline', { points: sparkPoints(counts, SPARK.width, SPARK.height) }));
   }
 
-  function mutedCell(p: PatternItem, now: number): HTMLElement {
+  function mutedCell(p: PatternView, now: number): HTMLElement {
     if (!p.muted || (p.mutedUntil !== null && p.mutedUntil <= now)) return h('td', { class: 'none' }, 'no');
     if (p.mutedUntil === null) return h('td', { class: 'muted' }, 'until unmuted');
     return h('td', { class: 'muted' }, 'until ', timeEl(p.mutedUntil, formatTime(p.mutedUntil, now)));
   }
 
-  function actions(p: PatternItem, now: number): HTMLElement {
+  function actions(p: PatternView, now: number): HTMLElement {
     const name = cut(p.template, 80);
     if (p.muted && (p.mutedUntil === null || p.mutedUntil > now)) {
       return h('td', { class: 'actions' },
@@ -119,10 +120,10 @@ export function patternsView(ctx: Context, params: URLSearchParams): View {
       h('button', { type: 'button', 'data-key': `mute:${p.id}`, 'aria-label': `Mute ${name}`, onclick: () => void mute(p, duration.value) }, 'Mute'));
   }
 
-  function row(p: PatternItem, now: number): HTMLTableRowElement {
+  function row(p: PatternView, now: number): HTMLTableRowElement {
     return h('tr', { 'data-id': p.id },
       h('td', { class: 'pattern' }, h('code', { class: 'log' }, p.template)),
-      h('td', null, h('span', { class: `level level-${p.level.replace(/[^a-z]/g, '')}` }, p.level)),
+      h('td', null, levelBadge(p.level)),
       h('td', { class: 'num' }, formatCount(p.count)),
       h('td', null, timeEl(p.firstSeen, formatTime(p.firstSeen, now))),
       h('td', null, timeEl(p.lastSeen, formatTime(p.lastSeen, now))),
@@ -132,7 +133,7 @@ export function patternsView(ctx: Context, params: URLSearchParams): View {
     );
   }
 
-  async function mute(p: PatternItem, key: string): Promise<void> {
+  async function mute(p: PatternView, key: string): Promise<void> {
     const ms = MUTE_DURATIONS.find(([k]) => k === key)?.[2];
     const until = ms === undefined || ms === null ? null : Date.now() + ms;
     try {
@@ -146,7 +147,7 @@ export function patternsView(ctx: Context, params: URLSearchParams): View {
     focusKey(body, `unmute:${p.id}`);
   }
 
-  async function unmute(p: PatternItem): Promise<void> {
+  async function unmute(p: PatternView): Promise<void> {
     try {
       await ctx.api.send('DELETE', `/api/patterns/${encodeURIComponent(p.id)}/mute`);
       ctx.announce(`Unmuted ${cut(p.template, 80)}`);

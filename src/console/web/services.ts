@@ -2,11 +2,12 @@
 import type { Context, View } from './context.js';
 import { h, replaceContent, timeEl } from './dom.js';
 import { countOf, formatAge, formatCount, formatTime } from './format.js';
-import { routeHash, type ServiceItem } from './model.js';
+import type { ServiceView } from '../api-types.js';
+import { routeHash } from './model.js';
 
 const REFRESH_MS = 10_000;
 
-function state(s: ServiceItem, now: number): HTMLElement {
+function state(s: ServiceView, now: number): HTMLElement {
   if (!s.known) return h('span', { class: 'state forgotten', title: 'Idle past ANOMALOG_SERVICE_IDLE_TTL: its patterns were forgotten' }, 'forgotten (idle)');
   if (s.learned) return h('span', { class: 'state learned' }, 'learned');
   if (s.learningUntil === null) return h('span', { class: 'state learning' }, 'learning');
@@ -31,7 +32,7 @@ export function servicesView(ctx: Context): View {
 
   async function load(): Promise<void> {
     try {
-      const { services } = await ctx.api.get<{ services: ServiceItem[] }>('/api/services');
+      const { services } = await ctx.api.get<{ services: ServiceView[] }>('/api/services');
       if (disposed) return;
       const now = Date.now();
       const rows = services.map((s) =>
