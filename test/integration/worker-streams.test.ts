@@ -272,6 +272,33 @@ describe('stream worker', () => {
     expect(await queue.backlog()).toBe(2);
   });
 
+  it('reads new entries of the other shards while one shard backs off from a batch that keeps failing', async () => {
+    const shards = 4;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const other = ['payments', 'search', 'auth', 'cart'].find((s) => shardOf(s, shards) !== shardOf('checkout', shards))!;
+    await queue.append([entry('checkout', 'needs the provider')]);
+    let tries = 0;
+    const seen: StreamBatch[] = [];
+    startWorker({
+      name: 'w1',
+      shards,
+      handle: async (batch) => {
+        if (batch.entries.some((e) => e.service === 'checkout')) {
+          tries++;
+          throw new DependencyUnavailableError('embeddings', 'provider down');
+        }
+        seen.push(batch);
+      },
+    });
+    await until(() => tries >= 1, 10_000, 'the checkout batch failed once');
+    // Arrives after the failure, so only a later read of its shard finds it.
+    await queue.append([entry(other, 'arrives during the outage')]);
+    await until(() => seen.length === 1, 5_000, 'the other shard read and handled');
+    expect(messagesOf(seen)).toEqual(['arrives during the outage']);
+    await until(() => tries >= 3, 10_000, 'the checkout batch retried meanwhile');
+    expect(await queue.backlog()).toBe(1);
+  });
+
   it('never dead-letters a batch that fails for an outage, however often, and handles it once the outage ends', async () => {
     const shards = 1;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
