@@ -25,6 +25,7 @@ import { isTransient } from '../errors.js';
 import { EntryCodecError, decodeEntries } from '../queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys } from '../queue/queue-keys.js';
 import { defineQueueScripts, runQueueScript } from '../queue/queue-scripts.js';
+import { streamFields, type RawEntry } from '../queue/stream-fields.js';
 import { createShardLeases } from './shard-leases.js';
 
 export interface StreamBatch {
@@ -66,12 +67,10 @@ export interface StreamWorker {
   status(): WorkerStatus;
 }
 
-type Fields = string[] | null;
-type RawEntry = [id: string, fields: Fields];
 interface Delivered {
   shard: number;
   id: string;
-  fields: Fields;
+  fields: string[] | null;
 }
 interface Finished {
   shard: number;
@@ -83,12 +82,6 @@ const MAX_BACKOFF_MS = 5_000;
 
 /** The backoff after one more failure: doubles from 100 ms up to MAX_BACKOFF_MS. */
 const nextBackoff = (ms: number) => Math.min(Math.max(ms * 2, 100), MAX_BACKOFF_MS);
-
-function field(fields: Fields, name: string): string | undefined {
-  if (!fields) return undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
 
 /** XREAD(GROUP) replies per stream: RESP2 gives [key, entries] pairs, RESP3 (ioredis's legacy mapping) a flat [key, entries, ...] list. */
 function streamReplies(reply: unknown): [string, RawEntry[]][] {
@@ -297,15 +290,14 @@ export function createStreamWorker(deps: {
     let redisError: Error | undefined;
     for (const d of delivered) {
       if (held.has(d.shard)) continue;
-      const item = { shard: d.shard, id: d.id, records: Number(field(d.fields, 'n') ?? 0) };
+      const fields = streamFields(d.fields);
+      const item = { shard: d.shard, id: d.id, records: Number(fields.n ?? 0) };
       const source = sourceIdOf({ shard: d.shard, streamId: d.id });
       if (!unfinished.has(source)) unfinished.set(source, { shard: d.shard, since: Date.now() });
       let batch: StreamBatch;
       try {
-        const data = field(d.fields, 'd');
-        if (data === undefined) throw new EntryCodecError('entry has no data field');
-        const replayOf = field(d.fields, 'o');
-        batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(data), ...(replayOf === undefined ? {} : { replayOf }) };
+        if (fields.d === undefined) throw new EntryCodecError('entry has no data field');
+        batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(fields.d), ...(fields.o === undefined ? {} : { replayOf: fields.o }) };
       } catch (error) {
         if (!(error instanceof EntryCodecError)) throw error;
         // Retrying cannot help an entry this version cannot read: drop it loudly.

@@ -8,6 +8,7 @@ import { createRedisDeadLetters } from '../../src/queue/dead-letter-stream.js';
 import { encodeEntries } from '../../src/queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
 import { defineQueueScripts, runQueueScript } from '../../src/queue/queue-scripts.js';
+import { streamFields } from '../../src/queue/stream-fields.js';
 import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
 import { createStreamWorker, sourceIdOf, type StreamBatch, type StreamWorker } from '../../src/worker/stream-worker.js';
 import { metricValue } from '../helpers/otlp-receiver.js';
@@ -73,13 +74,9 @@ async function consumersOf(shard: number): Promise<string[]> {
 const messagesOf = (batches: StreamBatch[]): string[] => batches.flatMap((b) => b.entries.map((e) => e.message));
 
 /** The dead-letter stream's entries, oldest first, as field maps. */
-async function deadLetterEntries(): Promise<Array<Record<string, string> & { id: string }>> {
+async function deadLetterEntries() {
   const rows = await fx.redis.xrange(createQueueKeys(fx.prefix).deadLetters(), '-', '+');
-  return rows.map(([id, fields]) => {
-    const out: Record<string, string> & { id: string } = { id };
-    for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
-    return out;
-  });
+  return rows.map(([id, fields]) => Object.assign(streamFields(fields), { id }));
 }
 
 describe('stream worker', () => {
