@@ -6,8 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { DeadLetter } from '../dead-letter.js';
 import type { CommandIo } from './command-io.js';
-import { call, guarded, iso, target } from './operator.js';
-import { terminalJson } from '../text/terminal-text.js';
+import { call, guarded, iso, onlyId, target, writeList } from './operator.js';
 import { renderTable, truncate } from './table.js';
 
 export function runDeadLetters(argv: string[], io: CommandIo): Promise<number> {
@@ -21,28 +20,20 @@ export function runDeadLetters(argv: string[], io: CommandIo): Promise<number> {
     if (positionals[0] === 'replay') return replay(positionals.slice(1), values.url, io);
     if (positionals.length > 0) throw new RangeError('usage: anomalog dead-letters [--limit N] [--json] | anomalog dead-letters replay ID');
     const { json } = await call(target(values.url), 'GET', `/api/dead-letters?${new URLSearchParams({ limit: values.limit })}`);
-    const letters = (json.deadLetters ?? []) as DeadLetter[];
-    if (values.json) {
-      io.stdout.write(`${terminalJson(letters, 2)}\n`);
-      return 0;
-    }
-    if (letters.length === 0) {
-      io.stdout.write('no dead letters\n');
-      return 0;
-    }
-    io.stdout.write(
-      renderTable(
-        ['ID', 'CREATED', 'SOURCE', 'RECORDS', 'DELIVERIES', 'ERROR'],
-        letters.map((d) => [String(d.id), iso(d.createdAt), String(d.source), String(d.records), String(d.deliveries), truncate(String(d.error), 120)]),
-      ),
-    );
-    return 0;
+    return writeList(io, (json.deadLetters ?? []) as DeadLetter[], {
+      json: values.json,
+      empty: 'no dead letters',
+      table: (letters) =>
+        renderTable(
+          ['ID', 'CREATED', 'SOURCE', 'RECORDS', 'DELIVERIES', 'ERROR'],
+          letters.map((d) => [String(d.id), iso(d.createdAt), String(d.source), String(d.records), String(d.deliveries), truncate(String(d.error), 120)]),
+        ),
+    });
   });
 }
 
 async function replay(ids: string[], url: string | undefined, io: CommandIo): Promise<number> {
-  const id = ids[0];
-  if (!id || ids.length > 1) throw new RangeError('usage: anomalog dead-letters replay ID');
+  const id = onlyId(ids, 'usage: anomalog dead-letters replay ID');
   const { status } = await call(target(url), 'POST', `/api/dead-letters/${encodeURIComponent(id)}/replay`);
   if (status === 404) {
     io.stderr.write(`anomalog: no dead letter ${id} (see \`anomalog dead-letters\`)\n`);

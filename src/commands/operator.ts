@@ -71,6 +71,20 @@ export async function guarded(io: CommandIo, body: () => Promise<number>): Promi
 
 export const iso = (value: unknown) => (value === null || value === undefined ? '' : new Date(value as string | number).toISOString().replace('.000Z', 'Z'));
 
+/** Prints a listing as JSON (--json), as `empty` when there is nothing, else as the table `table` renders; exit code 0. */
+export function writeList<T>(io: CommandIo, items: T[], how: { json: boolean | undefined; empty: string; table: (items: T[]) => string }): number {
+  if (how.json) io.stdout.write(`${terminalJson(items, 2)}\n`);
+  else io.stdout.write(items.length === 0 ? `${how.empty}\n` : how.table(items));
+  return 0;
+}
+
+/** The one ID a command takes as its argument. */
+export function onlyId(positionals: string[], usage: string): string {
+  const id = positionals[0];
+  if (!id || positionals.length > 1) throw new RangeError(usage);
+  return id;
+}
+
 export function runAnomalies(argv: string[], io: CommandIo): Promise<number> {
   return guarded(io, async () => {
     const { values } = parseArgs({
@@ -82,30 +96,23 @@ export function runAnomalies(argv: string[], io: CommandIo): Promise<number> {
     const query = new URLSearchParams({ since: String(since), limit: values.limit });
     if (values.service) query.set('service', values.service);
     const { json } = await call(target(values.url), 'GET', `/api/anomalies?${query}`);
-    const anomalies = (json.anomalies ?? []) as Array<Record<string, unknown>>;
-    if (values.json) {
-      io.stdout.write(`${terminalJson(anomalies, 2)}\n`);
-      return 0;
-    }
-    if (anomalies.length === 0) {
-      io.stdout.write(`no anomalies since ${iso(since)}${values.service ? ` for ${values.service}` : ''}\n`);
-      return 0;
-    }
-    io.stdout.write(
-      renderTable(
-        ['DETECTED', 'SERVICE', 'KIND', 'LEVEL', 'SCORE', 'PATTERN', 'REASON'],
-        anomalies.map((a) => [
-          iso(a.detectedAt),
-          String(a.service),
-          String(a.kind),
-          String(a.level),
-          Number(a.score).toFixed(2),
-          String(a.patternId),
-          truncate(String(a.reason), 100),
-        ]),
-      ),
-    );
-    return 0;
+    return writeList(io, (json.anomalies ?? []) as Array<Record<string, unknown>>, {
+      json: values.json,
+      empty: `no anomalies since ${iso(since)}${values.service ? ` for ${values.service}` : ''}`,
+      table: (anomalies) =>
+        renderTable(
+          ['DETECTED', 'SERVICE', 'KIND', 'LEVEL', 'SCORE', 'PATTERN', 'REASON'],
+          anomalies.map((a) => [
+            iso(a.detectedAt),
+            String(a.service),
+            String(a.kind),
+            String(a.level),
+            Number(a.score).toFixed(2),
+            String(a.patternId),
+            truncate(String(a.reason), 100),
+          ]),
+        ),
+    });
   });
 }
 
@@ -114,35 +121,27 @@ export function runPatterns(argv: string[], io: CommandIo): Promise<number> {
     const { values } = parseArgs({ args: argv, options: { service: { type: 'string' }, json: { type: 'boolean' }, url: { type: 'string' } }, strict: true });
     const query = values.service ? `?${new URLSearchParams({ service: values.service })}` : '';
     const { json } = await call(target(values.url), 'GET', `/api/patterns${query}`);
-    const patterns = (json.patterns ?? []) as Array<Record<string, unknown>>;
-    if (values.json) {
-      io.stdout.write(`${terminalJson(patterns, 2)}\n`);
-      return 0;
-    }
-    if (patterns.length === 0) {
-      io.stdout.write('no patterns learned yet\n');
-      return 0;
-    }
     const now = Date.now();
-    io.stdout.write(
-      renderTable(
-        ['ID', 'SERVICE', 'LEVEL', 'COUNT', 'LAST SEEN', 'MUTED', 'TEMPLATE'],
-        patterns.map((p) => {
-          const until = p.mutedUntil as number | null | undefined;
-          const muted = until === null || until === undefined ? '' : until > now ? (until >= 8.64e15 ? 'yes' : `until ${iso(until)}`) : '';
-          return [String(p.id), String(p.service), String(p.level), String(p.count), iso(p.lastSeen), muted, truncate(String(p.template), 100)];
-        }),
-      ),
-    );
-    return 0;
+    return writeList(io, (json.patterns ?? []) as Array<Record<string, unknown>>, {
+      json: values.json,
+      empty: 'no patterns learned yet',
+      table: (patterns) =>
+        renderTable(
+          ['ID', 'SERVICE', 'LEVEL', 'COUNT', 'LAST SEEN', 'MUTED', 'TEMPLATE'],
+          patterns.map((p) => {
+            const until = p.mutedUntil as number | null | undefined;
+            const muted = until === null || until === undefined ? '' : until > now ? (until >= 8.64e15 ? 'yes' : `until ${iso(until)}`) : '';
+            return [String(p.id), String(p.service), String(p.level), String(p.count), iso(p.lastSeen), muted, truncate(String(p.template), 100)];
+          }),
+        ),
+    });
   });
 }
 
 export function runMute(argv: string[], io: CommandIo): Promise<number> {
   return guarded(io, async () => {
     const { values, positionals } = parseArgs({ args: argv, options: { for: { type: 'string' }, url: { type: 'string' } }, allowPositionals: true, strict: true });
-    const id = positionals[0];
-    if (!id || positionals.length > 1) throw new RangeError('usage: anomalog mute ID [--for 7d]');
+    const id = onlyId(positionals, 'usage: anomalog mute ID [--for 7d]');
     const until = values.for ? Date.now() + parseDuration(values.for) : null;
     const { status } = await call(target(values.url), 'PUT', `/api/patterns/${encodeURIComponent(id)}/mute`, { until });
     if (status === 404) {
@@ -157,8 +156,7 @@ export function runMute(argv: string[], io: CommandIo): Promise<number> {
 export function runUnmute(argv: string[], io: CommandIo): Promise<number> {
   return guarded(io, async () => {
     const { values, positionals } = parseArgs({ args: argv, options: { url: { type: 'string' } }, allowPositionals: true, strict: true });
-    const id = positionals[0];
-    if (!id || positionals.length > 1) throw new RangeError('usage: anomalog unmute ID');
+    const id = onlyId(positionals, 'usage: anomalog unmute ID');
     const { status } = await call(target(values.url), 'DELETE', `/api/patterns/${encodeURIComponent(id)}/mute`);
     if (status === 404) {
       io.stderr.write(`anomalog: no pattern ${id} (see \`anomalog patterns\`)\n`);

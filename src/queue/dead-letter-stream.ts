@@ -7,16 +7,9 @@ import type { Redis } from 'ioredis';
 import { DeadLetterReplayError, type DeadLetter, type DeadLetters } from '../dead-letter.js';
 import { CONSUMER_GROUP, createQueueKeys } from './queue-keys.js';
 import { defineQueueScripts, runQueueScript } from './queue-scripts.js';
-
-type RawEntry = [id: string, fields: string[]];
+import { streamFields, type RawEntry } from './stream-fields.js';
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
-
-function fieldsOf(raw: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) out[raw[i]!] = raw[i + 1]!;
-  return out;
-}
 
 export function createRedisDeadLetters(deps: { redis: Redis; shards: number; prefix?: string }): DeadLetters {
   const { redis, shards } = deps;
@@ -27,7 +20,7 @@ export function createRedisDeadLetters(deps: { redis: Redis; shards: number; pre
     async list(limit) {
       const entries = (await redis.call('XREVRANGE', keys.deadLetters(), '+', '-', 'COUNT', limit)) as RawEntry[];
       return entries.map(([id, raw]): DeadLetter => {
-        const f = fieldsOf(raw);
+        const f = streamFields(raw);
         return {
           id,
           // A stream id starts with the ms at which Redis added the entry.
@@ -44,7 +37,7 @@ export function createRedisDeadLetters(deps: { redis: Redis; shards: number; pre
       if (!STREAM_ID.test(id)) return false;
       const found = (await redis.call('XRANGE', keys.deadLetters(), id, id)) as RawEntry[];
       if (found.length === 0) return false;
-      const shard = Number(fieldsOf(found[0]![1]).shard);
+      const shard = Number(streamFields(found[0]![1]).shard);
       if (!Number.isInteger(shard) || shard < 0 || shard >= shards) {
         throw new DeadLetterReplayError(`dead letter ${id} is of shard ${shard}, and there are ${shards} shards now (ANOMALOG_SHARDS)`);
       }

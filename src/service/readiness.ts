@@ -9,6 +9,8 @@ import { errorText } from '../dead-letter.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { Readiness } from '../receiver/receiver.js';
 import type { Queryable } from '../store/database.js';
+import type { StreamWorker } from '../worker/stream-worker.js';
+import type { DetectionPipeline } from './detection-pipeline.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -38,7 +40,7 @@ export function createReadiness(checks: readonly ReadinessCheck[]): Readiness {
 }
 
 /** Why work is stuck, or undefined while its oldest unfinished part is younger than the bound. */
-export function stuckReason(oldestAt: number | undefined, stuckAfterMs: number, now = Date.now()): string | undefined {
+function stuckReason(oldestAt: number | undefined, stuckAfterMs: number, now = Date.now()): string | undefined {
   if (oldestAt === undefined || now - oldestAt <= stuckAfterMs) return undefined;
   return `stuck: the oldest unfinished work has waited ${Math.round((now - oldestAt) / 1000)}s (ANOMALOG_STUCK_AFTER ${Math.round(stuckAfterMs / 1000)}s)`;
 }
@@ -69,7 +71,7 @@ export function embedderCheck(embedder: Embedder): ReadinessCheck | undefined {
 }
 
 /** The detection pipeline: anomalies held for an outage, and whether its oldest work is stuck. */
-export function pipelineCheck(pipeline: { backlog(): number; oldestPendingAt(): number | undefined }, stuckAfterMs: number): ReadinessCheck {
+export function pipelineCheck(pipeline: Pick<DetectionPipeline, 'backlog' | 'oldestPendingAt'>, stuckAfterMs: number): ReadinessCheck {
   return {
     name: 'pipeline',
     run() {
@@ -81,10 +83,7 @@ export function pipelineCheck(pipeline: { backlog(): number; oldestPendingAt(): 
 }
 
 /** A stream worker: its Redis loop, its last handler error, and whether its oldest unfinished batch is stuck. */
-export function workerCheck(
-  worker: { status(): { redis: string; handler: string; leases: number; oldestPendingAt: number | undefined } },
-  stuckAfterMs: number,
-): ReadinessCheck {
+export function workerCheck(worker: Pick<StreamWorker, 'status'>, stuckAfterMs: number): ReadinessCheck {
   return {
     name: 'worker',
     run() {

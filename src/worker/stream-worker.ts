@@ -25,6 +25,7 @@ import { isTransient } from '../errors.js';
 import { EntryCodecError, decodeEntries } from '../queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys } from '../queue/queue-keys.js';
 import { defineQueueScripts, runQueueScript } from '../queue/queue-scripts.js';
+import { streamFields, type RawEntry } from '../queue/stream-fields.js';
 import { createShardLeases } from './shard-leases.js';
 
 export interface StreamBatch {
@@ -66,17 +67,10 @@ export interface StreamWorker {
   status(): WorkerStatus;
 }
 
-/** `handle` rejected: the batch stays pending and is retried after a backoff (or was dead-lettered). */
-export class BatchHandlingError extends Error {
-  readonly code = 'ANOMALOG_BATCH_FAILED';
-}
-
-type Fields = string[] | null;
-type RawEntry = [id: string, fields: Fields];
 interface Delivered {
   shard: number;
   id: string;
-  fields: Fields;
+  fields: string[] | null;
 }
 interface Finished {
   shard: number;
@@ -86,11 +80,8 @@ interface Finished {
 
 const MAX_BACKOFF_MS = 5_000;
 
-function field(fields: Fields, name: string): string | undefined {
-  if (!fields) return undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
+/** The backoff after one more failure: doubles from 100 ms up to MAX_BACKOFF_MS. */
+const nextBackoff = (ms: number) => Math.min(Math.max(ms * 2, 100), MAX_BACKOFF_MS);
 
 /** XREAD(GROUP) replies per stream: RESP2 gives [key, entries] pairs, RESP3 (ioredis's legacy mapping) a flat [key, entries, ...] list. */
 function streamReplies(reply: unknown): [string, RawEntry[]][] {
@@ -157,6 +148,8 @@ export function createStreamWorker(deps: {
   const status = { redis: 'ok', handler: 'ok' };
   /** Batches read and not yet finished (`shard/streamId`) → when this worker first got them. */
   const unfinished = new Map<string, { shard: number; since: number }>();
+  /** Shards whose batch failed: not read again before `at`, while the other shards go on. */
+  const retry = new Map<number, { backoffMs: number; at: number }>();
   let running = false;
   let loop: Promise<void> | undefined;
   let renewTimer: NodeJS.Timeout | undefined;
@@ -205,8 +198,8 @@ export function createStreamWorker(deps: {
     return out;
   }
 
-  /** What to work next: own pending first, then claimable entries of others, then new entries. */
-  async function next(owned: number[]): Promise<Delivered[]> {
+  /** What to work next: own pending first, then claimable entries of others, then new entries; waits at most maxWaitMs. */
+  async function next(owned: number[], maxWaitMs: number): Promise<Delivered[]> {
     const summaries = (await Promise.all(owned.map((s) => redis.call('XPENDING', keys.stream(s), CONSUMER_GROUP)))) as [
       number,
       string | null,
@@ -240,11 +233,11 @@ export function createStreamWorker(deps: {
     }
     if (clear.length === 0) {
       // Only others' not-yet-idle entries: new entries must wait behind them to keep order.
-      await pause(Math.min(blockMs, claimIdleMs));
+      await pause(Math.min(blockMs, claimIdleMs, maxWaitMs));
       return [];
     }
     const reply = await readerClient().call(
-      'XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'BLOCK', blockMs,
+      'XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'BLOCK', Math.min(blockMs, Math.ceil(maxWaitMs)),
       'STREAMS', ...clear.map((s) => keys.stream(s)), ...clear.map(() => '>'),
     );
     return collect(clear, reply);
@@ -292,20 +285,19 @@ export function createStreamWorker(deps: {
   async function work(delivered: Delivered[]): Promise<void> {
     const done: Finished[] = [];
     const undecodable: Finished[] = [];
-    const held = new Set<number>();
-    let failure: unknown;
+    /** Shards whose batch failed this time → that failure. */
+    const held = new Map<number, unknown>();
     let redisError: Error | undefined;
     for (const d of delivered) {
       if (held.has(d.shard)) continue;
-      const item = { shard: d.shard, id: d.id, records: Number(field(d.fields, 'n') ?? 0) };
+      const fields = streamFields(d.fields);
+      const item = { shard: d.shard, id: d.id, records: Number(fields.n ?? 0) };
       const source = sourceIdOf({ shard: d.shard, streamId: d.id });
       if (!unfinished.has(source)) unfinished.set(source, { shard: d.shard, since: Date.now() });
       let batch: StreamBatch;
       try {
-        const data = field(d.fields, 'd');
-        if (data === undefined) throw new EntryCodecError('entry has no data field');
-        const replayOf = field(d.fields, 'o');
-        batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(data), ...(replayOf === undefined ? {} : { replayOf }) };
+        if (fields.d === undefined) throw new EntryCodecError('entry has no data field');
+        batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(fields.d), ...(fields.o === undefined ? {} : { replayOf: fields.o }) };
       } catch (error) {
         if (!(error instanceof EntryCodecError)) throw error;
         // Retrying cannot help an entry this version cannot read: drop it loudly.
@@ -313,9 +305,11 @@ export function createStreamWorker(deps: {
         undecodable.push(item);
         continue;
       }
+      let failure: unknown;
       try {
         await handle(batch);
         done.push({ ...item, records: batch.entries.length });
+        retry.delete(d.shard);
         continue;
       } catch (error) {
         metrics.failures.inc();
@@ -323,23 +317,29 @@ export function createStreamWorker(deps: {
         failure = error;
       }
       try {
-        if (!(await countFailure(item, failure))) held.add(d.shard);
+        if (await countFailure(item, failure)) retry.delete(d.shard);
+        else held.set(d.shard, failure);
       } catch (error) {
         redisError = error as Error;
-        held.add(d.shard);
+        held.set(d.shard, failure);
       }
     }
-    if (failure === undefined && done.length > 0) status.handler = 'ok';
+    if (held.size === 0 && done.length > 0) status.handler = 'ok';
+    for (const [shard, error] of held) {
+      const backoffMs = nextBackoff(retry.get(shard)?.backoffMs ?? 0);
+      retry.set(shard, { backoffMs, at: Date.now() + backoffMs });
+      logger.warn({ err: error, shard, backoffMs }, 'batch handling failed; retrying its shard after backoff, the other shards go on');
+    }
     await ack([...undecodable, ...done]);
     metrics.poison.inc(undecodable.length);
     metrics.processed.inc(done.reduce((sum, r) => sum + r.records, 0));
     if (redisError !== undefined) throw redisError;
-    if (held.size > 0) throw new BatchHandlingError(`handling a batch of shard(s) ${[...held].join(', ')} failed; it stays pending`, { cause: failure });
   }
 
-  /** Forgets batches of shards this worker no longer holds: another worker finishes them. */
+  /** Forgets batches and backoffs of shards this worker no longer holds: another worker finishes them. */
   function forgetUnowned(owned: number[]): void {
     for (const [source, { shard }] of unfinished) if (!owned.includes(shard)) unfinished.delete(source);
+    for (const shard of retry.keys()) if (!owned.includes(shard)) retry.delete(shard);
   }
 
   /** Consumer names are per process: drop ours from each stream unless entries still wait in it for a claim. */
@@ -368,23 +368,33 @@ export function createStreamWorker(deps: {
           await pause(Math.floor(leaseMs / 3));
           continue;
         }
+        // Shards backing off sit out; the earliest retry bounds how long the others are waited on.
+        const now = Date.now();
+        const ready: number[] = [];
+        let untilRetry = Infinity;
+        for (const s of owned) {
+          const at = retry.get(s)?.at ?? 0;
+          if (at <= now) ready.push(s);
+          else untilRetry = Math.min(untilRetry, at - now);
+        }
+        if (ready.length === 0) {
+          await pause(untilRetry);
+          continue;
+        }
         // Entries already read are worked even when stopping, rather than left for a claim.
-        const delivered = await next(owned);
+        const delivered = await next(ready, untilRetry);
         if (delivered.length > 0) await work(delivered);
         status.redis = 'ok';
         backoffMs = 0;
       } catch (error) {
         // stop() cut a blocking read short.
         if (!running) break;
-        const fromHandler = error instanceof BatchHandlingError;
-        if (!fromHandler) {
-          metrics.errors.inc();
-          status.redis = (error as Error).message;
-          // Redis may have restarted empty: recreate the groups before reading again.
-          groupsReady = false;
-        }
-        backoffMs = Math.min(Math.max(backoffMs * 2, 100), MAX_BACKOFF_MS);
-        logger.warn({ err: error, backoffMs }, fromHandler ? 'batch handling failed; retrying after backoff' : 'worker loop error; retrying after backoff');
+        metrics.errors.inc();
+        status.redis = (error as Error).message;
+        // Redis may have restarted empty: recreate the groups before reading again.
+        groupsReady = false;
+        backoffMs = nextBackoff(backoffMs);
+        logger.warn({ err: error, backoffMs }, 'worker loop error; retrying after backoff');
         await pause(backoffMs);
       }
     }

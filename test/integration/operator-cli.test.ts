@@ -99,5 +99,10 @@ describe('operator commands', () => {
     const bad = await runCli(['mute', 'x', '--for', 'forever', '--url', url]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"forever" is not a duration');
+
+    for (const argv of [['unmute'], ['unmute', 'a', 'b'], ['dead-letters', 'replay'], ['dead-letters', 'replay', '1', '2']]) {
+      const usage = await runCli([...argv, '--url', url]);
+      expect([argv, usage.code, usage.stderr]).toEqual([argv, 2, `anomalog: usage: anomalog ${argv[0] === 'unmute' ? 'unmute' : 'dead-letters replay'} ID\n`]);
+    }
   });
 });

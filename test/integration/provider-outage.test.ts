@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnomalog, type AnomalogProcess } from '../helpers/anomalog-process.js';
 import { useClusterEnvironment } from '../helpers/cluster-environment.js';
+import { metricTotal } from '../helpers/cluster-probes.js';
 import { startEmbeddingsServer, type EmbeddingsServer } from '../helpers/embeddings-server.js';
 import { encodeRequest, postLogs } from '../helpers/otlp-raw.js';
 
@@ -137,8 +138,10 @@ describe('embeddings provider outage', () => {
 
       silenceProvider(provider);
       for (const message of NOVEL_ERRORS) expect((await postLogs(url, errorExport('ledger', message))).status).toBe(200);
-      // Long enough for more failed attempts than ANOMALOG_MAX_DELIVERIES allows a bad batch.
-      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      // More failed attempts than ANOMALOG_MAX_DELIVERIES (5) allows a bad batch, none of them counted.
+      const failures = () => metricTotal(service.httpPort, 'anomalog_worker_handle_failures_total');
+      await waitFor('more failed attempts than ANOMALOG_MAX_DELIVERIES', async () => ((await failures()) > 5 ? true : undefined));
+      expect(await metricTotal(service.httpPort, 'anomalog_dead_lettered_batches_total')).toBe(0);
       expect(await newPatternMessages(service.httpPort, 'ledger')).toEqual([]);
 
       expect(await service.stop()).toBe(0);

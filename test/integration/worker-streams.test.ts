@@ -8,6 +8,7 @@ import { createRedisDeadLetters } from '../../src/queue/dead-letter-stream.js';
 import { encodeEntries } from '../../src/queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
 import { defineQueueScripts, runQueueScript } from '../../src/queue/queue-scripts.js';
+import { streamFields } from '../../src/queue/stream-fields.js';
 import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
 import { createStreamWorker, sourceIdOf, type StreamBatch, type StreamWorker } from '../../src/worker/stream-worker.js';
 import { metricValue } from '../helpers/otlp-receiver.js';
@@ -73,13 +74,9 @@ async function consumersOf(shard: number): Promise<string[]> {
 const messagesOf = (batches: StreamBatch[]): string[] => batches.flatMap((b) => b.entries.map((e) => e.message));
 
 /** The dead-letter stream's entries, oldest first, as field maps. */
-async function deadLetterEntries(): Promise<Array<Record<string, string> & { id: string }>> {
+async function deadLetterEntries() {
   const rows = await fx.redis.xrange(createQueueKeys(fx.prefix).deadLetters(), '-', '+');
-  return rows.map(([id, fields]) => {
-    const out: Record<string, string> & { id: string } = { id };
-    for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
-    return out;
-  });
+  return rows.map(([id, fields]) => Object.assign(streamFields(fields), { id }));
 }
 
 describe('stream worker', () => {
@@ -270,6 +267,33 @@ describe('stream worker', () => {
     await until(() => messagesOf(seen).length === 2, 10_000, 'the other shard handled');
     expect(messagesOf(seen)).toEqual(['fine 1', 'fine 2']);
     expect(await queue.backlog()).toBe(2);
+  });
+
+  it('reads new entries of the other shards while one shard backs off from a batch that keeps failing', async () => {
+    const shards = 4;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const other = ['payments', 'search', 'auth', 'cart'].find((s) => shardOf(s, shards) !== shardOf('checkout', shards))!;
+    await queue.append([entry('checkout', 'needs the provider')]);
+    let tries = 0;
+    const seen: StreamBatch[] = [];
+    startWorker({
+      name: 'w1',
+      shards,
+      handle: async (batch) => {
+        if (batch.entries.some((e) => e.service === 'checkout')) {
+          tries++;
+          throw new DependencyUnavailableError('embeddings', 'provider down');
+        }
+        seen.push(batch);
+      },
+    });
+    await until(() => tries >= 1, 10_000, 'the checkout batch failed once');
+    // Arrives after the failure, so only a later read of its shard finds it.
+    await queue.append([entry(other, 'arrives during the outage')]);
+    await until(() => seen.length === 1, 5_000, 'the other shard read and handled');
+    expect(messagesOf(seen)).toEqual(['arrives during the outage']);
+    await until(() => tries >= 3, 10_000, 'the checkout batch retried meanwhile');
+    expect(await queue.backlog()).toBe(1);
   });
 
   it('never dead-letters a batch that fails for an outage, however often, and handles it once the outage ends', async () => {
