@@ -135,7 +135,8 @@ const stored = ((await (await fetch(anomaliesUrl)).json()) as { anomalies: Array
 const newPatterns = stored.filter((a) => a.kind === 'new_pattern');
 const incidents = new Set(newPatterns.map((a) => a.incidentId));
 const firstAt = messages[0] ? `${messages[0].at - stormStart} ms` : 'never';
-const followupAt = messages[1] ? `${((messages[1].at - stormStart) / 1000).toFixed(1)} s` : 'none';
+// With no incident window every alert goes out on its own: the second message is no follow-up.
+const followupAt = windowMs > 0 && messages[1] ? `${((messages[1].at - stormStart) / 1000).toFixed(1)} s` : 'none';
 console.log(
   `storm of ${STORM_ERRORS.length} new errors in ${stormService} within ${stormSeconds.toFixed(1)} s: first Slack message after ${firstAt}, ` +
     `${messages.length} Slack messages in all (follow-up after ${followupAt}), ${newPatterns.length} new-pattern anomalies stored ` +

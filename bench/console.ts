@@ -22,6 +22,7 @@ import { openMigratedDatabase } from '../src/service/open-stores.js';
 import { startService } from '../src/service/start-service.js';
 import { createAnomalyRepo } from '../src/store/anomaly-repo.js';
 import { launchChromium } from '../test/helpers/browser.js';
+import { median } from './scale-report.js';
 
 const { values } = parseArgs({ options: { anomalies: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } } });
 const total = Number(values.anomalies);
@@ -53,11 +54,6 @@ function anomaly(i: number, now: number): Anomaly {
     attributes: { 'http.route': '/api/orders/{id}', 'http.status_code': 502, 'net.peer.name': `inventory-${i % 7}` },
     resource: { 'service.name': service, 'deployment.environment': 'prod' },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const logger = pino({ level: 'error' });

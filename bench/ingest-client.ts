@@ -7,6 +7,7 @@
  * messages, answered by IngestClientReport.
  */
 import { Client, credentials } from '@grpc/grpc-js';
+import { exportEncoded } from './grpc-export.js';
 import { RECORDS_PER_REQUEST } from './ingest-request.js';
 
 export type IngestClientCommand =
@@ -26,9 +27,7 @@ export interface IngestClientReport {
   lastError: string;
 }
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const RETRY_DELAY_MS = 100;
-const identity = (b: Buffer): Buffer => b;
 
 const client = new Client(`127.0.0.1:${Number(process.argv[2])}`, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
 const state = { acked: 0, refused: 0, lastError: '' };
@@ -37,12 +36,6 @@ let running = false;
 let sent = 0;
 let senders: Promise<void>[] = [];
 
-function send(body: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, (error) => (error ? reject(error) : resolve()));
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function sender(): Promise<void> {
@@ -50,7 +43,7 @@ async function sender(): Promise<void> {
     const body = pool[sent++ % pool.length]!;
     for (;;) {
       try {
-        await send(body);
+        await exportEncoded(client, body);
         state.acked += RECORDS_PER_REQUEST;
         break;
       } catch (error) {

@@ -24,7 +24,7 @@ import { RAISED_MAX_BACKLOG, measureProduction, type ProductionResult } from './
 import { BODY_KINDS, RECORDS_PER_REQUEST, buildLoghubRequests, type BodyKind } from './ingest-request.js';
 import { measureSink } from './ingest-sink.js';
 import type { WindowResult } from './ingest-window.js';
-import { stopAll, track } from './scale-cleanup.js';
+import { stopAll, stopAllOnInterrupt, track } from './scale-cleanup.js';
 import { startBenchRedis } from './scale-redis.js';
 import { fmt, median } from './scale-report.js';
 
@@ -37,10 +37,7 @@ type Section = (typeof SECTIONS)[number];
 
 const LABELS: Record<BodyKind, string> = { raw: 'raw lines (with header)', message: 'messages (no header)', kvlist: 'JSON kvlist' };
 
-process.once('SIGINT', () => {
-  console.error('\ninterrupted: stopping every process the bench started');
-  void stopAll().finally(() => process.exit(130));
-});
+stopAllOnInterrupt();
 
 function parseFlags() {
   const { values } = parseArgs({

@@ -1,4 +1,4 @@
-/** Everything bench:scale started, stopped on the way out: normal end, error or SIGINT. */
+/** Everything a bench (scale, ingest, memory) started, stopped on the way out: normal end, error or SIGINT. */
 const stoppers = new Set<() => Promise<void>>();
 
 /** Registers `stop`; the returned function stops it now (once) and forgets it. */
@@ -22,4 +22,12 @@ export async function stopAll(): Promise<void> {
       console.error(`cleanup failed: ${(error as Error).message}`);
     }
   }
+}
+
+/** On Ctrl-C: stop everything still registered, then exit 130. */
+export function stopAllOnInterrupt(): void {
+  process.once('SIGINT', () => {
+    console.error('\ninterrupted: stopping every process the bench started');
+    void stopAll().finally(() => process.exit(130));
+  });
 }

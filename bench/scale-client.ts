@@ -7,6 +7,7 @@
  * Driven over IPC by ScaleClientCommand messages, answered by ScaleClientReport.
  */
 import { Client, credentials } from '@grpc/grpc-js';
+import { exportEncoded } from './grpc-export.js';
 import { RECORDS_PER_REQUEST, buildBenchRequest } from './ingest-request.js';
 
 export type ScaleClientCommand =
@@ -28,12 +29,10 @@ export interface ScaleClientReport {
   lastError: string;
 }
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const RETRY_DELAY_MS = 250;
 const POOL = 8;
 // Fresh timestamps now and then, so a long soak does not replay ever older records.
 const REBUILD_MS = 30_000;
-const identity = (b: Buffer): Buffer => b;
 
 const ports = (process.argv[2] ?? '').split(',').map(Number);
 const clients = ports.map((port) => new Client(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 }));
@@ -54,19 +53,13 @@ const state = { acked: 0, retries: 0, lastAckAt: 0, lastRefusalAt: 0, lastError:
 let running = false;
 let senders: Promise<void>[] = [];
 
-function send(client: Client, body: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, (error) => (error ? reject(error) : resolve()));
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One export until acknowledged, as a collector's retrying exporter would; gives up only when stopped. */
 async function deliver(client: Client, body: Buffer): Promise<void> {
   for (;;) {
     try {
-      await send(client, body);
+      await exportEncoded(client, body);
       state.acked += RECORDS_PER_REQUEST;
       state.lastAckAt = Date.now();
       return;

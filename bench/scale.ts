@@ -10,17 +10,14 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createScratchDatabase } from '../test/helpers/postgres-scratch.js';
-import { stopAll, track } from './scale-cleanup.js';
+import { stopAll, stopAllOnInterrupt, track } from './scale-cleanup.js';
 import { startBenchRedis, type BenchRedis } from './scale-redis.js';
 import { measureRecovery } from './scale-recovery.js';
 import { runSoak } from './scale-soak.js';
 import { measureThroughput, type ThroughputResult } from './scale-throughput.js';
 import { fmt, median } from './scale-report.js';
 
-process.once('SIGINT', () => {
-  console.error('\ninterrupted: stopping every process the bench started');
-  void stopAll().finally(() => process.exit(130));
-});
+stopAllOnInterrupt();
 
 function parseFlags() {
   const { values } = parseArgs({

@@ -21,7 +21,7 @@ export interface EmbeddingsServer {
 }
 
 /** Near-orthogonal vectors for different texts: a hash of the text's words spread over 64 dimensions. */
-export function hashedVector(text: string): number[] {
+function hashedVector(text: string): number[] {
   const v = new Array<number>(64).fill(0);
   for (const word of text.split(/\s+/)) {
     let h = 0x811c9dc5;

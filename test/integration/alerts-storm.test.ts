@@ -6,19 +6,14 @@
  * Once on the embedded default, once on Redis + Postgres.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 import { createTrafficDriver } from '../../src/demo/traffic.js';
-import { startService, type RunningService } from '../../src/service/start-service.js';
+import type { RunningService } from '../../src/service/start-service.js';
 import { STORM_ERRORS } from '../helpers/error-storm.js';
 import { startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
 import { startSlackServer, waitFor } from '../helpers/slack-server.js';
+import { startTestService } from '../helpers/test-service.js';
 
 const LEARNING_SECONDS = 3;
 const WINDOW_SECONDS = 6;
@@ -30,7 +25,7 @@ interface ApiAnomaly {
 }
 
 describe.each(['embedded', 'production'] as const)('an error storm on the %s setup', (mode) => {
-  let dataDir: string;
+  let stop: (() => Promise<void>) | undefined;
   let scratch: { url: string; drop(): Promise<void> } | undefined;
   let slack: Awaited<ReturnType<typeof startSlackServer>>;
   let sink: TestReceiver;
@@ -38,12 +33,9 @@ describe.each(['embedded', 'production'] as const)('an error storm on the %s set
   const suffix = `-${randomBytes(3).toString('hex')}`;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'anomalog-storm-'));
     slack = await startSlackServer();
     sink = await startTestReceiver();
     const env: Record<string, string> = {
-      ...LOOPBACK_ANY_PORT,
-      ANOMALOG_DATA_DIR: dataDir,
       ANOMALOG_LEARNING_PERIOD: String(LEARNING_SECONDS),
       ANOMALOG_INCIDENT_WINDOW: `${WINDOW_SECONDS}s`,
       SLACK_WEBHOOK_URL: slack.url,
@@ -54,15 +46,14 @@ describe.each(['embedded', 'production'] as const)('an error storm on the %s set
       env.DATABASE_URL = scratch.url;
       env.REDIS_URL = 'redis://127.0.0.1:6379';
     }
-    service = await startService({ config: loadConfig(env), logger: pino({ level: 'silent' }) });
+    ({ service, stop } = await startTestService('storm', env));
   }, 60_000);
 
   afterAll(async () => {
-    await service?.stop();
+    await stop?.();
     await sink?.stop();
     await slack?.close();
     await scratch?.drop();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('sends the first Slack message within 5 s, at most 3 in all, and stores and exports all 30 anomalies under one incident', async () => {

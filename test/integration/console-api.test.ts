@@ -4,7 +4,6 @@
  * (anomalies filtered and paged, one anomaly, patterns with window counts,
  * services, settings), on a running embedded service and on both databases.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,9 +11,6 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsole } from '../../src/console/console-routes.js';
-import { loadConfig } from '../../src/config.js';
-import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
-import { startService, type RunningService } from '../../src/service/start-service.js';
 import { createAnomalyRepo } from '../../src/store/anomaly-repo.js';
 import { type Database } from '../../src/store/database.js';
 import { createPatternRepo } from '../../src/store/pattern-repo.js';
@@ -22,6 +18,7 @@ import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
 import { openTestDatabase } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/slack-server.js';
 import { makeAnomaly } from '../helpers/slack-fixtures.js';
+import { startTestService } from '../helpers/test-service.js';
 
 const logger = pino({ level: 'silent' });
 const TOKEN = 'console-api-token-19be';
@@ -87,9 +84,8 @@ describe.each(['postgres', 'pglite'] as const)('console queries on %s', (kind) =
 });
 
 describe('the console on a running service', () => {
-  let dataDir: string;
-  let service: RunningService;
   let url: string;
+  let stop: (() => Promise<void>) | undefined;
   const auth = { authorization: `Bearer ${TOKEN}` };
 
   async function json(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -98,19 +94,11 @@ describe('the console on a running service', () => {
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'anomalog-console-api-'));
-    service = await startService({
-      config: loadConfig({
-        ...LOOPBACK_ANY_PORT,
-        ANOMALOG_DATA_DIR: dataDir,
-        ANOMALOG_LEARNING_PERIOD: '0',
-        ANOMALOG_AUTH_TOKEN: TOKEN,
-        ANOMALOG_SPIKE_WINDOW: '10',
-        ANOMALOG_TRACE_URL: 'https://traces.example/t/{traceId}',
-      }),
-      logger,
-    });
-    url = `http://127.0.0.1:${service.httpPort}`;
+    ({ url, stop } = await startTestService(
+      'console-api',
+      { ANOMALOG_LEARNING_PERIOD: '0', ANOMALOG_AUTH_TOKEN: TOKEN, ANOMALOG_SPIKE_WINDOW: '10', ANOMALOG_TRACE_URL: 'https://traces.example/t/{traceId}' },
+      { logger },
+    ));
     const provider = createSdkProvider(createSdkExporter('http/protobuf', { grpcUrl: '', httpUrl: url }, { token: TOKEN }), { 'service.name': 'billing' });
     const otel = provider.getLogger('console-api');
     for (let i = 0; i < 3; i++) otel.emit({ severityText: 'INFO', body: `invoice ${i} sent to customer ${i * 7}` });
@@ -120,10 +108,7 @@ describe('the console on a running service', () => {
     await provider.shutdown();
   }, 60_000);
 
-  afterAll(async () => {
-    await service?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => stop?.());
 
   it('serves the page and its bundle without the token, with a content security policy and nosniff', async () => {
     const page = await fetch(`${url}/`);

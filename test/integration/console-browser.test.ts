@@ -5,20 +5,17 @@
  * stand-in, the services view, hostile log text, and the README's screenshot.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { Page } from 'playwright-core';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
-import { startService, type RunningService } from '../../src/service/start-service.js';
 import { CHROMIUM_PATH, launchChromium, type Browser } from '../helpers/browser.js';
 import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
 import { startSlackServer, waitFor } from '../helpers/slack-server.js';
+import { startTestService } from '../helpers/test-service.js';
 
 const TOKEN = 'console-test-token-7f3a9c';
 const TRACE_URL = 'https://traces.example/explore?traceId={traceId}&spanId={spanId}';
@@ -44,8 +41,7 @@ it('has Debian’s Chromium to drive', () => {
 });
 
 describe('the console in Chromium', () => {
-  let dataDir: string;
-  let service: RunningService;
+  let stop: (() => Promise<void>) | undefined;
   let slack: Awaited<ReturnType<typeof startSlackServer>>;
   let browser: Browser;
   let url: string;
@@ -99,28 +95,20 @@ describe('the console in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     slack = await startSlackServer();
-    dataDir = await mkdtemp(join(tmpdir(), 'anomalog-console-'));
-    service = await startService({
-      config: loadConfig({
-        ...LOOPBACK_ANY_PORT,
-        ANOMALOG_DATA_DIR: dataDir,
-        // Ten minutes from each service's first record; the tests date a first record 20 minutes back to be past it.
-        ANOMALOG_LEARNING_PERIOD: '600',
-        ANOMALOG_AUTH_TOKEN: TOKEN,
-        ANOMALOG_TRACE_URL: TRACE_URL,
-        SLACK_WEBHOOK_URL: slack.url,
-        ANOMALOG_SLACK_MIN_SEVERITY: 'info',
-      }),
-      logger: pino({ level: 'silent' }),
-    });
-    url = `http://127.0.0.1:${service.httpPort}`;
+    ({ url, stop } = await startTestService('console', {
+      // Ten minutes from each service's first record; the tests date a first record 20 minutes back to be past it.
+      ANOMALOG_LEARNING_PERIOD: '600',
+      ANOMALOG_AUTH_TOKEN: TOKEN,
+      ANOMALOG_TRACE_URL: TRACE_URL,
+      SLACK_WEBHOOK_URL: slack.url,
+      ANOMALOG_SLACK_MIN_SEVERITY: 'info',
+    }));
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await service?.stop();
+    await stop?.();
     await slack?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('asks for the token, refuses a wrong one, keeps the right one in sessionStorage only', async () => {

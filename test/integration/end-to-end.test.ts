@@ -5,20 +5,16 @@
  * and a spike. Once on the embedded default, once on Redis + Postgres.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { NOVEL_ERROR, SPIKE, createTrafficDriver } from '../../src/demo/traffic.js';
 import type { Anomaly } from '../../src/anomaly.js';
-import { startService, type RunningService } from '../../src/service/start-service.js';
+import type { RunningService } from '../../src/service/start-service.js';
 import { startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
 import { startSlackServer } from '../helpers/slack-server.js';
-import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
+import { startTestService } from '../helpers/test-service.js';
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -33,7 +29,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 const LEARNING_SECONDS = 3;
 
 describe.each(['embedded', 'production'] as const)('end to end on the %s setup', (mode) => {
-  let dataDir: string;
+  let stop: (() => Promise<void>) | undefined;
   let scratch: { url: string; drop(): Promise<void> } | undefined;
   let slack: Awaited<ReturnType<typeof startSlackServer>>;
   let sink: TestReceiver;
@@ -42,12 +38,9 @@ describe.each(['embedded', 'production'] as const)('end to end on the %s setup',
   const suffix = `-${randomBytes(3).toString('hex')}`;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'anomalog-e2e-'));
     slack = await startSlackServer();
     sink = await startTestReceiver();
     const env: Record<string, string> = {
-      ...LOOPBACK_ANY_PORT,
-      ANOMALOG_DATA_DIR: dataDir,
       ANOMALOG_LEARNING_PERIOD: String(LEARNING_SECONDS),
       ANOMALOG_SPIKE_WINDOW: '1',
       SLACK_WEBHOOK_URL: slack.url,
@@ -58,15 +51,14 @@ describe.each(['embedded', 'production'] as const)('end to end on the %s setup',
       env.DATABASE_URL = scratch.url;
       env.REDIS_URL = 'redis://127.0.0.1:6379';
     }
-    service = await startService({ config: loadConfig(env), logger: pino({ level: process.env.E2E_LOG ?? 'silent' }), onAnomalies: (a) => detected.push(...a) });
+    ({ service, stop } = await startTestService('e2e', env, { logger: pino({ level: process.env.E2E_LOG ?? 'silent' }), onAnomalies: (a) => detected.push(...a) }));
   }, 60_000);
 
   afterAll(async () => {
-    await service?.stop();
+    await stop?.();
     await sink?.stop();
     await slack?.close();
     await scratch?.drop();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('learns, stays quiet, reports a novel error everywhere within seconds, and detects a spike', async () => {

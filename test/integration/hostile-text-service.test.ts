@@ -8,20 +8,16 @@
  * default (PGlite), once on production (Redis Streams and Postgres).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
-import { startService, type RunningService } from '../../src/service/start-service.js';
+import type { RunningService } from '../../src/service/start-service.js';
 import { hostileFields, hostileLogsRequest, toOtlpJson } from '../fuzz/otlp-arbitraries.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/cluster-redis.js';
 import { encodeRequest, postLogs, simpleRequest } from '../helpers/otlp-raw.js';
 import { createScratchDatabase } from '../helpers/postgres-scratch.js';
 import { unstorable } from '../text/unstorable-text.js';
+import { startTestService } from '../helpers/test-service.js';
 
 interface ApiAnomaly {
   kind: string;
@@ -41,17 +37,14 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 describe.each(['embedded', 'production'] as const)('hostile text through the running service (%s)', (mode) => {
   let service: RunningService;
-  let dataDir: string;
+  let stop: (() => Promise<void>) | undefined;
   let redis: PrivateRedis | undefined;
   let scratch: { url: string; drop(): Promise<void> } | undefined;
   const run = randomBytes(3).toString('hex');
   const logs: string[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'anomalog-hostile-'));
     const env: Record<string, string> = {
-      ...LOOPBACK_ANY_PORT,
-      ANOMALOG_DATA_DIR: dataDir,
       ANOMALOG_LEARNING_PERIOD: '0',
       ANOMALOG_NEW_PATTERN_MIN_LEVEL: 'error',
     };
@@ -64,14 +57,13 @@ describe.each(['embedded', 'production'] as const)('hostile text through the run
     }
     // Warnings and errors kept, so a failure shows what the service said.
     const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) });
-    service = await startService({ config: loadConfig(env), logger });
+    ({ service, stop } = await startTestService('hostile', env, { logger }));
   }, 60_000);
 
   afterAll(async () => {
-    await service?.stop();
+    await stop?.();
     await redis?.dispose();
     await scratch?.drop();
-    await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   const httpUrl = () => `http://127.0.0.1:${service.httpPort}`;

@@ -2,37 +2,20 @@
  * The operator commands (`anomalog anomalies|patterns|mute|unmute`) against a
  * running service on the embedded default, through its HTTP API.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli-runner.js';
-import { loadConfig } from '../../src/config.js';
 import type { Anomaly } from '../../src/anomaly.js';
-import { startService, type RunningService } from '../../src/service/start-service.js';
 import { createSdkExporter, createSdkProvider } from '../helpers/otlp-sdk.js';
-import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
+import { startTestService } from '../helpers/test-service.js';
 
 describe('operator commands', () => {
-  let dataDir: string;
-  let service: RunningService;
   let url: string;
+  let stop: (() => Promise<void>) | undefined;
   const detected: Anomaly[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'anomalog-cli-'));
-    service = await startService({
-      config: loadConfig({
-        ...LOOPBACK_ANY_PORT,
-        ANOMALOG_DATA_DIR: dataDir,
-        // Past learning at once: the first error is an anomaly.
-        ANOMALOG_LEARNING_PERIOD: '0',
-      }),
-      logger: pino({ level: 'silent' }),
-      onAnomalies: (a) => detected.push(...a),
-    });
-    url = `http://127.0.0.1:${service.httpPort}`;
+    // Past learning at once: the first error is an anomaly.
+    ({ url, stop } = await startTestService('cli', { ANOMALOG_LEARNING_PERIOD: '0' }, { onAnomalies: (a) => detected.push(...a) }));
     const provider = createSdkProvider(createSdkExporter('http/protobuf', { grpcUrl: '', httpUrl: url }), { 'service.name': 'billing' });
     const logger = provider.getLogger('test');
     logger.emit({ severityText: 'INFO', body: 'invoice 1234 sent to customer 77' });
@@ -41,10 +24,7 @@ describe('operator commands', () => {
     await provider.shutdown();
   }, 60_000);
 
-  afterAll(async () => {
-    await service?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => stop?.());
 
   it('lists recent anomalies as a table and as JSON', async () => {
     expect(detected.map((a) => a.kind)).toEqual(['new_pattern']);

@@ -6,17 +6,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
-import { startService, type RunningService } from '../../src/service/start-service.js';
+import type { RunningService } from '../../src/service/start-service.js';
 import { exportLines } from '../helpers/cluster-harness.js';
 import { metricTotal, readiness } from '../helpers/cluster-probes.js';
 import { until } from '../queue/redis-fixture.js';
+import { startTestService } from '../helpers/test-service.js';
 
 type Mode = 'ok' | 'hang' | 'fail';
 
@@ -53,29 +48,22 @@ async function startProvider() {
 
 describe('readiness on the embedded default', () => {
   let provider: Awaited<ReturnType<typeof startProvider>>;
-  let dataDir: string;
   let service: RunningService;
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     provider = await startProvider();
-    dataDir = await mkdtemp(join(tmpdir(), 'anomalog-readiness-'));
-    service = await startService({
-      config: loadConfig({
-        ...LOOPBACK_ANY_PORT,
-        ANOMALOG_DATA_DIR: dataDir,
-        ANOMALOG_LEARNING_PERIOD: '0',
-        ANOMALOG_STUCK_AFTER: '1s',
-        EMBEDDINGS: 'openai',
-        OPENAI_BASE_URL: provider.baseUrl,
-      }),
-      logger: pino({ level: 'silent' }),
-    });
+    ({ service, stop } = await startTestService('readiness', {
+      ANOMALOG_LEARNING_PERIOD: '0',
+      ANOMALOG_STUCK_AFTER: '1s',
+      EMBEDDINGS: 'openai',
+      OPENAI_BASE_URL: provider.baseUrl,
+    }));
   }, 60_000);
 
   afterAll(async () => {
-    await service?.stop();
+    await stop?.();
     await provider?.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('says stuck while an export has waited longer than ANOMALOG_STUCK_AFTER, and ready again once it is through', async () => {
