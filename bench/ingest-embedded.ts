@@ -30,6 +30,8 @@ export interface EmbeddedPlan {
   concurrency: number;
   /** Flags for the service's node, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Settings on top of the defaults, e.g. ANOMALOG_DETECTION_THREADS. */
+  env?: Record<string, string>;
 }
 
 /** After the client resumes: let the exports in flight reach the steady state before the window opens. */
@@ -38,7 +40,7 @@ const SETTLE_MS = 1_000;
 export async function measureEmbedded(plan: EmbeddedPlan): Promise<EmbeddedRun[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'anomalog-bench-ingest-'));
   const service = await startAnomalog({
-    env: { ANOMALOG_DATA_DIR: dataDir, ANOMALOG_LEARNING_PERIOD: '0', ANOMALOG_LOG_LEVEL: 'warn' },
+    env: { ANOMALOG_DATA_DIR: dataDir, ANOMALOG_LEARNING_PERIOD: '0', ANOMALOG_LOG_LEVEL: 'warn', ...plan.env },
     nodeArgs: plan.nodeArgs,
     startTimeoutMs: 60_000,
   });

@@ -11,6 +11,7 @@
  *
  * Flags: --seconds N (per window)  --runs N  --kinds raw,message,kvlist
  *        --sections embedded,production,ceiling,profile
+ *        --threads N (ANOMALOG_DETECTION_THREADS of the embedded service; its default when not given)
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ function parseFlags() {
       runs: { type: 'string', default: '3' },
       kinds: { type: 'string', default: BODY_KINDS.join(',') },
       sections: { type: 'string', default: SECTIONS.join(',') },
+      threads: { type: 'string' },
     },
     strict: true,
   });
@@ -56,7 +58,8 @@ function parseFlags() {
   if (!(seconds > 0) || !(Number.isInteger(runs) && runs >= 1)) throw new Error('--seconds and --runs must be positive');
   if (kinds.some((k) => !BODY_KINDS.includes(k))) throw new Error(`--kinds: any of ${BODY_KINDS.join(',')}`);
   if ([...sections].some((s) => !SECTIONS.includes(s))) throw new Error(`--sections: any of ${SECTIONS.join(',')}`);
-  return { seconds, runs, kinds, sections };
+  const env: Record<string, string> = values.threads === undefined ? {} : { ANOMALOG_DETECTION_THREADS: values.threads };
+  return { seconds, runs, kinds, sections, env };
 }
 
 const cores = (w: WindowResult): string =>
@@ -87,10 +90,11 @@ function printProduction(kind: BodyKind, result: ProductionResult): void {
   console.log(`  ${kind}: backlog when the client stopped ${fmt(result.backlogAtEnd)} records`);
 }
 
-async function profileEmbedded(requests: readonly Buffer[], seconds: number): Promise<void> {
+async function profileEmbedded(requests: readonly Buffer[], seconds: number, env: Record<string, string>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'anomalog-bench-cpuprof-'));
   try {
     const [run] = await measureEmbedded({
+      env,
       requests,
       runs: 1,
       seconds,
@@ -127,7 +131,7 @@ async function main(): Promise<void> {
   if (flags.sections.has('embedded')) {
     console.log('\n## Embedded default: `anomalog serve` (ANOMALOG_LEARNING_PERIOD=0, fresh ANOMALOG_DATA_DIR)');
     for (const [kind, requests] of pools) {
-      const runs = await measureEmbedded({ requests, runs: flags.runs, seconds: flags.seconds, decodeSeconds: flags.seconds / 2, warmupSeconds: WARMUP_SECONDS, concurrency: CONCURRENCY });
+      const runs = await measureEmbedded({ env: flags.env, requests, runs: flags.runs, seconds: flags.seconds, decodeSeconds: flags.seconds / 2, warmupSeconds: WARMUP_SECONDS, concurrency: CONCURRENCY });
       embedded.set(kind, runs);
       printEmbedded(kind, runs);
     }
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
 
   if (flags.sections.has('profile')) {
     console.log(`\n## CPU profile: embedded service, ${firstKind} bodies, one ${flags.seconds} s window (node --cpu-prof)`);
-    await profileEmbedded(pools.get(firstKind)!, flags.seconds);
+    await profileEmbedded(pools.get(firstKind)!, flags.seconds, flags.env);
   }
 
   console.log(`\n## Summary (medians of ${flags.runs}; ratios within each run, then the median)\n`);

@@ -4,6 +4,7 @@
  * environment wins). Parsed once at start-up, frozen, passed down.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LEVELS } from './log-entry.js';
@@ -69,6 +70,8 @@ const schema = z.object({
   ANOMALOG_MAX_STORED_CHARS: positiveInt.default(8192),
 
   ANOMALOG_MAX_MESSAGE_CHARS: positiveInt.default(4096),
+  // One mining thread per core; 0 mines on the main thread.
+  ANOMALOG_DETECTION_THREADS: z.coerce.number().int().min(0).max(64).default(availableParallelism()),
   EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
   ANOMALOG_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
   OPENAI_API_KEY: optionalText,
@@ -141,6 +144,8 @@ export interface Config {
   };
   detection: {
     maxMessageChars: number;
+    /** Worker threads that mask and mine (0: the main thread does). */
+    threads: number;
     similarity: number;
     learningPeriodSeconds: number;
     newPatternMinLevel: Raw['ANOMALOG_NEW_PATTERN_MIN_LEVEL'];
@@ -260,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     detection: {
       maxMessageChars: c.ANOMALOG_MAX_MESSAGE_CHARS,
+      threads: c.ANOMALOG_DETECTION_THREADS,
       similarity: c.ANOMALOG_SIMILARITY,
       learningPeriodSeconds: c.ANOMALOG_LEARNING_PERIOD,
       newPatternMinLevel: c.ANOMALOG_NEW_PATTERN_MIN_LEVEL,

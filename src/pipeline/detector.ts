@@ -1,8 +1,10 @@
 /**
- * Ties the pipeline together: mask → miner (per service) → pattern lookup →
- * counters → detectors. A known template costs a map lookup; only new templates
- * are embedded and compared with the service's patterns. Stores are passed in and
- * called a few times per export, never per record.
+ * Ties the pipeline together: mine (mask → miner, per service, in the miner
+ * pool) → pattern lookup → counters → detectors. Past mining the detector works
+ * on groups (records summed per miner template and window), not records. A
+ * known template costs a map lookup; only new templates are embedded and
+ * compared with the service's patterns. Stores are passed in and called a few
+ * times per export, never per record.
  *
  * Safe to repeat after a failure: local indexes take a new pattern only after the
  * store accepted it, and a pattern created by this process stays "unannounced"
@@ -23,7 +25,9 @@ import { isMuted, type PatternRecord, type PatternStore, type PatternTouch } fro
 import { cutText } from '../text/safe-text.js';
 import type { Anomaly, AnomalyKind } from '../anomaly.js';
 import { HISTORY_WINDOWS, baselineOf, spikeTest } from './baseline.js';
-import { mask } from './mask.js';
+import { createInlineMinerPool, splitByService, type MinerPool } from './miner-pool.js';
+import type { MinedGroup } from './mine-batch.js';
+import type { MinerSnapshot } from './template-miner.js';
 import { createServiceRegistry, type PatternInfo, type ServiceContext } from './service-context.js';
 import { createTouches, samplesOf, type Touch } from './touches.js';
 import {
@@ -66,29 +70,35 @@ export interface LearnSummary {
 }
 
 export interface DetectorDeps {
-  config: Config['detection'];
+  config: Omit<Config['detection'], 'threads'>;
   limits: Pick<Config['limits'], 'maxPatternsPerService' | 'maxStoredChars'>;
   store: PatternStore;
   embedder: Embedder;
+  /** Where mining runs; inline (this thread) when not given. The detector does not close it. */
+  miners?: MinerPool;
   registry?: Registry;
   now?: () => number;
   logger?: Logger;
 }
 
-/** Records of a template with no pattern yet, waiting for an embedding. */
+/** The groups of a template with no pattern yet, waiting for an embedding. */
 interface NewTemplate {
   ctx: ServiceContext;
   minerId: string;
-  /** The newest text the miner gave: the miner may fold this template into another before it is resolved. */
   template: string;
-  entries: LogEntry[];
+  groups: MinedGroup[];
+  /** The template's first record in the batch, and its position. */
+  first: LogEntry;
+  firstIndex: number;
 }
 
 export function createDetector(deps: DetectorDeps): Detector {
   const { config, limits, store, embedder } = deps;
   const now = deps.now ?? Date.now;
   const windowMs = config.spikeWindowSeconds * 1000;
-  const services = createServiceRegistry({ store, logger: deps.logger, maxMessageChars: config.maxMessageChars });
+  const services = createServiceRegistry({ store, logger: deps.logger });
+  const miners = deps.miners ?? createInlineMinerPool((service, error) => deps.logger?.warn({ err: error, service }, 'miner snapshot unusable; mining from scratch'));
+  miners.adopt((store.attachState('miners', () => miners.snapshots()) ?? {}) as Record<string, MinerSnapshot>);
   const anomaliesTotal = deps.registry
     ? new Counter({
         name: 'anomalog_anomalies_total',
@@ -112,10 +122,6 @@ export function createDetector(deps: DetectorDeps): Detector {
     return run;
   }
 
-  function windowOf(entry: LogEntry, at: number): number {
-    return Math.floor(Math.min(entry.time, at) / windowMs) * windowMs;
-  }
-
   function pastLearning(ctx: ServiceContext, time: number): boolean {
     return ctx.state.learned || time - (ctx.state.firstSeen ?? time) >= config.learningPeriodSeconds * 1000;
   }
@@ -134,7 +140,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     tally: LearnSummary,
     source: string | undefined,
   ): Promise<Array<[NewTemplate, PatternInfo]>> {
-    const texts = groups.map((g) => g.ctx.miner.get(g.minerId)?.template ?? g.template);
+    const texts = groups.map((g) => g.template);
     let vectors: Float32Array[];
     try {
       vectors = await embedTemplates(texts);
@@ -155,7 +161,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         const centroid = g.ctx.joinedCentroid(nearest.id, vector);
         return { group: g, key, vector, nearest, overflow: false, claim: { service: g.ctx.name, templateKey: key, joinId: nearest.id, centroid } };
       }
-      const first = g.entries[0]!;
+      const first = g.first;
       const time = Math.min(first.time, at);
       const planned = proposed.get(g.ctx) ?? 0;
       // Past the cap the template maps to the overflow pattern (created by the first such claim).
@@ -210,7 +216,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         tally.newPatterns += 1;
         info = ctx.commit(claim.pattern);
         changed.set(info.id, ctx);
-        const time = Math.min(group.entries[0]!.time, at);
+        const time = Math.min(group.first.time, at);
         if (!learning && pastLearning(ctx, time)) {
           unannounced.set(info.id, {
             service: ctx.name,
@@ -274,7 +280,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     });
   }
 
-  function spikeAnomaly(t: Touch, total: number, at: number): Anomaly | undefined {
+  function spikeAnomaly(t: Touch, entries: readonly LogEntry[], total: number, at: number): Anomaly | undefined {
     if (lastSpike.get(t.info.id) === t.window) return undefined;
     const verdict = spikeTest(total, t.info.stats, { ratio: config.spikeRatio, minCount: config.spikeMinCount });
     if (!verdict.spike) return undefined;
@@ -289,10 +295,10 @@ export function createDetector(deps: DetectorDeps): Detector {
       ratio: verdict.ratio,
       z: verdict.z,
     };
-    return anomaly('frequency_spike', t, anomalyId(t.ctx.name, t.info.id, 'frequency_spike', t.window), spikeScore(facts), spikeReason(facts), total, at);
+    return anomaly('frequency_spike', t, entries, anomalyId(t.ctx.name, t.info.id, 'frequency_spike', t.window), spikeScore(facts), spikeReason(facts), total, at);
   }
 
-  function anomaly(kind: AnomalyKind, t: Touch, id: string, score: number, reason: string, count: number, at: number): Anomaly {
+  function anomaly(kind: AnomalyKind, t: Touch, entries: readonly LogEntry[], id: string, score: number, reason: string, count: number, at: number): Anomaly {
     return {
       id,
       kind,
@@ -301,7 +307,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       patternId: t.info.id,
       template: t.info.template,
       message: cutText(t.top.message, limits.maxStoredChars),
-      samples: samplesOf(t),
+      samples: samplesOf(t, entries, limits.maxStoredChars),
       score,
       reason,
       traceId: t.top.traceId,
@@ -314,7 +320,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     };
   }
 
-  /** Mines the records and maps each to a pattern (resolving new templates): the export's touches. */
+  /** Mines the records and maps each group to a pattern (resolving new templates): the export's touches. */
   async function gather(
     entries: LogEntry[],
     learning: boolean,
@@ -322,34 +328,33 @@ export function createDetector(deps: DetectorDeps): Detector {
     tally: LearnSummary,
     source: string | undefined,
   ): Promise<Touch[]> {
-    const touches = createTouches(limits.maxStoredChars);
+    const touches = createTouches(entries);
     const fresh = new Map<string, NewTemplate>();
-    for (const entry of entries) {
-      const ctx = services.get(entry.service)!;
-      const mined = ctx.miner.add(mask(entry.message, config.maxMessageChars));
-      let id = ctx.byMinerId.get(mined.id);
+    const groups = await miners.mine(splitByService(entries), { maxMessageChars: config.maxMessageChars, windowMs, at });
+    for (const group of groups) {
+      const ctx = services.get(group.service)!;
+      let id = ctx.byMinerId.get(group.minerId);
       if (id === undefined) {
-        id = ctx.templateKeys.get(templateKey(ctx.name, mined.template));
-        if (id !== undefined) ctx.byMinerId.set(mined.id, id);
-      } else if (mined.changed && id !== ctx.overflowId) {
-        ctx.patterns.get(id)!.pendingTemplate = cutText(mined.template, limits.maxStoredChars);
+        id = ctx.templateKeys.get(templateKey(ctx.name, group.template));
+        if (id !== undefined) ctx.byMinerId.set(group.minerId, id);
+      } else if (group.changed && id !== ctx.overflowId) {
+        ctx.patterns.get(id)!.pendingTemplate = cutText(group.template, limits.maxStoredChars);
       }
-      if (id === undefined) {
-        const key = `${ctx.name}|${mined.id}`;
-        const group = fresh.get(key);
-        if (group) {
-          group.entries.push(entry);
-          group.template = mined.template;
-        } else {
-          fresh.set(key, { ctx, minerId: mined.id, template: mined.template, entries: [entry] });
-        }
+      if (id !== undefined) {
+        touches.add(ctx, ctx.patterns.get(id)!, group);
         continue;
       }
-      touches.add(ctx, ctx.patterns.get(id)!, entry, windowOf(entry, at));
+      const key = `${ctx.name}|${group.minerId}`;
+      const known = fresh.get(key);
+      if (!known) fresh.set(key, { ctx, minerId: group.minerId, template: group.template, groups: [group], first: entries[group.first]!, firstIndex: group.first });
+      else {
+        known.groups.push(group);
+        if (group.first < known.firstIndex) Object.assign(known, { first: entries[group.first]!, firstIndex: group.first });
+      }
     }
     if (fresh.size > 0) {
-      for (const [group, info] of await resolveNew([...fresh.values()], learning, at, tally, source)) {
-        for (const entry of group.entries) touches.add(group.ctx, info, entry, windowOf(entry, at));
+      for (const [template, info] of await resolveNew([...fresh.values()], learning, at, tally, source)) {
+        for (const group of template.groups) touches.add(template.ctx, info, group);
       }
     }
     return touches.list();
@@ -394,17 +399,17 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (limitUnannounced.has(info.id) && !announced.has(info.id)) {
         announced.add(info.id);
         const reason = patternLimitReason({ service: t.ctx.name, limit: limits.maxPatternsPerService });
-        found.push(anomaly('pattern_limit', t, anomalyId(t.ctx.name, info.id, 'pattern_limit'), PATTERN_LIMIT_SCORE, reason, t.count, at));
+        found.push(anomaly('pattern_limit', t, entries, anomalyId(t.ctx.name, info.id, 'pattern_limit'), PATTERN_LIMIT_SCORE, reason, t.count, at));
       }
       const facts = unannounced.get(info.id);
       if (facts && !announced.has(info.id)) {
         announced.add(info.id);
         if (levelRank(t.top.level) >= levelRank(config.newPatternMinLevel)) {
           const f = { ...facts, level: t.top.level };
-          found.push(anomaly('new_pattern', t, anomalyId(t.ctx.name, info.id, 'new_pattern'), newPatternScore(f), newPatternReason(f), t.count, at));
+          found.push(anomaly('new_pattern', t, entries, anomalyId(t.ctx.name, info.id, 'new_pattern'), newPatternScore(f), newPatternReason(f), t.count, at));
         }
       }
-      const spike = spikeAnomaly(t, total.window, at);
+      const spike = spikeAnomaly(t, entries, total.window, at);
       if (spike) {
         found.push(spike);
         spiked.push([info.id, t.window]);
@@ -451,6 +456,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   async function forgetIdle(before: number): Promise<number> {
     const stored = await store.forgetIdle(before);
     const dropped = services.forget(before, stored);
+    miners.forget([...stored, ...dropped.map((ctx) => ctx.name)]);
     for (const ctx of dropped) {
       for (const id of ctx.patterns.keys()) {
         unannounced.delete(id);

@@ -1,7 +1,7 @@
 /**
- * What the detector keeps in memory per service: its template miner, the maps
- * from miner template and template key to pattern, the pattern index, and the
- * learning state. Loaded from the store the first time a service is seen, kept
+ * What the detector keeps in memory per service: the maps from miner template
+ * and template key to pattern, the pattern index, and the learning state (its
+ * miner lives in the miner pool). Loaded from the store the first time a service is seen, kept
  * equal across processes by the store's pattern events, and dropped once the
  * service has been idle for ANOMALOG_SERVICE_IDLE_TTL.
  */
@@ -11,7 +11,6 @@ import type { LogEntry } from '../log-entry.js';
 import type { PatternRecord, PatternStore, ServiceState } from '../store/pattern-store.js';
 import { createPatternIndex, type Nearest, type PatternIndex } from './pattern-index.js';
 import { overflowPatternId } from './template-key.js';
-import { createTemplateMiner, type MinerSnapshot, type TemplateMiner } from './template-miner.js';
 
 export type PatternInfo = Omit<PatternRecord, 'centroid'> & {
   /** Window the stats were built for. */
@@ -27,7 +26,6 @@ export interface ServiceContext {
   state: ServiceState;
   /** When this process last handled a record of the service (ms). */
   lastSeen: number;
-  readonly miner: TemplateMiner;
   readonly byMinerId: Map<string, string>;
   readonly templateKeys: Map<string, string>;
   readonly patterns: Map<string, PatternInfo>;
@@ -46,7 +44,7 @@ export interface ServiceContext {
   patternCount(): number;
 }
 
-function createServiceContext(name: string, state: ServiceState, miner: TemplateMiner, lastSeen: number): ServiceContext {
+function createServiceContext(name: string, state: ServiceState, lastSeen: number): ServiceContext {
   let index: PatternIndex | undefined;
   const patterns = new Map<string, PatternInfo>();
   let staged: PatternRecord[] = [];
@@ -62,7 +60,6 @@ function createServiceContext(name: string, state: ServiceState, miner: Template
     overflowId,
     state,
     lastSeen,
-    miner,
     byMinerId: new Map(),
     templateKeys: new Map(),
     patterns,
@@ -132,28 +129,9 @@ export interface ServiceRegistry {
   claiming(keys: string[], on: boolean): void;
 }
 
-export function createServiceRegistry(deps: { store: PatternStore; logger: Logger | undefined; maxMessageChars: number }): ServiceRegistry {
+export function createServiceRegistry(deps: { store: PatternStore; logger: Logger | undefined }): ServiceRegistry {
   const contexts = new Map<string, ServiceContext>();
   const inFlight = new Set<string>();
-  /** Miners saved by the last run, for services not loaded since: kept in the next snapshot until loaded or forgotten. */
-  const provide = (): Record<string, MinerSnapshot> => ({
-    ...Object.fromEntries(savedMiners),
-    ...Object.fromEntries([...contexts].map(([name, ctx]) => [name, ctx.miner.snapshot()])),
-  });
-  const savedMiners = new Map(Object.entries((deps.store.attachState('miners', provide) ?? {}) as Record<string, MinerSnapshot>));
-
-  function restoreMiner(name: string): TemplateMiner {
-    const saved = savedMiners.get(name);
-    savedMiners.delete(name);
-    if (saved) {
-      try {
-        return createTemplateMiner({}, saved);
-      } catch (error) {
-        deps.logger?.warn({ err: error, service: name }, 'miner snapshot unusable; mining from scratch');
-      }
-    }
-    return createTemplateMiner();
-  }
 
   deps.store.onPatternEvent((event) => {
     const ctx = contexts.get(event.service);
@@ -174,7 +152,7 @@ export function createServiceRegistry(deps: { store: PatternStore; logger: Logge
     const loaded = await deps.store.loadService(name);
     const state = loaded.state.firstSeen === null ? await deps.store.startService(name, firstTime) : loaded.state;
     if (contexts.has(name)) return;
-    const ctx = createServiceContext(name, state, restoreMiner(name), at);
+    const ctx = createServiceContext(name, state, at);
     for (const record of loaded.patterns) ctx.commit(record);
     for (const [key, id] of loaded.templates) ctx.templateKeys.set(key, id);
     contexts.set(name, ctx);
@@ -200,7 +178,6 @@ export function createServiceRegistry(deps: { store: PatternStore; logger: Logge
         const ctx = contexts.get(name);
         if (ctx) dropped.push(ctx);
         contexts.delete(name);
-        savedMiners.delete(name);
       };
       for (const name of named) drop(name);
       for (const [name, ctx] of contexts) if (ctx.lastSeen < before) drop(name);

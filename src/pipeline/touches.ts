@@ -1,9 +1,8 @@
-/** One export's records summed per pattern and window: what the store counts and the detectors judge. */
+/** One export's mined groups summed per pattern and window: what the store counts and the detectors judge. */
 import { levelRank, type LogEntry } from '../log-entry.js';
 import { cutText } from '../text/safe-text.js';
+import { MAX_SAMPLES, type MinedGroup } from './mine-batch.js';
 import type { PatternInfo, ServiceContext } from './service-context.js';
-
-const MAX_SAMPLES = 3;
 
 export interface Touch {
   ctx: ServiceContext;
@@ -14,45 +13,41 @@ export interface Touch {
   lastSeen: number;
   /** The record with the highest level (the first of them). */
   top: LogEntry;
-  /** The newest messages, cut to maxStoredChars, a ring indexed by count: read with samplesOf. */
-  samples: string[];
+  topIndex: number;
+  /** Batch positions of the newest records, oldest first. */
+  recent: number[];
 }
 
 export interface Touches {
-  add(ctx: ServiceContext, info: PatternInfo, entry: LogEntry, window: number): void;
+  add(ctx: ServiceContext, info: PatternInfo, group: MinedGroup): void;
   list(): Touch[];
 }
 
-/** The newest messages of a touch, oldest first. */
-export function samplesOf(t: Touch): string[] {
-  const out: string[] = [];
-  for (let i = Math.max(0, t.count - MAX_SAMPLES); i < t.count; i++) out.push(t.samples[i % MAX_SAMPLES]!);
-  return out;
+/** The newest messages of a touch, oldest first, cut to maxStoredChars (a huge line is never kept whole). */
+export function samplesOf(t: Touch, entries: readonly LogEntry[], maxStoredChars: number): string[] {
+  return t.recent.map((i) => cutText(entries[i]!.message, maxStoredChars));
 }
 
-/** `maxStoredChars`: ANOMALOG_MAX_STORED_CHARS, so a huge line is never kept whole as a sample. */
-export function createTouches(maxStoredChars: number): Touches {
-  // Most records of a pattern in one export share a window: look up by id first.
-  const byId = new Map<string, Touch>();
+export function createTouches(entries: readonly LogEntry[]): Touches {
   const all = new Map<string, Touch>();
   return {
-    add(ctx, info, entry, window) {
-      let touch = byId.get(info.id);
-      if (touch?.window !== window) {
-        const key = `${info.id}|${window}`;
-        touch = all.get(key);
-        if (!touch) {
-          touch = { ctx, info, window, count: 1, lastSeen: entry.time, top: entry, samples: [cutText(entry.message, maxStoredChars)] };
-          all.set(key, touch);
-          byId.set(info.id, touch);
-          return;
-        }
-        byId.set(info.id, touch);
+    add(ctx, info, group) {
+      const key = `${info.id}|${group.window}`;
+      const touch = all.get(key);
+      const top = entries[group.top]!;
+      if (!touch) {
+        all.set(key, { ctx, info, window: group.window, count: group.count, lastSeen: group.lastSeen, top, topIndex: group.top, recent: [...group.recent] });
+        return;
       }
-      touch.samples[touch.count % MAX_SAMPLES] = cutText(entry.message, maxStoredChars);
-      touch.count += 1;
-      if (entry.time > touch.lastSeen) touch.lastSeen = entry.time;
-      if (entry.level !== touch.top.level && levelRank(entry.level) > levelRank(touch.top.level)) touch.top = entry;
+      touch.count += group.count;
+      if (group.lastSeen > touch.lastSeen) touch.lastSeen = group.lastSeen;
+      const rank = levelRank(top.level);
+      const current = levelRank(touch.top.level);
+      if (rank > current || (rank === current && group.top < touch.topIndex)) {
+        touch.top = top;
+        touch.topIndex = group.top;
+      }
+      touch.recent = [...touch.recent, ...group.recent].sort((a, b) => a - b).slice(-MAX_SAMPLES);
     },
     list: () => [...all.values()],
   };

@@ -15,6 +15,8 @@ import { migrate } from '../store/migrate.js';
 import type { PatternStore } from '../store/pattern-store.js';
 import { createMemoryPatternStore } from '../store/memory-pattern-store.js';
 import { createRedisPatternStore } from '../store/redis-pattern-store.js';
+import { createInlineMinerPool, type MinerPool } from '../pipeline/miner-pool.js';
+import { createThreadedMinerPool } from '../pipeline/miner-threads.js';
 
 export function connectRedis(url: string, logger: Logger): Redis {
   const redis = new Redis(url, {
@@ -54,4 +56,12 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
     throw error;
   }
   return db;
+}
+
+/** Mining on `threads` worker threads, or on the main thread with 0. */
+export function openMinerPool(threads: number, logger: Logger): MinerPool {
+  const warn = (service: string, error: unknown): void => logger.warn({ err: error, service }, 'miner snapshot unusable; mining from scratch');
+  if (threads === 0) return createInlineMinerPool(warn);
+  logger.info({ threads }, 'detection threads started');
+  return createThreadedMinerPool({ threads, warn, logger });
 }

@@ -35,7 +35,7 @@ import { createAdminApi } from './admin-api.js';
 import { createConsoleViews } from './console-views.js';
 import { createDetectionPipeline } from './detection-pipeline.js';
 import { createPatternMirror } from './pattern-mirror.js';
-import { connectRedis, createEmbedder, openMigratedDatabase, openPatternStore } from './open-stores.js';
+import { connectRedis, createEmbedder, openMigratedDatabase, openMinerPool, openPatternStore } from './open-stores.js';
 import { createReadiness, databaseCheck, embedderCheck, pipelineCheck, redisCheck, workerCheck, type ReadinessCheck } from './readiness.js';
 import { createStoredDeadLetters } from './stored-dead-letters.js';
 import { startIdleSweep, type IdlePart } from './idle-sweep.js';
@@ -172,13 +172,16 @@ async function startDetection(deps: {
   checks.push(databaseCheck(db));
   logger.info({ database: db.kind }, 'database ready');
 
+  // Closed after the store (closers run in reverse): the store's last snapshot reads the miners.
+  const miners = openMinerPool(config.detection.threads, logger);
+  closers.push(() => miners.close());
   const patternStore = await openPatternStore(config, logger, redis);
   closers.push(() => patternStore.close());
 
   const embedder = createEmbedder(config, logger);
   const embeddings = embedderCheck(embedder);
   if (embeddings) checks.push(embeddings);
-  const detector = createDetector({ config: config.detection, limits: config.limits, store: patternStore, embedder, registry, logger });
+  const detector = createDetector({ config: config.detection, limits: config.limits, store: patternStore, embedder, miners, registry, logger });
 
   // Rows the database refuses even made safe are logged and counted, never retried forever.
   const onSetAside = createSetAsideReporter({ logger, registry });

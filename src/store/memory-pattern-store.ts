@@ -209,9 +209,9 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
     }
   }
 
-  function toSnapshot(vectors: string): { snapshot: Snapshot; data: Float32Array } {
+  async function toSnapshot(vectors: string): Promise<{ snapshot: Snapshot; data: Float32Array }> {
     const extra: Record<string, unknown> = { ...loadedExtra };
-    for (const [name, provide] of providers) extra[name] = provide();
+    for (const [name, provide] of providers) extra[name] = await provide();
     const list = [...patterns.values()];
     const cached = [...embeddings];
     let size = 0;
@@ -250,7 +250,7 @@ export async function createMemoryPatternStore(deps: MemoryPatternStoreDeps): Pr
     const run = async (): Promise<void> => {
       const started = Date.now();
       const vectors = `patterns-${randomUUID()}.vectors`;
-      const { snapshot: snap, data } = toSnapshot(vectors);
+      const { snapshot: snap, data } = await toSnapshot(vectors);
       const text = JSON.stringify(snap);
       await mkdir(deps.dataDir, { recursive: true, mode: 0o700 });
       await writeFileSynced(join(deps.dataDir, vectors), new Uint8Array(data.buffer));

@@ -145,7 +145,8 @@ export interface PatternStore {
   unmute(id: string): Promise<boolean>;
   /**
    * Lets a component persist its own state with the store's snapshots (the
-   * memory store; a shared store ignores it). Returns the state loaded at start.
+   * memory store; a shared store ignores it), awaiting `provide` when it returns
+   * a promise. Returns the state loaded at start.
    */
   attachState(name: string, provide: () => unknown): unknown;
   /**
