@@ -7,7 +7,7 @@
  * spread is at least Poisson's (variance ≥ mean), so a pattern that is always
  * noisy needs a much larger burst.
  */
-import type { PatternStats } from '../store/pattern-store.js';
+import type { PatternStats } from '../pattern.js';
 
 /** Smoothing per window: about ten windows of memory. */
 export const EWMA_ALPHA = 0.2;

@@ -21,7 +21,8 @@ import type { Config } from '../config.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { Logger } from '../logger.js';
 import { levelRank, type LogEntry } from '../log-entry.js';
-import { isMuted, type PatternRecord, type PatternStore, type PatternTouch } from '../store/pattern-store.js';
+import { isMuted, type PatternRecord } from '../pattern.js';
+import type { PatternLibrary, PatternTouch } from './ports.js';
 import { cutText } from '../text/safe-text.js';
 import type { Anomaly, AnomalyKind } from '../anomaly.js';
 import { HISTORY_WINDOWS, baselineOf, spikeTest } from './baseline.js';
@@ -72,7 +73,7 @@ export interface LearnSummary {
 export interface DetectorDeps {
   config: Omit<Config['detection'], 'threads'>;
   limits: Pick<Config['limits'], 'maxPatternsPerService' | 'maxStoredChars'>;
-  store: PatternStore;
+  store: PatternLibrary;
   embedder: Embedder;
   /** Where mining runs; inline (this thread) when not given. The detector does not close it. */
   miners?: MinerPool;

@@ -8,7 +8,8 @@
 import { normalise } from '../embeddings/embedder.js';
 import type { Logger } from '../logger.js';
 import type { LogEntry } from '../log-entry.js';
-import type { PatternRecord, PatternStore, ServiceState } from '../store/pattern-store.js';
+import type { PatternRecord, ServiceState } from '../pattern.js';
+import type { PatternLibrary } from './ports.js';
 import { createPatternIndex, type Nearest, type PatternIndex } from './pattern-index.js';
 import { overflowPatternId } from './template-key.js';
 
@@ -129,7 +130,7 @@ export interface ServiceRegistry {
   claiming(keys: string[], on: boolean): void;
 }
 
-export function createServiceRegistry(deps: { store: PatternStore; logger: Logger | undefined }): ServiceRegistry {
+export function createServiceRegistry(deps: { store: PatternLibrary; logger: Logger | undefined }): ServiceRegistry {
   const contexts = new Map<string, ServiceContext>();
   const inFlight = new Set<string>();
 

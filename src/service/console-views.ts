@@ -6,7 +6,8 @@
  */
 import type { PatternView, ServiceView } from '../console/api-types.js';
 import { HISTORY_WINDOWS } from '../pipeline/baseline.js';
-import type { PatternRecord, PatternStore, ServiceState } from '../store/pattern-store.js';
+import type { PatternRecord, ServiceState } from '../pattern.js';
+import type { PatternStore } from '../store/pattern-store.js';
 import type { PatternRepo } from '../store/pattern-repo.js';
 
 /** The store keeps this many windows of counts behind the current one. */

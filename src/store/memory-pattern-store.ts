@@ -13,14 +13,9 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { syncDirectory, writeFileSynced } from './durable-file.js';
 import { levelRank } from '../log-entry.js';
-import type {
-  ClaimResult,
-  PatternEvent,
-  PatternRecord,
-  PatternStore,
-  ServiceState,
-  TemplateClaim,
-} from './pattern-store.js';
+import type { PatternRecord, ServiceState } from '../pattern.js';
+import type { ClaimResult, PatternEvent, TemplateClaim } from '../pipeline/ports.js';
+import type { PatternStore } from './pattern-store.js';
 
 const SNAPSHOT_VERSION = 2;
 const FILE = 'patterns.json';

@@ -1,164 +1,16 @@
 /**
- * The pattern library port: one interface, two honest implementations
- * (memory-pattern-store.ts for the embedded default, redis-pattern-store.ts for
- * replicas sharing Redis). The detector keeps its hot-path indexes in memory and
- * talks to a store once per export, in batches.
+ * The pattern store: the pipeline's pattern library (pipeline/ports.ts) plus
+ * what operators and views ask of it — listing, muting, closing.
  */
-import type { Level } from '../log-entry.js';
+import type { PatternRecord, ServiceState } from '../pattern.js';
+import type { PatternLibrary } from '../pipeline/ports.js';
 
-/** The spike baseline, per window of ANOMALOG_SPIKE_WINDOW seconds. */
-export interface PatternStats {
-  mean: number;
-  variance: number;
-  /** Windows of history behind mean and variance. */
-  windows: number;
-}
-
-export interface PatternRecord {
-  id: string;
-  service: string;
-  /** The newest template text mapped to this pattern. */
-  template: string;
-  /** The first original message, cut to ANOMALOG_MAX_STORED_CHARS. */
-  example: string;
-  /** Highest level seen. */
-  level: Level;
-  count: number;
-  /** ms since the epoch. */
-  firstSeen: number;
-  lastSeen: number;
-  /** Unit-length mean of the embeddings of its templates. */
-  centroid: Float32Array;
-  /** Templates joined to this pattern. */
-  templates: number;
-  /** Muted patterns never alert: muted with mutedUntil null is forever, else until mutedUntil (ms). */
-  muted: boolean;
-  mutedUntil: number | null;
-  stats: PatternStats;
-  /**
-   * The stored ingest batch (`shard/streamId`) whose records created the
-   * pattern, in production mode: a worker that processes that batch again after
-   * a crash re-emits the new-pattern anomaly (same id, so stored once).
-   */
-  createdBy?: string;
-  /** Similarity to the nearest known pattern when it was created (none when it was the service's first). */
-  nearestAtCreation?: number;
-}
-
-export interface ServiceState {
-  /** Time of the service's first record, ms; null before any. */
-  firstSeen: number | null;
-  /** Set by `anomalog learn`: the learning period is over. */
-  learned: boolean;
-}
-
-export interface LoadedService {
-  state: ServiceState;
-  patterns: PatternRecord[];
-  /** Template key → pattern id. */
-  templates: Map<string, string>;
-}
-
-/** Map a template key to a pattern: a new one (`pattern` set) or an existing one (`joinId`). */
-export interface TemplateClaim {
-  service: string;
-  templateKey: string;
-  /** Set to create this pattern. */
-  pattern?: PatternRecord;
-  /** Set to join an existing pattern, with its updated centroid. */
-  joinId?: string;
-  centroid?: Float32Array;
-}
-
-/** The store's answer: the pattern the key maps to now, and whether this claim created it. */
-export interface ClaimResult {
-  id: string;
-  created: boolean;
-}
-
-/** One export's effect on one pattern in one window. */
-export interface PatternTouch {
-  service: string;
-  id: string;
-  /** Window start, ms. */
-  window: number;
-  count: number;
-  /** Records added to the window counter: 0 when learning, whose records must not make a rate. */
-  windowCount: number;
-  lastSeen: number;
-  level: Level;
-  /** Set when the miner generalised the template. */
-  template?: string;
-  stats: PatternStats;
-  /**
-   * The stored ingest batch (`shard/streamId`) the records come from: a store
-   * shared by workers applies one batch's counts once, so a redelivered batch
-   * does not count twice.
-   */
-  source?: string;
-}
-
-export interface RecordTotals {
-  /** The window's count so far. */
-  window: number;
-  /** The pattern's count since first seen. */
-  count: number;
-}
-
-export interface WindowQuery {
-  service: string;
-  id: string;
-  /** Window starts, ms. */
-  windows: number[];
-}
-
-/** A pattern created, a template mapped or a pattern (un)muted, by any process sharing the store. */
-export interface PatternEvent {
-  service: string;
-  id: string;
-  /** Empty when no template was mapped (a mute). */
-  templateKey: string;
-  created: boolean;
-}
-
-export interface PatternStore {
-  loadService(service: string): Promise<LoadedService>;
-  /** Records the service's first record time unless one is known; returns the state. */
-  startService(service: string, firstSeen: number): Promise<ServiceState>;
-  markLearned(service: string): Promise<void>;
+export interface PatternStore extends PatternLibrary {
   /** Read only (an idle service stays idle): each service's state, undefined for one not known (or forgotten). */
   serviceStates(services: string[]): Promise<Array<ServiceState | undefined>>;
-  /** Atomic per key: of two processes claiming one key, the first wins and both get its id. */
-  claimTemplates(claims: TemplateClaim[]): Promise<ClaimResult[]>;
-  /** Adds the counts; resolves with each touch's totals across all processes. */
-  record(touches: PatternTouch[], windowSeconds: number, retainWindows: number): Promise<RecordTotals[]>;
-  windowCounts(queries: WindowQuery[]): Promise<number[][]>;
-  getEmbeddings(keys: string[]): Promise<(Float32Array | undefined)[]>;
-  putEmbeddings(entries: Array<[string, Float32Array]>): Promise<void>;
-  /** Called for every claim by any process (including this one). */
-  onPatternEvent(listener: (event: PatternEvent) => void): void;
   list(service?: string): Promise<PatternRecord[]>;
-  /** With `service` known, one lookup less (and no wait for the id → service index). */
-  get(id: string, service?: string): Promise<PatternRecord | undefined>;
   /** untilMs null mutes until unmuted. False when there is no such pattern. */
   mute(id: string, untilMs: number | null): Promise<boolean>;
   unmute(id: string): Promise<boolean>;
-  /**
-   * Lets a component persist its own state with the store's snapshots (the
-   * memory store; a shared store ignores it), awaiting `provide` when it returns
-   * a promise. Returns the state loaded at start.
-   */
-  attachState(name: string, provide: () => unknown): unknown;
-  /**
-   * ANOMALOG_SERVICE_IDLE_TTL: forgets the services with no activity since
-   * `before` (ms) and resolves with their names. A shared store lets the keys of
-   * idle services expire instead (resolving with none) and tidies its indexes.
-   */
-  forgetIdle(before: number): Promise<string[]>;
   close(): Promise<void>;
-}
-
-/** True when the pattern is muted at `now`. */
-export function isMuted(record: Pick<PatternRecord, 'muted' | 'mutedUntil'>, now: number): boolean {
-  return record.muted && (record.mutedUntil === null || record.mutedUntil > now);
 }

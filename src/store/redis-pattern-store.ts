@@ -14,7 +14,9 @@ import type { Logger } from '../logger.js';
 import { isLevel, levelRank } from '../log-entry.js';
 import { createPatternKeys } from './keys.js';
 import { decodeVector, encodeVector } from './pattern-codec.js';
-import type { ClaimResult, PatternEvent, PatternRecord, PatternStore, RecordTotals, ServiceState } from './pattern-store.js';
+import type { PatternRecord, ServiceState } from '../pattern.js';
+import type { ClaimResult, PatternEvent, RecordTotals } from '../pipeline/ports.js';
+import type { PatternStore } from './pattern-store.js';
 import { callScript, defineScripts } from './redis-scripts.js';
 
 export interface RedisPatternStoreDeps {
