@@ -35,6 +35,7 @@ import { createAdminApi } from './admin-api.js';
 import { createConsoleViews } from './console-views.js';
 import { createDetectionPipeline } from './detection-pipeline.js';
 import { createPatternMirror } from './pattern-mirror.js';
+import { createPatternMuting } from './pattern-muting.js';
 import { connectRedis, createEmbedder, openMigratedDatabase, openMinerPool, openPatternStore } from './open-stores.js';
 import { createReadiness, databaseCheck, embedderCheck, pipelineCheck, redisCheck, workerCheck, type ReadinessCheck } from './readiness.js';
 import { createStoredDeadLetters } from './stored-dead-letters.js';
@@ -224,11 +225,7 @@ async function startDetection(deps: {
   const stored = createStoredDeadLetters({ repo: createDeadLetterRepo(db), logger, registry });
   const detection = createDetectionPipeline({
     detect: (entries, source) => detector.process(entries, source),
-    commit: async (anomalies) => {
-      await anomalyRepo.insert(anomalies);
-      const due = await anomalyRepo.dueForAlerting(anomalies.map((a) => a.id));
-      return anomalies.filter((a) => due.has(a.id));
-    },
+    commit: (anomalies) => anomalyRepo.commit(anomalies),
     alert: (anomalies) => alertManager.submit(anomalies),
     markAlerted: (anomalies) => anomalyRepo.markAlerted(anomalies),
     publish: events ? (anomalies) => void events.export(anomalies) : undefined,
@@ -269,16 +266,7 @@ async function startDetection(deps: {
       windowSeconds: config.detection.spikeWindowSeconds,
       learningPeriodSeconds: config.detection.learningPeriodSeconds,
     },
-    mute: async (id, untilMs) => {
-      const found = await patternStore.mute(id, untilMs);
-      if (found) await patternRepo.setMuted(id, untilMs, true);
-      return found;
-    },
-    unmute: async (id) => {
-      const found = await patternStore.unmute(id);
-      if (found) await patternRepo.setMuted(id, null, false);
-      return found;
-    },
+    ...createPatternMuting({ store: patternStore, repo: patternRepo }),
     deadLetters,
   }, logger);
 

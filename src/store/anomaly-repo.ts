@@ -34,8 +34,8 @@ export interface AnomalyRepo {
    * set aside: it never makes the others fail.
    */
   insert(anomalies: Anomaly[]): Promise<void>;
-  /** Of these anomaly ids, the stored ones not yet handed to the alert manager. */
-  dueForAlerting(ids: string[]): Promise<Set<string>>;
+  /** Inserts them, and resolves with those not yet handed to the alert manager (a redelivered batch's are not). */
+  commit(anomalies: Anomaly[]): Promise<Anomaly[]>;
   /** Records that these reached the alert manager, each with the incident it joined. */
   markAlerted(anomalies: Array<Pick<Anomaly, 'id' | 'incidentId'>>): Promise<void>;
   /** Newest first (ties by id, descending), so `before` pages through them without gaps. */
@@ -135,21 +135,24 @@ export function createAnomalyRepo(db: Queryable, deps: { onSetAside?: OnSetAside
   }
   const setAside = { table: 'log_anomalies', idOf: (a: Anomaly) => a.id, makeSafe: safeAnomaly, onSetAside: deps.onSetAside };
 
-  return {
-    async insert(anomalies) {
-      for (const part of chunk(anomalies, BATCH)) await writeSettingAside(part, write, setAside);
-    },
+  async function insert(anomalies: Anomaly[]): Promise<void> {
+    for (const part of chunk(anomalies, BATCH)) await writeSettingAside(part, write, setAside);
+  }
 
-    async dueForAlerting(ids) {
+  return {
+    insert,
+
+    async commit(anomalies) {
+      await insert(anomalies);
       const due = new Set<string>();
-      for (const part of chunk(ids, BATCH)) {
+      for (const part of chunk(anomalies.map((a) => a.id), BATCH)) {
         const { rows } = await db.query<{ id: string }>(
           `SELECT id FROM log_anomalies WHERE id IN (${listPlaceholders(part.length)}) AND alerted_at IS NULL`,
           part,
         );
         for (const row of rows) due.add(row.id);
       }
-      return due;
+      return anomalies.filter((a) => due.has(a.id));
     },
 
     async markAlerted(anomalies) {

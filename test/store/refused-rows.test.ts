@@ -68,7 +68,7 @@ describe.each(['postgres', 'pglite'] as const)('rows refused for their content o
     });
     expect(setAside).toEqual([]);
     // Stored, so due for alerting under its own id like any other.
-    expect(await repo.dueForAlerting([bad.id])).toEqual(new Set([bad.id]));
+    expect((await repo.commit([bad])).map((a) => a.id)).toEqual([bad.id]);
   });
 
   it('stores a full batch holding one NUL in two statements (as sent, then made safe), not one per row', async () => {
