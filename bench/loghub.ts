@@ -9,6 +9,38 @@ import { fileURLToPath } from 'node:url';
 /** The shared data beside the work tree (`dist/bench/` → `../shared/data/loghub-2k`), or LOGHUB_DIR. */
 export const LOGHUB_DIR = process.env.LOGHUB_DIR ?? fileURLToPath(new URL('../../../shared/data/loghub-2k/', import.meta.url));
 
+/** Our held-out formats, in the same layout (`dist/bench/` → `bench/data/heldout`; see its README). */
+export const HELDOUT_DIR = fileURLToPath(new URL('../../bench/data/heldout/', import.meta.url));
+
+export interface DataChoice {
+  /** `loghub`, `heldout`, or the folder given with --dir. */
+  name: string;
+  dir: string;
+  /** The arguments left once --data / --dir are taken out. */
+  rest: string[];
+}
+
+/** `--data loghub|heldout` or `--dir PATH` (either also as `--flag=value`); the shared Loghub-2k when neither is given. */
+export function chooseData(argv: readonly string[]): DataChoice {
+  let choice: { name: string; dir: string } = { name: 'loghub', dir: LOGHUB_DIR };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') ? (arg.split(/=(.*)/s, 2) as [string, string | undefined]) : [arg, undefined];
+    if (flag !== '--data' && flag !== '--dir') {
+      rest.push(arg);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (!value) throw new Error(`${flag} needs a value`);
+    if (flag === '--dir') choice = { name: value, dir: value };
+    else if (value === 'loghub') choice = { name: value, dir: LOGHUB_DIR };
+    else if (value === 'heldout') choice = { name: value, dir: HELDOUT_DIR };
+    else throw new Error(`--data must be loghub or heldout (got ${value})`);
+  }
+  return { ...choice, rest };
+}
+
 export interface LoghubLine {
   content: string;
   eventId: string;

@@ -1,0 +1,62 @@
+/**
+ * Regenerates the held-out set (bench/data/heldout/<Name>/) from its seeded generators:
+ *
+ *   npx tsc -p . && node dist/bench/data/heldout/gen/generate.js           write the files
+ *   npx tsc -p . && node dist/bench/data/heldout/gen/generate.js --check   exit 1 unless the committed files are what the generators make
+ *
+ * Same seed, same bytes. Prints per system: records, templates, templates seen at most
+ * twice, templates first seen in the second half, and the top template's share.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SystemSpec } from './core.js';
+import { elasticsearch } from './elasticsearch.js';
+import { envoy } from './envoy.js';
+import { haproxy } from './haproxy.js';
+import { journald } from './journald.js';
+import { kafka } from './kafka.js';
+import { kubelet } from './kubelet.js';
+import { nginx } from './nginx.js';
+import { postgres } from './postgres.js';
+import { redis } from './redis.js';
+import { springBoot } from './springboot.js';
+import { writeSystem } from './write.js';
+
+const SEED = 'anomalog-heldout-1';
+const SYSTEMS: readonly SystemSpec[] = [nginx, postgres, kubelet, kafka, redis, journald, envoy, springBoot, haproxy, elasticsearch];
+
+/** The source folder beside `gen/`, also when run from `dist/bench/data/heldout/gen/`. */
+const ROOT = fileURLToPath(new URL('../../../../../bench/data/heldout/', import.meta.url));
+
+const check = process.argv.includes('--check');
+const out = check ? mkdtempSync(join(tmpdir(), 'anomalog-heldout-')) : ROOT;
+const stale: string[] = [];
+console.log('system        records  templates  rare(<=2)  new in 2nd half  top share');
+for (const spec of SYSTEMS) {
+  const s = writeSystem(spec, out, SEED);
+  console.log(
+    `${s.name.padEnd(13)} ${String(s.records).padStart(7)}  ${String(s.templates).padStart(9)}  ${String(s.rare).padStart(9)}  ${String(s.newInSecondHalf).padStart(15)}  ${s.topShare.toFixed(2).padStart(9)}`,
+  );
+  if (!check) continue;
+  for (const file of readdirSync(join(out, spec.name))) {
+    const committed = join(ROOT, spec.name, file);
+    let same = false;
+    try {
+      same = readFileSync(committed).equals(readFileSync(join(out, spec.name, file)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (!same) stale.push(committed);
+  }
+}
+if (check) {
+  rmSync(out, { recursive: true, force: true });
+  if (stale.length > 0) {
+    console.log(`differs from its generator: ${stale.join(', ')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('committed files match the generators');
+  }
+}
