@@ -243,27 +243,35 @@ export async function createRedisPatternStore(deps: RedisPatternStoreDeps): Prom
     async record(touches, windowSeconds, retainWindows) {
       if (touches.length === 0) return [];
       const ttl = Math.ceil(windowSeconds * retainWindows);
+      // One script call per service (and batch): its keys share a hash tag, so one slot.
+      const calls = new Map<string, { service: string; source: string | undefined; indices: number[] }>();
+      touches.forEach((t, i) => {
+        const key = `${t.service}\u0000${t.source ?? ''}`;
+        const call = calls.get(key);
+        if (call) call.indices.push(i);
+        else calls.set(key, { service: t.service, source: t.source, indices: [i] });
+      });
       const p = redis.pipeline();
-      for (const t of touches) {
-        const windowKey = keys.windowCount(t.service, t.id, t.window);
-        callScript(p, 'record-touch-3', [keys.pattern(t.service, t.id), windowKey, `${windowKey}:applied`], [
-          t.count,
-          t.lastSeen,
-          levelRank(t.level),
-          t.level,
-          ttl,
-          t.stats.mean,
-          t.stats.variance,
-          t.stats.windows,
-          t.template ?? '',
-          t.windowCount,
-          // Stream ids grow within a shard, and a service stays in one shard.
-          t.source === undefined ? '' : t.source.slice(t.source.lastIndexOf('/') + 1),
-        ]);
+      for (const { service, source, indices } of calls.values()) {
+        const scriptKeys: string[] = [];
+        // Stream ids grow within a shard, and a service stays in one shard.
+        const args: Array<string | number> = [ttl, source === undefined ? '' : source.slice(source.lastIndexOf('/') + 1)];
+        for (const i of indices) {
+          const t = touches[i]!;
+          const windowKey = keys.windowCount(service, t.id, t.window);
+          scriptKeys.push(keys.pattern(service, t.id), windowKey, `${windowKey}:applied`);
+          args.push(t.count, t.lastSeen, levelRank(t.level), t.level, t.stats.mean, t.stats.variance, t.stats.windows, t.template ?? '', t.windowCount);
+        }
+        callScript(p, 'record-touches-3n', scriptKeys, args);
       }
-      const replies = (await run(p)) as Array<[number, number]>;
-      await keepAlive(touches.map((t) => t.service));
-      return replies.map(([window, count]): RecordTotals => ({ window, count }));
+      const replies = (await run(p)) as number[][];
+      const totals = new Array<RecordTotals>(touches.length);
+      [...calls.values()].forEach(({ indices }, c) => {
+        const flat = replies[c]!;
+        indices.forEach((i, j) => (totals[i] = { window: flat[2 * j]!, count: flat[2 * j + 1]! }));
+      });
+      await keepAlive([...new Set(touches.map((t) => t.service))]);
+      return totals;
     },
     async windowCounts(queries) {
       const p = redis.pipeline();

@@ -2,10 +2,10 @@
 import type { Redis } from 'ioredis';
 import { createLuaScripts } from './lua-scripts.js';
 
-const SCRIPTS = ['admit-services-1', 'claim-template-3', 'record-touch-3', 'set-mute-1'] as const;
+const SCRIPTS = ['admit-services-1', 'claim-template-3', 'record-touches-3n', 'set-mute-1'] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 
-const scripts = createLuaScripts({ namespace: 'anomalog', version: 2, names: SCRIPTS, moduleUrl: import.meta.url, sourceDir: 'src/store/scripts' });
+const scripts = createLuaScripts({ namespace: 'anomalog', version: 3, names: SCRIPTS, moduleUrl: import.meta.url, sourceDir: 'src/store/scripts' });
 
 export const defineScripts = (redis: Redis): void => scripts.define(redis);
 /** Queues a script call on a pipeline (or runs it on a client). */
