@@ -173,7 +173,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     const frame: BatchFrame = { entries, at: now(), learning, source };
     const tally: LearnSummary = { newTemplates: 0, newPatterns: 0 };
     await services.load(entries, frame.at);
-    const groups = await miners.mine(splitByService(entries), { maxMessageChars: deps.config.maxMessageChars, windowMs, at: frame.at });
+    const groups = await miners.mine(splitByService(entries, deps.config.maxMessageChars), { maxMessageChars: deps.config.maxMessageChars, windowMs, at: frame.at });
     const { touches, fresh } = mapGroups(groups, frame, (name) => services.get(name)!, settings);
     const [vectors] = await Promise.all([embedTemplates(fresh.map((f) => f.template)), readBaselines(touches.list())]);
     if (fresh.length > 0) {

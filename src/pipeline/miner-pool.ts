@@ -31,15 +31,20 @@ export function createInlineMinerPool(warn: MinerWarning): MinerPool {
   };
 }
 
-/** A batch's records as one column set per service, services in order of first appearance. */
-export function splitByService(entries: readonly LogEntry[]): ServiceRecords[] {
+/**
+ * A batch's records as one column set per service, services in order of first
+ * appearance; messages cut to what masking reads (ANOMALOG_MAX_MESSAGE_CHARS),
+ * so a huge line is not copied whole to a detection thread.
+ */
+export function splitByService(entries: readonly LogEntry[], maxMessageChars: number): ServiceRecords[] {
   const parts = new Map<string, ServiceRecords>();
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     let part = parts.get(entry.service);
     if (!part) parts.set(entry.service, (part = { service: entry.service, indices: [], messages: [], times: [], ranks: [] }));
     part.indices.push(i);
-    part.messages.push(entry.message);
+    // One character more than masking reads: mask() still sees where its own cut falls (never inside a surrogate pair).
+    part.messages.push(entry.message.length > maxMessageChars + 1 ? entry.message.slice(0, maxMessageChars + 1) : entry.message);
     part.times.push(entry.time);
     part.ranks.push(levelRank(entry.level));
   }

@@ -46,5 +46,6 @@ export function cutText(text: string, max: number): string {
   let end = Math.max(0, max - CUT_MARKER.length);
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return text.slice(0, end) + CUT_MARKER;
+  // A slice shares the original's memory: copied, a cut 1 MB line does not keep the whole line alive.
+  return Buffer.from(text.slice(0, end) + CUT_MARKER, 'utf16le').toString('utf16le');
 }

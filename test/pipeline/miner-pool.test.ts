@@ -51,7 +51,7 @@ describe('miner pools', () => {
     const inline = open(0);
     const threaded = open(3);
     for (let round = 0; round < 3; round++) {
-      const parts = splitByService(batch(round));
+      const parts = splitByService(batch(round), 4096);
       const [a, b] = await Promise.all([inline.mine(parts, params), threaded.mine(parts, params)]);
       expect(b).toEqual(a);
       expect(a.reduce((sum, g) => sum + g.count, 0)).toBe(400);
@@ -61,7 +61,7 @@ describe('miner pools', () => {
   });
 
   it('keeps each service in one thread, in order, and its groups in order of first record', async () => {
-    const parts = splitByService(batch(0));
+    const parts = splitByService(batch(0), 4096);
     const groups = await open(2).mine(parts, params);
     expect([...new Set(groups.map((g) => g.service))]).toEqual(parts.map((p) => p.service));
     for (const service of parts.map((p) => p.service)) {
@@ -74,24 +74,24 @@ describe('miner pools', () => {
     const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
     const logins = (who: string[]): LogEntry[] => who.map((name, i) => ({ ...batch(0)[0]!, service: 'auth', time: T0 + i, message: `user ${name} logged in` }));
     const first = open(2);
-    const learned = await first.mine(splitByService(logins(names)), params);
+    const learned = await first.mine(splitByService(logins(names), 4096), params);
     expect(learned.at(-1)!.template).toBe('user <*> logged in');
     const saved = await first.snapshots();
     expect(Object.keys(saved)).toEqual(['auth']);
 
     const adopting = open(3);
     adopting.adopt(saved);
-    const [next] = await adopting.mine(splitByService(logins(['zed'])), params);
+    const [next] = await adopting.mine(splitByService(logins(['zed']), 4096), params);
     expect(next!.template).toBe('user <*> logged in');
     expect(learned.map((g) => g.minerId)).toContain(next!.minerId);
     // A miner started from scratch takes the line as it is.
-    const [scratch] = await open(0).mine(splitByService(logins(['zed'])), params);
+    const [scratch] = await open(0).mine(splitByService(logins(['zed']), 4096), params);
     expect(scratch!.template).toBe('user zed logged in');
   });
 
   it('forgets a service: its next records start a new miner', async () => {
     const pool = open(2);
-    await pool.mine(splitByService(batch(0)), params);
+    await pool.mine(splitByService(batch(0), 4096), params);
     pool.forget(['svc-1']);
     const saved = await pool.snapshots();
     expect(Object.keys(saved).sort()).toEqual(['svc-0', 'svc-2', 'svc-3']);
@@ -102,7 +102,7 @@ describe('miner pools', () => {
     const pool = open(1);
     pool.adopt({ broken: { version: 999 } as never });
     const entries = batch(0).map((e) => ({ ...e, service: 'broken' }));
-    const groups = await pool.mine(splitByService(entries), params);
+    const groups = await pool.mine(splitByService(entries, 4096), params);
     expect(groups.length).toBeGreaterThan(0);
     await expect.poll(() => warnings).toContain('broken');
   });
