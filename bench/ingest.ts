@@ -107,7 +107,20 @@ async function profileEmbedded(requests: readonly Buffer[], seconds: number, env
     if (files.length === 0) throw new Error(`no .cpuprofile written in ${dir}`);
     const profiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as CpuProfile));
     console.log(`  profiled run (not in the medians): ${fmt(run!.window.ackedRate)} records/s; ${files.length} profile(s), window of ${run!.window.seconds.toFixed(1)} s`);
-    console.log(formatSummary(summariseProfiles(profiles, { fromUs: run!.window.fromUs, toUs: run!.window.toUs })).replace(/^/gm, '  '));
+    const window = { fromUs: run!.window.fromUs, toUs: run!.window.toUs };
+    // Node names each file CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
+    const perThread = files.map((f, i) => {
+      const one = summariseProfiles([profiles[i]!], window);
+      const thread = f.split('.')[4];
+      return `${thread === '0' ? 'main' : `thread ${thread}`} ${((one.totalMs - one.idleMs) / 1000).toFixed(1)} s`;
+    });
+    console.log(`  busy per thread over the window: ${perThread.join(', ')}`);
+    console.log(formatSummary(summariseProfiles(profiles, window)).replace(/^/gm, '  '));
+    const main = files.findIndex((f) => f.split('.')[4] === '0');
+    if (files.length > 1 && main >= 0) {
+      console.log('  the main thread alone:');
+      console.log(formatSummary(summariseProfiles([profiles[main]!], window)).replace(/^/gm, '    '));
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
