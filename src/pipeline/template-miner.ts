@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
+import { createSignatureIndex, type SignatureIndex } from './signature-index.js';
 import { WILDCARD, coveredBy, isConstantName, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
@@ -63,6 +64,8 @@ export interface TemplateMiner {
 
 interface Cluster {
   id: string;
+  /** Creation order in this miner (a restore keeps the relative order). */
+  order: number;
   key: string;
   tokens: string[];
   template: string;
@@ -76,7 +79,7 @@ interface Bucket {
   /** Oldest first. */
   clusters: Cluster[];
   /** Templates by signature: the perfect match of a message without a scan. */
-  bySignature: Map<string, Cluster>;
+  bySignature: SignatureIndex<Cluster>;
 }
 
 /** Templates that differ from one template only at `positions`, with the values seen there. */
@@ -115,6 +118,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   const families = new Map<string, Family>();
   /** Distinct first-word buckets per token count, for the maxChildren cap. */
   const childrenPerLength = new Map<number, number>();
+  let created = 0;
 
   function resolve(id: string): string {
     let target = id;
@@ -137,7 +141,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   function insert(cluster: Cluster): void {
     let bucket = buckets.get(cluster.key);
     if (!bucket) {
-      bucket = { clusters: [], bySignature: new Map() };
+      bucket = { clusters: [], bySignature: createSignatureIndex() };
       buckets.set(cluster.key, bucket);
       const n = cluster.tokens.length;
       if (!cluster.key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
@@ -148,13 +152,11 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   }
 
   function index(bucket: Bucket, cluster: Cluster): void {
-    const signature = signatureOf(cluster.tokens);
-    if (!bucket.bySignature.has(signature)) bucket.bySignature.set(signature, cluster);
+    bucket.bySignature.add(signatureOf(cluster.tokens), cluster);
   }
 
   function unindex(bucket: Bucket, cluster: Cluster): void {
-    const signature = signatureOf(cluster.tokens);
-    if (bucket.bySignature.get(signature) === cluster) bucket.bySignature.delete(signature);
+    bucket.bySignature.remove(signatureOf(cluster.tokens), cluster);
   }
 
   /**
@@ -304,7 +306,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     checkSnapshot(snapshot);
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
-      insert({ id: s.id, key: s.key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
+      insert({ id: s.id, order: created++, key: s.key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
     for (const [key, f] of Object.entries(snapshot.families)) {
@@ -320,7 +322,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       const bucket = buckets.get(key);
       const match = bucket ? bestMatch(bucket, tokens) : undefined;
       if (match && match.score === 1) return join(match.cluster, tokens);
-      const cluster: Cluster = { id: uniqueId(masked), key, tokens, template: masked, count: 1, example: masked, families: [] };
+      const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
       insert(cluster);
       return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
     },
