@@ -311,7 +311,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
     for (const [key, f] of Object.entries(snapshot.families)) {
       families.set(key, { positions: [...f.positions], values: f.values.map((v) => new Set(v)), members: [...f.members] });
-      for (const id of f.members) byId.get(resolve(id))?.families.push(key);
+      // Only the templates that joined the family belong to it, not the ones a folded member went into.
+      for (const id of f.members) byId.get(id)?.families.push(key);
     }
   }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mask } from '../../src/pipeline/mask.js';
 import { createTemplateMiner, templateId, type MineResult, type MinerOptions, type MinerSnapshot, type TemplateMiner } from '../../src/pipeline/template-miner.js';
@@ -178,6 +179,29 @@ describe('template miner: snapshots', () => {
     // first `<IP> x5` template, and the next `<IP> x5` must find the same template in both miners.
     const before = ['id=<NUM> x3', ...Array<string>(16).fill('<IP> x5'), '<NUM> x2'];
     expectRestoredToMatch({ mergeAfter: 2, maxScan: 1, maxChildren: 1 }, before, ['<IP> x5', '<IP> x5', '<NUM> x2']);
+  });
+
+  it('restores family membership only for templates that joined the family, not for the one a member folded into', () => {
+    // `d d` folds into `a <*>` while still in a family with `<NUM> d`; that family is not `a <*>`'s.
+    const before = ['id=7 e', 'a <*>', 'd d', '<NUM> d', 'id=<NUM> GET'];
+    expectRestoredToMatch({ mergeAfter: 3, maxScan: 5, maxChildren: 1, similarity: 0.5 }, before, ['<*> x2', '<NUM> d']);
+  });
+
+  it('behaves like the original after a restore at any point of any history', () => {
+    const word = fc.constantFrom('a', 'b', 'c', 'GET', 'PUT', 'x1', 'x2', '<NUM>', '<IP>', '<*>', 'id=<NUM>', 'id=7', 'k=v', 'k=w');
+    const message = fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(' '));
+    const options = fc.record({
+      mergeAfter: fc.integer({ min: 2, max: 4 }),
+      maxScan: fc.integer({ min: 1, max: 30 }),
+      maxChildren: fc.integer({ min: 1, max: 3 }),
+      similarity: fc.constantFrom(0.5, 0.7, 1),
+    });
+    fc.assert(
+      fc.property(options, fc.array(message, { maxLength: 120, size: 'max' }), fc.array(message, { maxLength: 40, size: 'max' }), (opts, before, after) => {
+        expectRestoredToMatch(opts, before, after);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('rejects a snapshot of an unknown version or shape', () => {
