@@ -80,6 +80,8 @@ interface Bucket {
   clusters: Cluster[];
   /** Templates by signature: the perfect match of a message without a scan. */
   bySignature: SignatureIndex<Cluster>;
+  /** Renewed whenever a template of the bucket is added, removed or changed; unique in the thread. */
+  stamp: number;
 }
 
 /** Templates that differ from one template only at `positions`, with the values seen there. */
@@ -96,6 +98,43 @@ export function templateId(masked: string): string {
 
 /** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
 const INDEXED_BUCKET = 16;
+
+let stamps = 0;
+
+/** A masked message that joined `cluster` while its bucket bore `stamp`. */
+interface ExactMatch {
+  cluster: Cluster;
+  stamp: number;
+}
+
+/**
+ * Masked messages already matched, for every miner of this thread. While the bucket
+ * is unchanged (same stamp) a message matches the same template again, so a repeated
+ * message skips tokenising and the bucket search. Bounded: 8192 messages of at most
+ * 512 chars (a few MB), oldest out first; an entry holds one template and no miner.
+ */
+const exactMatches = new Map<string, ExactMatch>();
+const MAX_EXACT_MATCHES = 8192;
+const MAX_EXACT_MATCH_CHARS = 512;
+
+function rememberMatch(tokens: readonly string[], cluster: Cluster, stamp: number): void {
+  const masked = tokens.join(' ');
+  if (masked.length > MAX_EXACT_MATCH_CHARS) return;
+  const known = exactMatches.get(masked);
+  if (known !== undefined) {
+    known.cluster = cluster;
+    known.stamp = stamp;
+    return;
+  }
+  if (exactMatches.size >= MAX_EXACT_MATCHES) {
+    for (const oldest of exactMatches.keys()) {
+      exactMatches.delete(oldest);
+      break;
+    }
+  }
+  // A fresh string (the join): the masked text may be a slice that pins the whole message.
+  exactMatches.set(masked, { cluster, stamp });
+}
 
 function tokenize(masked: string): string[] {
   return masked.length === 0 ? [] : masked.split(' ');
@@ -141,7 +180,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   function insert(cluster: Cluster): void {
     let bucket = buckets.get(cluster.key);
     if (!bucket) {
-      bucket = { clusters: [], bySignature: createSignatureIndex() };
+      bucket = { clusters: [], bySignature: createSignatureIndex(), stamp: ++stamps };
       buckets.set(cluster.key, bucket);
       const n = cluster.tokens.length;
       if (!cluster.key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
@@ -151,12 +190,15 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     byId.set(cluster.id, cluster);
   }
 
+  /** Every change to a bucket's templates passes here or through unindex: both renew its stamp. */
   function index(bucket: Bucket, cluster: Cluster): void {
     bucket.bySignature.add(signatureOf(cluster.tokens), cluster);
+    bucket.stamp = ++stamps;
   }
 
   function unindex(bucket: Bucket, cluster: Cluster): void {
     bucket.bySignature.remove(signatureOf(cluster.tokens), cluster);
+    bucket.stamp = ++stamps;
   }
 
   /**
@@ -275,15 +317,17 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return { id: target.id, template: target.template, created: false, changed, ...(merged.length > 0 ? { merged } : {}) };
   }
 
-  function join(cluster: Cluster, tokens: readonly string[]): MineResult {
+  /** `tokens` undefined: a repeat of a message that joined `cluster` without changing it (an exact match). */
+  function join(cluster: Cluster, tokens: readonly string[] | undefined, masked: string): MineResult {
     cluster.count++;
-    const changed = generalise(cluster, tokens);
+    const changed = tokens !== undefined && generalise(cluster, tokens);
     if (cluster.families.length > 0) {
       // Families folded through another member are gone: forget them.
       cluster.families = cluster.families.filter((key) => families.has(key));
+      const words = tokens ?? tokenize(masked);
       for (const key of cluster.families) {
         const family = families.get(key)!;
-        if (observe(family, tokens)) {
+        if (observe(family, words)) {
           const result = folded(key, family);
           return { ...result, changed: result.changed || changed };
         }
@@ -318,11 +362,19 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   return {
     add(masked: string): MineResult {
+      // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
+      const known = exactMatches.get(masked);
+      if (known !== undefined && buckets.get(known.cluster.key)?.stamp === known.stamp) return join(known.cluster, undefined, masked);
       const tokens = tokenize(masked);
       const key = bucketKey(tokens);
       const bucket = buckets.get(key);
       const match = bucket ? bestMatch(bucket, tokens) : undefined;
-      if (match && match.score === 1) return join(match.cluster, tokens);
+      if (bucket && match && match.score === 1) {
+        const stamp = bucket.stamp;
+        const result = join(match.cluster, tokens, masked);
+        if (bucket.stamp === stamp) rememberMatch(tokens, match.cluster, stamp);
+        return result;
+      }
       const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
       insert(cluster);
       return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };

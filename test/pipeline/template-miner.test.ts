@@ -114,6 +114,36 @@ describe('template miner: grouping', () => {
   });
 });
 
+describe('template miner: repeated messages', () => {
+  it('sends a message seen before to the template its old template was folded into', () => {
+    const miner = createTemplateMiner({ mergeAfter: 3 });
+    const [alice] = feed(miner, ['login by alice ok', 'login by alice ok']);
+    const [bob] = feed(miner, ['login by bob ok', 'login by bob ok', 'login by bob ok']);
+    feed(miner, ['login by carol ok']);
+    expect(miner.add('login by alice ok')).toEqual({ id: bob!.id, template: 'login by <*> ok', created: false, changed: false });
+    expect(miner.get(alice!.id)).toMatchObject({ id: bob!.id, count: 7 });
+  });
+
+  it('keeps the templates of two miners apart when they see the same message', () => {
+    const one = createTemplateMiner();
+    const two = createTemplateMiner();
+    const message = 'cache warmed in 42 ms';
+    feed(one, [message, message]);
+    expect(two.add(mask(message))).toMatchObject({ created: true });
+    expect(one.add(mask(message))).toMatchObject({ created: false });
+    expect(one.get(templateId(mask(message)))?.count).toBe(3);
+    expect(two.get(templateId(mask(message)))?.count).toBe(1);
+  });
+
+  it('counts every repeat of a message and returns the same template each time', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, Array<string>(5).fill('worker 3 started'));
+    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(2);
+    expect(results.slice(1).every((r) => !r.created && !r.changed && r.id === results[0]!.id)).toBe(true);
+    expect(miner.get(results[0]!.id)?.count).toBe(5);
+  });
+});
+
 describe('template miner: ids', () => {
   it('derives the id from the masked text of the first message', () => {
     const miner = createTemplateMiner();
