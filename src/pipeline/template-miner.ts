@@ -11,6 +11,7 @@
  * templates, a slot with many becomes `<*>`. Pure, synchronous, one instance per service.
  */
 import { createHash } from 'node:crypto';
+import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { createSignatureIndex, type SignatureIndex } from './signature-index.js';
 import { WILDCARD, coveredBy, isConstantName, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
@@ -99,42 +100,17 @@ export function templateId(masked: string): string {
 /** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
 const INDEXED_BUCKET = 16;
 
+/** One counter for every bucket of the thread: a stamp names one bucket in one state, whatever the miner. */
 let stamps = 0;
 
-/** A masked message that joined `cluster` while its bucket bore `stamp`. */
-interface ExactMatch {
-  cluster: Cluster;
-  stamp: number;
-}
-
 /**
- * Masked messages already matched, for every miner of this thread. While the bucket
- * is unchanged (same stamp) a message matches the same template again, so a repeated
- * message skips tokenising and the bucket search. Bounded: 8192 messages of at most
- * 512 chars (a few MB), oldest out first; an entry holds one template and no miner.
+ * Masked messages that joined a template without changing its bucket, for every miner
+ * of this thread: while the bucket keeps its stamp the message matches the same
+ * template again, so a repeat skips tokenising and the bucket search. 8192 messages of
+ * at most 512 chars (under 10 MB) and a 64 KB table of sightings; an entry holds one
+ * template, never a miner.
  */
-const exactMatches = new Map<string, ExactMatch>();
-const MAX_EXACT_MATCHES = 8192;
-const MAX_EXACT_MATCH_CHARS = 512;
-
-function rememberMatch(tokens: readonly string[], cluster: Cluster, stamp: number): void {
-  const masked = tokens.join(' ');
-  if (masked.length > MAX_EXACT_MATCH_CHARS) return;
-  const known = exactMatches.get(masked);
-  if (known !== undefined) {
-    known.cluster = cluster;
-    known.stamp = stamp;
-    return;
-  }
-  if (exactMatches.size >= MAX_EXACT_MATCHES) {
-    for (const oldest of exactMatches.keys()) {
-      exactMatches.delete(oldest);
-      break;
-    }
-  }
-  // A fresh string (the join): the masked text may be a slice that pins the whole message.
-  exactMatches.set(masked, { cluster, stamp });
-}
+const exactMatches = createExactMatches<Cluster>(8192, 512);
 
 function tokenize(masked: string): string[] {
   return masked.length === 0 ? [] : masked.split(' ');
@@ -364,7 +340,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     add(masked: string): MineResult {
       // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
       const known = exactMatches.get(masked);
-      if (known !== undefined && buckets.get(known.cluster.key)?.stamp === known.stamp) return join(known.cluster, undefined, masked);
+      if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, masked);
       const tokens = tokenize(masked);
       const key = bucketKey(tokens);
       const bucket = buckets.get(key);
@@ -372,7 +348,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       if (bucket && match && match.score === 1) {
         const stamp = bucket.stamp;
         const result = join(match.cluster, tokens, masked);
-        if (bucket.stamp === stamp) rememberMatch(tokens, match.cluster, stamp);
+        if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
         return result;
       }
       const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
