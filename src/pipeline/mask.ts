@@ -2,13 +2,14 @@
  * Masking: replace the variable parts of a log message with typed placeholders so
  * that messages of one pattern look alike to the template miner.
  *
- * One hand-written pass over the message: split on whitespace; a token that cannot
- * hold a variable (no digit, '@', '/', ':' or '\') is copied as is; otherwise its core
+ * One hand-written pass over the message by char code, token by token (tokens are
+ * separated by whitespace): a token that cannot hold a variable (no digit, '@', '/',
+ * ':' or '\') is kept as is, as part of a run of the original text; otherwise its core
  * (punctuation stripped) is classified whole, else each of its atoms (`rhost=10.0.0.1`
- * → `rhost=<IP>`). Two shapes span tokens: `12 MB` / `250 ms`, and syslog/ctime dates
- * (`Sun Jul 10 03:55:15 2005`). The regexes are anchored and free of nested
- * quantifiers, so every step is linear. Whitespace runs become one space (the miner
- * splits on spaces).
+ * → `rhost=<IP>`), and the result is memoised per token. Two shapes span tokens:
+ * `12 MB` / `250 ms`, and syslog/ctime dates (`Sun Jul 10 03:55:15 2005`). The regexes
+ * are anchored and free of nested quantifiers, so every step is linear. Whitespace runs
+ * become one space (the miner splits on spaces).
  */
 import { createTokenMemo } from './token-memo.js';
 
@@ -259,7 +260,9 @@ function tokenEnd(text: string, i: number): number {
  * the weekday is the caller's), or -1 when there is none.
  */
 function spokenDateEnd(text: string, start: number, end: number): number {
-  if (!MONTHS.has(text.slice(start, end))) return -1;
+  const first = text.charCodeAt(start);
+  // Months are capitalised: most three-letter words are ruled out without a substring.
+  if (first < 65 || first > 90 || !MONTHS.has(text.slice(start, end))) return -1;
   const day = skipSpaces(text, end);
   const dayEnd = tokenEnd(text, day);
   if (day === dayEnd || !isDayOfMonth(text.slice(day, dayEnd))) return -1;
@@ -384,8 +387,10 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
       i = skipSpaces(text, date);
       continue;
     }
-    // All digits: a number, or epoch seconds/milliseconds (what maskToken gives, without the memo).
-    const masked = !variable ? null : digitsOnly ? ((j - i === 10 || j - i === 13) && text.charCodeAt(i) === 49 ? '<TS>' : '<NUM>') : tokenMemo.masked(text, i, j, maskToken);
+    // null: kept as is. All digits: a number, or epoch seconds/milliseconds (as maskToken says, without the memo).
+    let masked: string | null = null;
+    if (digitsOnly) masked = (j - i === 10 || j - i === 13) && text.charCodeAt(i) === 49 ? '<TS>' : '<NUM>';
+    else if (variable) masked = tokenMemo.masked(text, i, j, maskToken);
     // A number, masked here or earlier (`<NUM>` as it is), may take the unit word after it.
     const number = masked === null ? j - i === 5 && text.startsWith('<NUM>', i) : masked === '<NUM>';
     const unit = number && next < n ? unitAt(text, next, tokenEnd(text, next)) : undefined;
