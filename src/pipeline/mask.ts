@@ -2,14 +2,16 @@
  * Masking: replace the variable parts of a log message with typed placeholders so
  * that messages of one pattern look alike to the template miner.
  *
- * One hand-written pass over the message: split on whitespace; a token that cannot
- * hold a variable (no digit, '@', '/', ':' or '\') is copied as is; otherwise its core
+ * One hand-written pass over the message by char code, token by token (tokens are
+ * separated by whitespace): a token that cannot hold a variable (no digit, '@', '/',
+ * ':' or '\') is kept as is, as part of a run of the original text; otherwise its core
  * (punctuation stripped) is classified whole, else each of its atoms (`rhost=10.0.0.1`
- * → `rhost=<IP>`). Two shapes span tokens: `12 MB` / `250 ms`, and syslog/ctime dates
- * (`Sun Jul 10 03:55:15 2005`). The regexes are anchored and free of nested
- * quantifiers, so every step is linear. Whitespace runs become one space (the miner
- * splits on spaces).
+ * → `rhost=<IP>`), and the result is memoised per token. Two shapes span tokens:
+ * `12 MB` / `250 ms`, and syslog/ctime dates (`Sun Jul 10 03:55:15 2005`). The regexes
+ * are anchored and free of nested quantifiers, so every step is linear. Whitespace runs
+ * become one space (the miner splits on spaces).
  */
+import { createTokenMemo } from './token-memo.js';
 
 export const PLACEHOLDERS = [
   '<URL>',
@@ -74,6 +76,16 @@ function isDigit(code: number): boolean {
 function isSpace(code: number): boolean {
   return code === 32 || (code >= 9 && code <= 13) || code === 160;
 }
+
+/** What a char tells the message pass about its token: bits of a token's kinds. */
+const SPACE = 1;
+const DIGIT = 2;
+/** `@ / : \`: a token holding one may hold a variable. */
+const MARK = 4;
+const OTHER = 8;
+const ASCII_KINDS = Uint8Array.from({ length: 128 }, (_, c) =>
+  isSpace(c) ? SPACE : isDigit(c) ? DIGIT : c === 64 || c === 47 || c === 58 || c === 92 ? MARK | OTHER : OTHER,
+);
 
 /** Characters stripped off a token's ends before it is classified. */
 function isWrapper(code: number): boolean {
@@ -223,54 +235,127 @@ function maskToken(token: string): string {
 const MONTHS = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
 const WEEKDAYS = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
-function isDayOfMonth(token: string | undefined): boolean {
-  if (token === undefined || token.length === 0 || token.length > 3) return false;
+function isDayOfMonth(token: string): boolean {
+  if (token.length > 3) return false;
   const d = token.endsWith(',') ? token.slice(0, -1) : token;
   return d.length > 0 && d.length <= 2 && isDigit(d.charCodeAt(0)) && isDigit(d.charCodeAt(d.length - 1));
 }
 
-function isYear(token: string | undefined): boolean {
-  return token !== undefined && token.length === 4 && isDigit(token.charCodeAt(0)) && !Number.isNaN(Number(token));
+function isYear(token: string): boolean {
+  return token.length === 4 && isDigit(token.charCodeAt(0)) && !Number.isNaN(Number(token));
+}
+
+function skipSpaces(text: string, i: number): number {
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function tokenEnd(text: string, i: number): number {
+  while (i < text.length && !isSpace(text.charCodeAt(i))) i++;
+  return i;
 }
 
 /**
- * Tokens used by a syslog/ctime date starting at `i` (`[Weekday] Mon DD hh:mm:ss [YYYY]`,
- * the month at `i`), or 0 when there is none.
+ * End of a syslog/ctime date whose month is text[start, end) (`[Weekday] Mon DD hh:mm:ss [YYYY]`;
+ * the weekday is the caller's), or -1 when there is none.
  */
-function spokenDateLength(tokens: readonly string[], i: number): number {
-  if (!MONTHS.has(tokens[i]!) || !isDayOfMonth(tokens[i + 1])) return 0;
-  const time = tokens[i + 2];
-  if (time === undefined || !TIME_RE.test(time)) return 0;
-  return isYear(tokens[i + 3]) ? 4 : 3;
-}
-
-function splitWhitespace(text: string): string[] {
-  const tokens: string[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    while (i < n && isSpace(text.charCodeAt(i))) i++;
-    if (i >= n) break;
-    let j = i;
-    while (j < n && !isSpace(text.charCodeAt(j))) j++;
-    tokens.push(text.slice(i, j));
-    i = j;
-  }
-  return tokens;
+function spokenDateEnd(text: string, start: number, end: number): number {
+  const first = text.charCodeAt(start);
+  // Months are capitalised: most three-letter words are ruled out without a substring.
+  if (first < 65 || first > 90 || !MONTHS.has(text.slice(start, end))) return -1;
+  const day = skipSpaces(text, end);
+  const dayEnd = tokenEnd(text, day);
+  if (day === dayEnd || !isDayOfMonth(text.slice(day, dayEnd))) return -1;
+  const time = skipSpaces(text, dayEnd);
+  const timeEnd = tokenEnd(text, time);
+  if (time === timeEnd || !TIME_RE.test(text.slice(time, timeEnd))) return -1;
+  const year = skipSpaces(text, timeEnd);
+  const yearEnd = tokenEnd(text, year);
+  return year < yearEnd && isYear(text.slice(year, yearEnd)) ? yearEnd : timeEnd;
 }
 
 const SIZE_UNITS = new Set(['B', 'KB', 'MB', 'GB', 'TB', 'KiB', 'MiB', 'GiB', 'TiB', 'bytes']);
 const TIME_UNITS = new Set(['ns', 'us', 'ms', 'msec', 'msecs', 's', 'sec', 'secs', 'seconds', 'min', 'mins', 'minutes']);
+const LONGEST_UNIT = 7;
 
 /** A number followed by a unit word (`12 MB,`) is one size or duration; the unit's trailing punctuation stays. */
-function unitOf(next: string | undefined): string | undefined {
-  if (next === undefined) return undefined;
-  let end = next.length;
-  while (end > 0 && isWrapper(next.charCodeAt(end - 1))) end--;
-  const unit = next.slice(0, end);
-  if (SIZE_UNITS.has(unit)) return `<SIZE>${next.slice(end)}`;
-  if (TIME_UNITS.has(unit)) return `<DURATION>${next.slice(end)}`;
+function unitAt(text: string, start: number, end: number): string | undefined {
+  let unitEnd = end;
+  while (unitEnd > start && isWrapper(text.charCodeAt(unitEnd - 1))) unitEnd--;
+  if (unitEnd - start > LONGEST_UNIT) return undefined;
+  const unit = text.slice(start, unitEnd);
+  if (SIZE_UNITS.has(unit)) return `<SIZE>${text.slice(unitEnd, end)}`;
+  if (TIME_UNITS.has(unit)) return `<DURATION>${text.slice(unitEnd, end)}`;
   return undefined;
+}
+
+/**
+ * The masked message, built from runs of the text kept as they are (tokens one space
+ * apart) and the replacements between them: no string per kept token.
+ */
+class MaskedText {
+  private done = '';
+  private runStart = -1;
+  private runEnd = -1;
+  private tokens = 0;
+  /** Start of the last token when it was kept as it is, else -1. */
+  private lastKept = -1;
+
+  constructor(private readonly text: string) {}
+
+  keep(start: number, end: number): void {
+    if (this.runStart >= 0 && start === this.runEnd + 1 && this.text.charCodeAt(this.runEnd) === 32) {
+      this.runEnd = end;
+    } else {
+      this.flush();
+      if (this.tokens > 0) this.done += ' ';
+      this.runStart = start;
+      this.runEnd = end;
+    }
+    this.tokens++;
+    this.lastKept = start;
+  }
+
+  put(replacement: string): void {
+    this.flush();
+    this.done += this.tokens > 0 ? ` ${replacement}` : replacement;
+    this.tokens++;
+    this.lastKept = -1;
+  }
+
+  /** Drops the last token when it is a weekday kept as it is: it belongs to the date that follows. */
+  dropWeekday(): void {
+    const start = this.lastKept;
+    if (start < 0 || !WEEKDAYS.has(this.text.slice(start, this.runEnd))) return;
+    if (start === this.runStart) {
+      this.runStart = -1;
+      if (this.tokens > 1) this.done = this.done.slice(0, -1);
+    } else {
+      this.runEnd = start - 1;
+    }
+    this.tokens--;
+    this.lastKept = -1;
+  }
+
+  result(): string {
+    if (this.done === '') return this.runStart < 0 ? '' : this.text.slice(this.runStart, this.runEnd);
+    this.flush();
+    return this.done;
+  }
+
+  private flush(): void {
+    if (this.runStart < 0) return;
+    this.done += this.text.slice(this.runStart, this.runEnd);
+    this.runStart = -1;
+  }
+}
+
+/** Repeated tokens (`rule:`, `ssh2`, host names) skip classification; 4096 × 48 chars, about 1 MB per thread. */
+const tokenMemo = createTokenMemo(4096, 48);
+
+/** A copy that does not share memory with the string it came from. */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le');
 }
 
 /** Cut to maxChars (the caller keeps the original for samples), then mask. */
@@ -278,26 +363,45 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
   let cut = Math.min(message.length, maxChars);
   // Never keep half of a surrogate pair.
   if (cut < message.length && cut > 0 && (message.charCodeAt(cut - 1) & 0xfc00) === 0xd800) cut--;
-  const text = message.slice(0, cut);
-  const tokens = splitWhitespace(text);
-  const out: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    const date = MONTHS.has(token) ? spokenDateLength(tokens, i) : 0;
-    if (date > 0) {
-      if (out.length > 0 && WEEKDAYS.has(out[out.length - 1]!)) out.pop();
-      out.push('<TS>');
-      i += date - 1;
+  // What the miner keeps of a cut message must not pin the whole of it.
+  const text = cut === message.length ? message : detached(message.slice(0, cut));
+  const n = text.length;
+  const out = new MaskedText(text);
+  let i = skipSpaces(text, 0);
+  while (i < n) {
+    let kinds = 0;
+    let j = i;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      const kind = c < 128 ? ASCII_KINDS[c]! : c === 160 ? SPACE : OTHER;
+      if (kind === SPACE) break;
+      kinds |= kind;
+    }
+    const variable = (kinds & (DIGIT | MARK)) !== 0;
+    const digitsOnly = kinds === DIGIT;
+    const next = skipSpaces(text, j);
+    const date = !variable && j - i === 3 ? spokenDateEnd(text, i, j) : -1;
+    if (date >= 0) {
+      out.dropWeekday();
+      out.put('<TS>');
+      i = skipSpaces(text, date);
+      continue;
+    }
+    // null: kept as is. All digits: a number, or epoch seconds/milliseconds (as maskToken says, without the memo).
+    let masked: string | null = null;
+    if (digitsOnly) masked = (j - i === 10 || j - i === 13) && text.charCodeAt(i) === 49 ? '<TS>' : '<NUM>';
+    else if (variable) masked = tokenMemo.masked(text, i, j, maskToken);
+    // A number, masked here or earlier (`<NUM>` as it is), may take the unit word after it.
+    const number = masked === null ? j - i === 5 && text.startsWith('<NUM>', i) : masked === '<NUM>';
+    const unit = number && next < n ? unitAt(text, next, tokenEnd(text, next)) : undefined;
+    if (unit !== undefined) {
+      out.put(unit);
+      i = skipSpaces(text, tokenEnd(text, next));
     } else {
-      const masked = maskToken(token);
-      const unit = masked === '<NUM>' ? unitOf(tokens[i + 1]) : undefined;
-      if (unit) {
-        out.push(unit);
-        i++;
-      } else {
-        out.push(masked);
-      }
+      if (masked === null) out.keep(i, j);
+      else out.put(masked);
+      i = next;
     }
   }
-  return out.join(' ');
+  return out.result();
 }

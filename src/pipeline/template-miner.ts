@@ -11,7 +11,9 @@
  * templates, a slot with many becomes `<*>`. Pure, synchronous, one instance per service.
  */
 import { createHash } from 'node:crypto';
+import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
+import { createSignatureIndex, type SignatureIndex } from './signature-index.js';
 import { WILDCARD, coveredBy, isConstantName, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
@@ -63,6 +65,8 @@ export interface TemplateMiner {
 
 interface Cluster {
   id: string;
+  /** Creation order in this miner (a restore keeps the relative order). */
+  order: number;
   key: string;
   tokens: string[];
   template: string;
@@ -76,7 +80,9 @@ interface Bucket {
   /** Oldest first. */
   clusters: Cluster[];
   /** Templates by signature: the perfect match of a message without a scan. */
-  bySignature: Map<string, Cluster>;
+  bySignature: SignatureIndex<Cluster>;
+  /** Renewed whenever a template of the bucket is added, removed or changed; unique in the thread. */
+  stamp: number;
 }
 
 /** Templates that differ from one template only at `positions`, with the values seen there. */
@@ -93,6 +99,18 @@ export function templateId(masked: string): string {
 
 /** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
 const INDEXED_BUCKET = 16;
+
+/** One counter for every bucket of the thread: a stamp names one bucket in one state, whatever the miner. */
+let stamps = 0;
+
+/**
+ * Masked messages that joined a template without changing its bucket, for every miner
+ * of this thread: while the bucket keeps its stamp the message matches the same
+ * template again, so a repeat skips tokenising and the bucket search. 8192 messages of
+ * at most 512 chars (under 10 MB) and a 64 KB table of sightings; an entry holds one
+ * template, never a miner.
+ */
+const exactMatches = createExactMatches<Cluster>(8192, 512);
 
 function tokenize(masked: string): string[] {
   return masked.length === 0 ? [] : masked.split(' ');
@@ -115,6 +133,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   const families = new Map<string, Family>();
   /** Distinct first-word buckets per token count, for the maxChildren cap. */
   const childrenPerLength = new Map<number, number>();
+  let created = 0;
 
   function resolve(id: string): string {
     let target = id;
@@ -137,7 +156,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   function insert(cluster: Cluster): void {
     let bucket = buckets.get(cluster.key);
     if (!bucket) {
-      bucket = { clusters: [], bySignature: new Map() };
+      bucket = { clusters: [], bySignature: createSignatureIndex(), stamp: ++stamps };
       buckets.set(cluster.key, bucket);
       const n = cluster.tokens.length;
       if (!cluster.key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
@@ -147,14 +166,15 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     byId.set(cluster.id, cluster);
   }
 
+  /** Every change to a bucket's templates passes here or through unindex: both renew its stamp. */
   function index(bucket: Bucket, cluster: Cluster): void {
-    const signature = signatureOf(cluster.tokens);
-    if (!bucket.bySignature.has(signature)) bucket.bySignature.set(signature, cluster);
+    bucket.bySignature.add(signatureOf(cluster.tokens), cluster);
+    bucket.stamp = ++stamps;
   }
 
   function unindex(bucket: Bucket, cluster: Cluster): void {
-    const signature = signatureOf(cluster.tokens);
-    if (bucket.bySignature.get(signature) === cluster) bucket.bySignature.delete(signature);
+    bucket.bySignature.remove(signatureOf(cluster.tokens), cluster);
+    bucket.stamp = ++stamps;
   }
 
   /**
@@ -273,15 +293,17 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return { id: target.id, template: target.template, created: false, changed, ...(merged.length > 0 ? { merged } : {}) };
   }
 
-  function join(cluster: Cluster, tokens: readonly string[]): MineResult {
+  /** `tokens` undefined: a repeat of a message that joined `cluster` without changing it (an exact match). */
+  function join(cluster: Cluster, tokens: readonly string[] | undefined, masked: string): MineResult {
     cluster.count++;
-    const changed = generalise(cluster, tokens);
+    const changed = tokens !== undefined && generalise(cluster, tokens);
     if (cluster.families.length > 0) {
       // Families folded through another member are gone: forget them.
       cluster.families = cluster.families.filter((key) => families.has(key));
+      const words = tokens ?? tokenize(masked);
       for (const key of cluster.families) {
         const family = families.get(key)!;
-        if (observe(family, tokens)) {
+        if (observe(family, words)) {
           const result = folded(key, family);
           return { ...result, changed: result.changed || changed };
         }
@@ -304,23 +326,32 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     checkSnapshot(snapshot);
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
-      insert({ id: s.id, key: s.key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
+      insert({ id: s.id, order: created++, key: s.key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
     for (const [key, f] of Object.entries(snapshot.families)) {
       families.set(key, { positions: [...f.positions], values: f.values.map((v) => new Set(v)), members: [...f.members] });
-      for (const id of f.members) byId.get(resolve(id))?.families.push(key);
+      // Only the templates that joined the family belong to it, not the ones a folded member went into.
+      for (const id of f.members) byId.get(id)?.families.push(key);
     }
   }
 
   return {
     add(masked: string): MineResult {
+      // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
+      const known = exactMatches.get(masked);
+      if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, masked);
       const tokens = tokenize(masked);
       const key = bucketKey(tokens);
       const bucket = buckets.get(key);
       const match = bucket ? bestMatch(bucket, tokens) : undefined;
-      if (match && match.score === 1) return join(match.cluster, tokens);
-      const cluster: Cluster = { id: uniqueId(masked), key, tokens, template: masked, count: 1, example: masked, families: [] };
+      if (bucket && match && match.score === 1) {
+        const stamp = bucket.stamp;
+        const result = join(match.cluster, tokens, masked);
+        if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
+        return result;
+      }
+      const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
       insert(cluster);
       return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
     },

@@ -66,6 +66,32 @@ describe('mask: what stays', () => {
   });
 });
 
+describe('mask: tokens in context', () => {
+  it('takes a weekday into the date after it, whatever the spacing, and only one', () => {
+    expect(mask('Sun Jul 10 03:55:15 2005 reboot')).toBe('<TS> reboot');
+    expect(mask('at Sun  Jul\t10 03:55:15 2005')).toBe('at <TS>');
+    expect(mask('Sun Sun Jul 10 03:55:15')).toBe('Sun <TS>');
+  });
+
+  it('leaves a month alone when no day and time follow it', () => {
+    expect(mask('Jul 10 xx:55:15')).toBe('Jul <NUM> xx:55:15');
+  });
+
+  it('joins a number to the unit word after it, across any whitespace, keeping the unit\'s punctuation', () => {
+    expect(mask('x 12\tMB, used')).toBe('x <SIZE>, used');
+    expect(mask('took 250 seconds.')).toBe('took <DURATION>.');
+  });
+
+  it('joins an already masked number to its unit, so masking stays idempotent', () => {
+    expect(mask('<NUM> ms after <NUM>')).toBe('<DURATION> after <NUM>');
+  });
+
+  it('masks a repeated token the same way each time', () => {
+    expect(mask('rule: 12 rule: 13 rhost=10.0.0.1 rhost=10.0.0.1')).toBe('rule: <NUM> rule: <NUM> rhost=<IP> rhost=<IP>');
+    expect(mask('rhost=10.0.0.1 x')).toBe('rhost=<IP> x');
+  });
+});
+
 describe('mask: length limit', () => {
   it('cuts the message to maxChars before masking', () => {
     expect(mask('alpha beta gamma', 10)).toBe('alpha beta');

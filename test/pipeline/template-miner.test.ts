@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mask } from '../../src/pipeline/mask.js';
-import { createTemplateMiner, templateId, type MineResult, type TemplateMiner } from '../../src/pipeline/template-miner.js';
+import { createTemplateMiner, templateId, type MineResult, type MinerOptions, type MinerSnapshot, type TemplateMiner } from '../../src/pipeline/template-miner.js';
 
 function feed(miner: TemplateMiner, messages: string[]): MineResult[] {
   return messages.map((m) => miner.add(mask(m)));
@@ -113,6 +114,37 @@ describe('template miner: grouping', () => {
   });
 });
 
+describe('template miner: repeated messages', () => {
+  it('sends a message seen before to the template its old template was folded into', () => {
+    const miner = createTemplateMiner({ mergeAfter: 3 });
+    // Seen often enough to be remembered as an exact match.
+    const [alice] = feed(miner, Array<string>(4).fill('login by alice ok'));
+    const [bob] = feed(miner, Array<string>(5).fill('login by bob ok'));
+    feed(miner, ['login by carol ok']);
+    expect(miner.add('login by alice ok')).toEqual({ id: bob!.id, template: 'login by <*> ok', created: false, changed: false });
+    expect(miner.get(alice!.id)).toMatchObject({ id: bob!.id, count: 11 });
+  });
+
+  it('keeps the templates of two miners apart when they see the same message', () => {
+    const one = createTemplateMiner();
+    const two = createTemplateMiner();
+    const message = 'cache warmed in 42 ms';
+    feed(one, Array<string>(4).fill(message));
+    expect(two.add(mask(message))).toMatchObject({ created: true });
+    expect(one.add(mask(message))).toMatchObject({ created: false });
+    expect(one.get(templateId(mask(message)))?.count).toBe(5);
+    expect(two.get(templateId(mask(message)))?.count).toBe(1);
+  });
+
+  it('counts every repeat of a message and returns the same template each time', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, Array<string>(5).fill('worker 3 started'));
+    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(2);
+    expect(results.slice(1).every((r) => !r.created && !r.changed && r.id === results[0]!.id)).toBe(true);
+    expect(miner.get(results[0]!.id)?.count).toBe(5);
+  });
+});
+
 describe('template miner: ids', () => {
   it('derives the id from the masked text of the first message', () => {
     const miner = createTemplateMiner();
@@ -163,6 +195,44 @@ describe('template miner: snapshots', () => {
     expect(restored.templates()).toEqual(original.templates());
     expect(feed(restored, later)).toEqual(feed(original, later));
     expect(restored.templates()).toEqual(original.templates());
+  });
+
+  /** Restores `before`'s snapshot, then feeds `after` to both miners: their results must agree. */
+  function expectRestoredToMatch(options: Partial<MinerOptions>, before: string[], after: string[]): void {
+    const original = createTemplateMiner(options);
+    for (const m of before) original.add(m);
+    const restored = createTemplateMiner(options, JSON.parse(JSON.stringify(original.snapshot())) as MinerSnapshot);
+    expect(after.map((m) => restored.add(m))).toEqual(after.map((m) => original.add(m)));
+  }
+
+  it('restores a big bucket whose signature index lost a template to generalisation, and then matches like the original', () => {
+    // 17 templates in one bucket (the signature index is used above 16); `<NUM> x2` generalises the
+    // first `<IP> x5` template, and the next `<IP> x5` must find the same template in both miners.
+    const before = ['id=<NUM> x3', ...Array<string>(16).fill('<IP> x5'), '<NUM> x2'];
+    expectRestoredToMatch({ mergeAfter: 2, maxScan: 1, maxChildren: 1 }, before, ['<IP> x5', '<IP> x5', '<NUM> x2']);
+  });
+
+  it('restores family membership only for templates that joined the family, not for the one a member folded into', () => {
+    // `d d` folds into `a <*>` while still in a family with `<NUM> d`; that family is not `a <*>`'s.
+    const before = ['id=7 e', 'a <*>', 'd d', '<NUM> d', 'id=<NUM> GET'];
+    expectRestoredToMatch({ mergeAfter: 3, maxScan: 5, maxChildren: 1, similarity: 0.5 }, before, ['<*> x2', '<NUM> d']);
+  });
+
+  it('behaves like the original after a restore at any point of any history', () => {
+    const word = fc.constantFrom('a', 'b', 'c', 'GET', 'PUT', 'x1', 'x2', '<NUM>', '<IP>', '<*>', 'id=<NUM>', 'id=7', 'k=v', 'k=w');
+    const message = fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(' '));
+    const options = fc.record({
+      mergeAfter: fc.integer({ min: 2, max: 4 }),
+      maxScan: fc.integer({ min: 1, max: 30 }),
+      maxChildren: fc.integer({ min: 1, max: 3 }),
+      similarity: fc.constantFrom(0.5, 0.7, 1),
+    });
+    fc.assert(
+      fc.property(options, fc.array(message, { maxLength: 120, size: 'max' }), fc.array(message, { maxLength: 40, size: 'max' }), (opts, before, after) => {
+        expectRestoredToMatch(opts, before, after);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('rejects a snapshot of an unknown version or shape', () => {
