@@ -1,5 +1,9 @@
-#!/usr/bin/env node
-/** The `anomalog` executable (package.json "bin"). */
+#!/usr/bin/env -S node --max-semi-space-size=64
+/**
+ * The `anomalog` executable (package.json "bin"). A young generation larger than
+ * Node's default cuts the garbage collector's share of ingest by about a third
+ * (BENCHMARKS.md); `npm start` passes the same flag.
+ */
 import { main } from './commands/main.js';
 
 main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then(

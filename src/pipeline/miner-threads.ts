@@ -61,7 +61,8 @@ export function createThreadedMinerPool(deps: { threads: number; warn: MinerWarn
   for (let i = 0; i < threads; i++) slots.push(start(i));
 
   function start(index: number): Slot {
-    const worker = new Worker(threadScript());
+    // Mining makes short-lived garbage: a roomy young generation keeps it out of the old one.
+    const worker = new Worker(threadScript(), { resourceLimits: { maxYoungGenerationSizeMb: 192 } });
     const slot: Slot = { worker, waiting: new Map() };
     worker.on('message', (message: ThreadReply) => {
       if (message.kind === 'warning') return deps.warn(message.service, new Error(message.message));

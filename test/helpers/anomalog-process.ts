@@ -4,6 +4,7 @@
  * and worker processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 
@@ -11,6 +12,13 @@ import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 export const CLI_PATH = fileURLToPath(
   new URL(import.meta.url.includes('/dist/') ? '../../src/cli.js' : '../../dist/src/cli.js', import.meta.url),
 );
+
+/** The node flags the executable's `#!/usr/bin/env -S node …` line gives, so a child runs as `anomalog` and `npm start` do. */
+export function cliNodeFlags(): string[] {
+  const shebang = readFileSync(CLI_PATH, 'utf8').split('\n', 1)[0]!;
+  const words = shebang.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1);
+}
 
 export interface AnomalogProcess {
   readonly child: ChildProcess;
@@ -35,7 +43,7 @@ export async function startAnomalog(opts: {
   startTimeoutMs?: number;
 }): Promise<AnomalogProcess> {
   const role = opts.role ?? 'all';
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI_PATH, 'serve', '--role', role], {
+  const child = spawn(process.execPath, [...cliNodeFlags(), ...(opts.nodeArgs ?? []), CLI_PATH, 'serve', '--role', role], {
     env: {
       PATH: process.env.PATH ?? '',
       ...LOOPBACK_ANY_PORT,
