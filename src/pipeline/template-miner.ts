@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
-import { createSignatureIndex, type SignatureIndex } from './signature-index.js';
+import { SignatureIndex } from './signature-index.js';
 import { WILDCARD, coveredBy, isConstantName, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
@@ -156,7 +156,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   function insert(cluster: Cluster): void {
     let bucket = buckets.get(cluster.key);
     if (!bucket) {
-      bucket = { clusters: [], bySignature: createSignatureIndex(), stamp: ++stamps };
+      bucket = { clusters: [], bySignature: new SignatureIndex(), stamp: ++stamps };
       buckets.set(cluster.key, bucket);
       const n = cluster.tokens.length;
       if (!cluster.key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);

@@ -51,7 +51,7 @@ export function createTokenMemo(slots: number, maxLength: number): TokenMemo {
       if (lengths[slot] === length && hashes[slot] === hash && holds(slot, text, start, end)) return values[slot] ?? null;
       const base = slot * maxLength;
       for (let i = 0; i < length; i++) keys[base + i] = text.charCodeAt(start + i);
-      // A string of the memo's own chars: what maskOf slices from it cannot pin the message.
+      // A string of the memo's own chars (apply reads any array-like): what maskOf slices from it cannot pin the message.
       const token = String.fromCharCode.apply(null, keys.subarray(base, base + length) as unknown as number[]);
       const masked = maskOf(token);
       const value = masked === token ? null : masked;

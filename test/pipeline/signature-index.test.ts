@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSignatureIndex } from '../../src/pipeline/signature-index.js';
+import { SignatureIndex } from '../../src/pipeline/signature-index.js';
 
 describe('signature index', () => {
   const a = { order: 1 };
@@ -7,7 +7,7 @@ describe('signature index', () => {
   const c = { order: 3 };
 
   it('gives the oldest holder of a signature, whatever order they were added in', () => {
-    const index = createSignatureIndex<{ order: number }>();
+    const index = new SignatureIndex<{ order: number }>();
     index.add('s', c);
     index.add('s', a);
     index.add('s', b);
@@ -15,7 +15,7 @@ describe('signature index', () => {
   });
 
   it('hands a signature to the next oldest holder when the oldest leaves, and forgets it with the last', () => {
-    const index = createSignatureIndex<{ order: number }>();
+    const index = new SignatureIndex<{ order: number }>();
     index.add('s', a);
     index.add('s', c);
     index.add('s', b);
@@ -28,7 +28,7 @@ describe('signature index', () => {
   });
 
   it('keeps the holder when another template leaves or one that never held the signature is removed', () => {
-    const index = createSignatureIndex<{ order: number }>();
+    const index = new SignatureIndex<{ order: number }>();
     index.add('s', a);
     index.add('t', b);
     index.remove('s', b);
