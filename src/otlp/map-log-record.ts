@@ -147,6 +147,24 @@ export function keyValuesToAttributes(list: OtlpKeyValue[], drops?: DropCount): 
   return out;
 }
 
+/** What keyValuesToAttributes(list, drops) adds to drops, counted without converting anything. */
+export function countDroppedAttributes(list: OtlpKeyValue[]): number {
+  const kept = Math.min(list.length, MAX_ATTRIBUTES);
+  let dropped = list.length - kept;
+  for (let i = 0; i < kept; i++) dropped += droppedWithin(list[i]!.value);
+  return dropped;
+}
+
+function droppedWithin(v: OtlpAnyValue | null | undefined): number {
+  if (v?.value === 'kvlistValue') return countDroppedAttributes(v.kvlistValue?.values ?? []);
+  if (v?.value !== 'arrayValue') return 0;
+  const values = v.arrayValue?.values ?? [];
+  const kept = Math.min(values.length, MAX_ATTRIBUTES);
+  let dropped = values.length - kept;
+  for (let i = 0; i < kept; i++) dropped += droppedWithin(values[i]);
+  return dropped;
+}
+
 /** JSON with object keys sorted, so equal values always render the same text. */
 export function stableJson(value: AttributeValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
@@ -171,7 +189,7 @@ export function bodyToMessage(body: OtlpAnyValue | null | undefined): string {
 }
 
 /** The resource's service.name, cut to MAX_SERVICE_NAME (in the resource too, so every sink shows one name). */
-function serviceOf(resource: Attributes): string {
+export function serviceOf(resource: Attributes): string {
   const name = resource['service.name'];
   if (name === undefined || name === null || name === '') return UNKNOWN_SERVICE;
   const text = attributeToText(name);
@@ -181,15 +199,18 @@ function serviceOf(resource: Attributes): string {
   return cut;
 }
 
-/** Why a record cannot be used, or undefined when it can. */
-function problemOf(record: OtlpLogRecord): string | undefined {
-  const t = record.traceId.length;
-  const s = record.spanId.length;
-  if (t !== 0 && t !== 16) return `trace_id must be 16 bytes, got ${t}`;
-  if (s !== 0 && s !== 8) return `span_id must be 8 bytes, got ${s}`;
+/** Why a record with ids of these byte lengths, and with or without a body and an event name, cannot be used; undefined when it can. */
+export function recordProblem(traceIdBytes: number, spanIdBytes: number, hasBody: boolean, hasEventName: boolean): string | undefined {
+  if (traceIdBytes !== 0 && traceIdBytes !== 16) return `trace_id must be 16 bytes, got ${traceIdBytes}`;
+  if (spanIdBytes !== 0 && spanIdBytes !== 8) return `span_id must be 8 bytes, got ${spanIdBytes}`;
   // Detection works on the message: a record with nothing to say is refused, not stored as ''.
-  if (record.body?.value === undefined && !record.eventName) return 'log record has neither body nor event_name';
+  if (!hasBody && !hasEventName) return 'log record has neither body nor event_name';
   return undefined;
+}
+
+/** Why a record cannot be used, or undefined when it can. */
+export function problemOf(record: OtlpLogRecord): string | undefined {
+  return recordProblem(record.traceId.length, record.spanId.length, record.body?.value !== undefined, Boolean(record.eventName));
 }
 
 export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number = Date.now()): MapResult {
@@ -206,7 +227,7 @@ export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number =
         const problem = problemOf(record);
         if (problem) {
           rejected++;
-          firstError ??= `log record of ${service}: ${problem}`;
+          firstError ??= rejectionOf(service, problem);
           continue;
         }
         const attributes = keyValuesToAttributes(record.attributes, drops);
@@ -227,6 +248,16 @@ export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number =
     }
   }
   const result: MapResult = { entries, rejected, droppedAttributes: drops.count };
-  if (rejected > 0) result.errorMessage = `${rejected} log record(s) rejected; first: ${firstError}`;
+  if (rejected > 0) result.errorMessage = rejectedMessage(rejected, firstError);
   return result;
+}
+
+/** How the first refused record is named in the partial_success message. */
+export function rejectionOf(service: string, problem: string): string {
+  return `log record of ${service}: ${problem}`;
+}
+
+/** The partial_success message for records refused as unusable. */
+export function rejectedMessage(rejected: number, firstError: string | undefined): string {
+  return `${rejected} log record(s) rejected; first: ${firstError}`;
 }

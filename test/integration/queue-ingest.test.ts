@@ -5,8 +5,9 @@ import { metricValue } from '../helpers/otlp-receiver.js';
 import { decodeEntries } from '../../src/queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
 import { runQueueScript } from '../../src/queue/queue-scripts.js';
+import { streamFields } from '../../src/queue/stream-fields.js';
 import { BacklogFullError, createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
-import { entry, redisFixture, silent, type RedisFixture } from '../queue/redis-fixture.js';
+import { acceptedOf, entry, redisFixture, silent, type RedisFixture } from '../queue/redis-fixture.js';
 
 let fx: RedisFixture;
 beforeEach(async () => {
@@ -17,8 +18,8 @@ afterEach(async () => {
 });
 
 async function streamEntries(stream: string): Promise<{ id: string; messages: string[] }[]> {
-  const rows = (await fx.redis.xrange(stream, '-', '+')) as [string, string[]][];
-  return rows.map(([id, fields]) => ({ id, messages: decodeEntries(fields[fields.indexOf('d') + 1]!).map((e) => e.message) }));
+  const rows = (await fx.redis.xrangeBuffer(stream, '-', '+')) as [Buffer, Buffer[]][];
+  return rows.map(([id, fields]) => ({ id: id.toString(), messages: decodeEntries(streamFields(fields).d!).map((e) => e.message) }));
 }
 
 describe('redis ingest queue', () => {
@@ -28,7 +29,7 @@ describe('redis ingest queue', () => {
     const keys = createQueueKeys(fx.prefix);
     const services = ['checkout', 'payments', 'search', 'auth', 'cart', 'mail'];
     for (let round = 0; round < 3; round++) {
-      await queue.append(services.flatMap((s) => [entry(s, `${s} ${round} a`), entry(s, `${s} ${round} b`)]));
+      await queue.append(acceptedOf(services.flatMap((s) => [entry(s, `${s} ${round} a`), entry(s, `${s} ${round} b`)])));
     }
     for (let shard = 0; shard < shards; shard++) {
       const rows = await streamEntries(keys.stream(shard));
@@ -53,8 +54,8 @@ describe('redis ingest queue', () => {
     const keys = createQueueKeys(fx.prefix);
     const [hot, cold] = ['checkout', 'payments'];
     expect(shardOf(hot, shards)).not.toBe(shardOf(cold, shards));
-    await queue.append(Array.from({ length: 10 }, (_v, i) => entry(hot, `hot ${i}`)));
-    const error = await queue.append([entry(cold, 'cold 1'), entry(hot, 'hot 10')]).catch((e: unknown) => e);
+    await queue.append(acceptedOf(Array.from({ length: 10 }, (_v, i) => entry(hot, `hot ${i}`))));
+    const error = await queue.append(acceptedOf([entry(cold, 'cold 1'), entry(hot, 'hot 10')])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BacklogFullError);
     expect((error as BacklogFullError).code).toBe('ANOMALOG_BACKLOG_FULL');
     expect((error as BacklogFullError).shard).toBe(shardOf(hot, shards));
@@ -62,7 +63,7 @@ describe('redis ingest queue', () => {
     expect(await fx.redis.xlen(keys.stream(shardOf(cold, shards)))).toBe(0);
     expect(await queue.backlog()).toBe(10);
     // Other shards still take traffic.
-    await queue.append([entry(cold, 'cold 2')]);
+    await queue.append(acceptedOf([entry(cold, 'cold 2')]));
     expect(await queue.backlog()).toBe(11);
   });
 
@@ -70,7 +71,7 @@ describe('redis ingest queue', () => {
     const queue = createRedisIngestQueue({ redis: fx.redis, shards: 1, maxBacklog: 1000, prefix: fx.prefix, logger: silent });
     const keys = createQueueKeys(fx.prefix);
     const stream = keys.stream(0);
-    for (let i = 0; i < 4; i++) await queue.append([entry('svc', `m${i}a`), entry('svc', `m${i}b`)]);
+    for (let i = 0; i < 4; i++) await queue.append(acceptedOf([entry('svc', `m${i}a`), entry('svc', `m${i}b`)]));
     // Deliver the first three; the fourth stays undelivered.
     const read = await fx.redis.xreadgroup('GROUP', CONSUMER_GROUP, 'c1', 'COUNT', 3, 'STREAMS', stream, '>');
     const ids = (read as [string, [string, string[]][]][])[0]![1].map(([id]) => id);
