@@ -30,7 +30,7 @@ export interface ExportSummary {
 }
 
 /** A protobuf export (its bytes, and each ResourceLogs's own `resource_logs` field in them), or an OTLP/JSON one decoded. */
-export type DecodedExport = { summary: ExportSummary } & ({ bytes: Uint8Array; parts: Uint8Array[] } | { request: ExportLogsRequest });
+export type DecodedExport = { summary: ExportSummary } & ({ bytes: Buffer; parts: Buffer[] } | { request: ExportLogsRequest });
 
 /** Taken by the receiver: the records of each ResourceLogs whose share has records go on. */
 export type AcceptedExport = DecodedExport & {

@@ -5,10 +5,13 @@
  * one atomic script. The promise resolves only once Redis has stored them, so
  * an export is acknowledged only when durable.
  *
- * Exports that arrive while a script call is running wait for it and then go
- * together in the next call, one entry per shard for all of them: fewer,
- * larger entries, so fewer round trips here and in the worker, whose costs
- * are per entry. A call is all or nothing for the exports it carries: when one
+ * Exports go together, one entry per shard for all of them: fewer, larger
+ * entries, so fewer script calls here and fewer round trips and scripts per
+ * record in the worker, whose costs are partly per entry. Those that arrive
+ * while a script call runs go in the next one; and while exports come in less
+ * than MAX_LINGER_MS apart, an export waits up to that long for the next ones,
+ * unless the call already carries FULL_CALL_BYTES. An export that comes alone
+ * goes at once. A call is all or nothing for the exports it carries: when one
  * of its shards is at the backlog bound, every one of them is pushed back.
  */
 import type { Redis } from 'ioredis';
@@ -52,12 +55,21 @@ const RETRY_AFTER_MS = 1_000;
 /** Bytes of exports one script call carries at most (a single larger export still goes, alone). */
 const MAX_CALL_BYTES = 8 * 1024 * 1024;
 
+/** A call this large goes without waiting for the exports that follow. */
+const FULL_CALL_BYTES = 1024 * 1024;
+
+/** The longest an export waits for those that follow it: a small part of an export's round trip, and of alert latency. */
+const MAX_LINGER_MS = 20;
+
 /** One export waiting for its script call: its ResourceLogs by shard. */
 interface Waiting {
   shards: Map<number, { parts: Uint8Array[]; records: number }>;
   records: number;
   bytes: number;
   arrivalMs: number;
+  queuedAt: number;
+  /** The export before it came less than MAX_LINGER_MS earlier: more are likely to follow. */
+  busy: boolean;
   settle(error?: Error): void;
 }
 
@@ -86,9 +98,25 @@ export function createRedisIngestQueue(deps: {
     registers,
   });
   const waiting: Waiting[] = [];
+  let waitingBytes = 0;
+  let lastQueuedAt = -Infinity;
   let calling = false;
+  let wake: (() => void) | undefined;
 
-  function byShard(accepted: AcceptedExport): Omit<Waiting, 'settle'> {
+  /** Waits up to ms, or until wake(). */
+  function linger(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  function byShard(accepted: AcceptedExport): Omit<Waiting, 'settle' | 'queuedAt' | 'busy'> {
     const out = new Map<number, { parts: Uint8Array[]; records: number }>();
     let records = 0;
     let bytes = 0;
@@ -111,10 +139,17 @@ export function createRedisIngestQueue(deps: {
     calling = true;
     try {
       while (waiting.length > 0) {
+        const first = waiting[0]!;
+        const lingerMs = first.queuedAt + MAX_LINGER_MS - Date.now();
+        if (first.busy && waitingBytes < FULL_CALL_BYTES && lingerMs > 0) {
+          await linger(lingerMs);
+          continue;
+        }
         let bytes = waiting[0]!.bytes;
         let take = 1;
         while (take < waiting.length && bytes + waiting[take]!.bytes <= MAX_CALL_BYTES) bytes += waiting[take++]!.bytes;
         const group = waiting.splice(0, take);
+        waitingBytes -= bytes;
         let error: Error | undefined;
         try {
           error = await store(group);
@@ -177,8 +212,12 @@ export function createRedisIngestQueue(deps: {
         throw new QueueUnavailableError(`redis is ${redis.status}`);
       }
       await new Promise<void>((resolve, reject) => {
-        waiting.push({ ...shares, settle: (error) => (error ? reject(error) : resolve()) });
+        const now = Date.now();
+        waiting.push({ ...shares, queuedAt: now, busy: now - lastQueuedAt < MAX_LINGER_MS, settle: (error) => (error ? reject(error) : resolve()) });
+        lastQueuedAt = now;
+        waitingBytes += shares.bytes;
         if (!calling) void drain();
+        else if (waitingBytes >= FULL_CALL_BYTES) wake?.();
       });
     },
     async backlog() {

@@ -110,14 +110,14 @@ export function createStreamWorker(deps: {
   leaseMs?: number;
   /** Longest wait for new entries in one read. */
   blockMs?: number;
-  /** Stream entries (each a whole export's batch for the shard) per read. */
+  /** Stream entries per shard per read (each the shard's part of one or more exports: up to a few thousand records). */
   readCount?: number;
 }): StreamWorker {
   const { redis, shards, consumerName, handle } = deps;
   const maxDeliveries = deps.maxDeliveries ?? 5;
   const leaseMs = deps.leaseMs ?? 15_000;
   const blockMs = deps.blockMs ?? Math.min(1_000, Math.floor(leaseMs / 3));
-  const readCount = deps.readCount ?? 32;
+  const readCount = deps.readCount ?? 8;
   const claimIdleMs = Math.round(deps.claimIdleSeconds * 1000);
   const logger = deps.logger.child({ component: 'stream-worker', consumer: consumerName });
   const keys = createQueueKeys(deps.prefix);

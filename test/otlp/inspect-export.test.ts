@@ -11,7 +11,7 @@ import { hostileFields, hostileLogsRequest, mutated, requestBytes, requestObject
 const runs = (n: number): number => n * Number(process.env.ANOMALOG_FUZZ_SCALE ?? 1);
 
 /** inspectExport's summary, or 'refused' for a typed decode error (anything else thrown fails the test). */
-function inspected(bytes: Uint8Array) {
+function inspected(bytes: Buffer) {
   try {
     return inspectExport(bytes);
   } catch (error) {
@@ -21,7 +21,7 @@ function inspected(bytes: Uint8Array) {
 }
 
 /** What the decoder the worker uses makes of the bytes: the summary of the decoded request, or 'refused'. */
-function decoded(bytes: Uint8Array) {
+function decoded(bytes: Buffer) {
   try {
     return summariseExport(decodeExportRequest(bytes));
   } catch (error) {
