@@ -387,6 +387,36 @@ describe('stream worker', () => {
     await until(async () => (await queue.backlog()) === 0, 5_000, 'backlog drained');
   });
 
+  it('handles, dead-letters and replays an entry an earlier version wrote in format 1', async () => {
+    const shards = 2;
+    const keys = createQueueKeys(fx.prefix);
+    const shard = shardOf('checkout', shards);
+    const old = [entry('checkout', 'queued before the upgrade'), entry('checkout', 'and its neighbour')];
+    await fx.redis.xgroup('CREATE', keys.stream(shard), CONSUMER_GROUP, '0', 'MKSTREAM');
+    await fx.redis.xadd(keys.stream(shard), '*', 'd', encodeEntries(old), 'n', old.length);
+    await fx.redis.incrby(keys.backlog(shard), old.length);
+    let fixed = false;
+    const seen: StreamBatch[] = [];
+    startWorker({
+      name: 'w1',
+      shards,
+      maxDeliveries: 2,
+      handle: async (batch) => {
+        if (!fixed) throw new Error('bug in this release');
+        seen.push(batch);
+      },
+    });
+    await until(async () => (await deadLetterEntries()).length === 1, 10_000, 'dead-lettered');
+    const deadLetters = createRedisDeadLetters({ redis: fx.redis, shards, prefix: fx.prefix });
+    const [listed] = await deadLetters.list(10);
+    expect(listed).toMatchObject({ records: 2, deliveries: 2 });
+    fixed = true;
+    expect(await deadLetters.replay(listed!.id)).toBe(true);
+    await until(() => seen.length === 1, 10_000, 'replayed batch handled');
+    expect(seen[0]!.entries).toEqual(old);
+    await until(async () => (await fx.redis.get(keys.backlog(shard))) === '0', 5_000, 'backlog drained');
+  });
+
   it('keeps the dead-letter stream near its bound and reports how many old dead letters each move dropped', async () => {
     const keys = createQueueKeys(fx.prefix);
     const stream = keys.stream(0);

@@ -103,6 +103,11 @@ export function acceptedOf(entries: readonly LogEntry[]): AcceptedExport {
       spanId: Buffer.from(e.spanId, 'hex'),
     });
   }
-  const decoded = inspectExport(encodeRequest({ resourceLogs }));
+  return acceptedOfBytes(encodeRequest({ resourceLogs }));
+}
+
+/** An OTLP/protobuf request as the receiver takes it, every service admitted. */
+export function acceptedOfBytes(bytes: Buffer): AcceptedExport {
+  const decoded = inspectExport(bytes);
   return { ...decoded, resources: decoded.summary.resources, arrivalMs: Date.now() };
 }
