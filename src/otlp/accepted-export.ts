@@ -10,8 +10,9 @@
  * the summary counted.
  */
 import type { LogEntry, Pipeline } from '../log-entry.js';
-import { decodeExportRequest, exportRequestType } from './decode.js';
+import { exportRequestType } from './decode.js';
 import { countDroppedAttributes, keyValuesToAttributes, mapExportRequest, problemOf, rejectedMessage, rejectionOf, serviceOf, type DropCount } from './map-log-record.js';
+import { mapWire } from './map-wire.js';
 import type { ExportLogsRequest } from './otlp-types.js';
 
 export interface ResourceShare {
@@ -74,15 +75,12 @@ export function jsonExport(request: ExportLogsRequest): DecodedExport {
   return { request, summary: summariseExport(request) };
 }
 
-/** The export's request, decoded (a protobuf export is decoded here; inspectExport made sure it can be). */
-export function requestOf(decoded: DecodedExport): ExportLogsRequest {
-  return 'request' in decoded ? decoded.request : decodeExportRequest(decoded.bytes);
-}
-
 /** The accepted records as entries, for a pipeline in this process. */
 export function mapAccepted(accepted: AcceptedExport): LogEntry[] {
-  const resourceLogs = requestOf(accepted).resourceLogs.filter((_rl, i) => accepted.resources[i]!.records > 0);
-  return mapExportRequest({ resourceLogs }, accepted.arrivalMs).entries;
+  const taken = (_value: unknown, i: number) => accepted.resources[i]!.records > 0;
+  if ('request' in accepted) return mapExportRequest({ resourceLogs: accepted.request.resourceLogs.filter(taken) }, accepted.arrivalMs).entries;
+  if (accepted.resources.every((r) => r.records > 0)) return mapWire(accepted.bytes, accepted.arrivalMs);
+  return mapWire(Buffer.concat(accepted.parts.filter(taken)), accepted.arrivalMs);
 }
 
 /** A sink that maps accepted exports and hands the entries to `pipeline`. */

@@ -16,14 +16,12 @@
  * record with more attributes than the cap or with lists or maps among them,
  * are decoded to learn that; everything else is only walked.
  */
-import type protobuf from 'protobufjs';
 import type { DecodedExport, ExportSummary, ResourceShare } from './accepted-export.js';
 import { MAX_ATTRIBUTES, countDroppedAttributes, keyValuesToAttributes, recordProblem, rejectedMessage, rejectionOf, serviceOf, type DropCount } from './map-log-record.js';
-import type { OtlpKeyValue, OtlpLogRecord } from './otlp-types.js';
-import { loadOtlpRoot } from './proto-root.js';
+import { decodeLogRecord, decodeResource } from './decode.js';
 import {
   ANY_VALUE, ARRAY_FIELD, KEY_VALUE, KVLIST_FIELD, Kind, LOG_RECORD, REQUEST, RESOURCE, RESOURCE_LOGS, SCOPE, SCOPE_LOGS,
-  fail, fieldNumber, maxDepth, payloadEnd, payloadStart, step, type MessageType,
+  fail, fieldNumber, hasValue, maxDepth, payloadEnd, payloadStart, step, type MessageType,
 } from './wire.js';
 
 /** Checks b[start, end) as a `type` message at `depth`; true when a list or map AnyValue occurs in it. */
@@ -40,20 +38,9 @@ function check(b: Buffer, start: number, end: number, type: MessageType, depth: 
   return nested;
 }
 
-/** Whether an AnyValue (already checked) has a value set: any field of its oneof present. */
-function hasValue(b: Buffer, start: number, end: number): boolean {
-  for (let at = start; at < end; ) {
-    at = step(b, at, end, ANY_VALUE);
-    if (fieldNumber >= 1 && fieldNumber <= 7) return true;
-  }
-  return false;
-}
-
 /** What a record's walk found that decides whether it is usable and what its attributes lose. */
 const record = { problem: undefined as string | undefined, dropped: 0 };
 
-let logRecordType: protobuf.Type | undefined;
-let resourceType: protobuf.Type | undefined;
 
 /** Checks one LogRecord at depth and fills `record`. */
 function checkLogRecord(b: Buffer, start: number, end: number, depth: number): void {
@@ -93,8 +80,7 @@ function checkLogRecord(b: Buffer, start: number, end: number, depth: number): v
   record.problem = recordProblem(traceId, spanId, bodyStart >= 0 && hasValue(b, bodyStart, bodyEnd), eventName);
   record.dropped = 0;
   if (record.problem === undefined && (attributes > MAX_ATTRIBUTES || nested)) {
-    logRecordType ??= loadOtlpRoot().lookupType('opentelemetry.proto.logs.v1.LogRecord');
-    record.dropped = countDroppedAttributes((logRecordType.decode(b.subarray(start, end)) as unknown as OtlpLogRecord).attributes);
+    record.dropped = countDroppedAttributes(decodeLogRecord(b.subarray(start, end)).attributes);
   }
 }
 
@@ -142,11 +128,7 @@ function checkResourceLogs(b: Buffer, start: number, end: number, drops: DropCou
       checkScopeLogs(b, s, e, depth + 1, tally);
     }
   }
-  let attributes: OtlpKeyValue[] = [];
-  if (resourceStart >= 0) {
-    resourceType ??= loadOtlpRoot().lookupType('opentelemetry.proto.resource.v1.Resource');
-    attributes = (resourceType.decode(b.subarray(resourceStart, resourceEnd)) as unknown as { attributes: OtlpKeyValue[] }).attributes;
-  }
+  const attributes = resourceStart >= 0 ? decodeResource(b.subarray(resourceStart, resourceEnd)).attributes : [];
   return serviceOf(keyValuesToAttributes(attributes, drops));
 }
 

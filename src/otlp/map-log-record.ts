@@ -38,11 +38,11 @@ export interface DropCount {
 
 const HEX = Array.from({ length: 256 }, (_v, i) => i.toString(16).padStart(2, '0'));
 
-/** Lower-case hex; '' for an empty or all-zero id (the spec's "no id"). */
-export function bytesToHex(bytes: Uint8Array): string {
+/** Lower-case hex of bytes[start, end); '' for an empty or all-zero id (the spec's "no id"). */
+export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let hex = '';
   let zero = true;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     const b = bytes[i]!;
     if (b !== 0) zero = false;
     hex += HEX[b];
@@ -50,23 +50,26 @@ export function bytesToHex(bytes: Uint8Array): string {
   return zero ? '' : hex;
 }
 
-function int64ToNumber(value: Int64): number {
-  if (typeof value === 'number') return value;
-  const high = value.unsigned ? value.high >>> 0 : value.high | 0;
-  return high * 4294967296 + (value.low >>> 0);
+/** A signed 64-bit integer given as its low and high 32 bits, as an attribute: a number when exact, else its decimal text. */
+export function int64BitsToAttribute(low: number, high: number): number | string {
+  const n = (high | 0) * 4294967296 + (low >>> 0);
+  return Number.isSafeInteger(n) ? n : String(BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0)));
 }
 
-/** Exact decimal text of a 64-bit integer too large for a double. */
-function int64ToText(value: Int64): string {
-  if (typeof value === 'number') return String(value);
-  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-  return String(value.unsigned ? bits : BigInt.asIntN(64, bits));
+function int64ToAttribute(value: Int64): number | string {
+  if (typeof value !== 'number') return int64BitsToAttribute(value.low, value.high);
+  return Number.isSafeInteger(value) ? value : String(value);
+}
+
+/** Nanoseconds (fixed64, given as its low and high 32 bits) → whole milliseconds; 0 stays 0 (unset). */
+export function nanosBitsToMillis(low: number, high: number): number {
+  return Math.floor((high >>> 0) * 4294.967296 + (low >>> 0) / 1e6);
 }
 
 /** Nanoseconds (fixed64) → whole milliseconds; 0 stays 0 (unset). */
 export function nanosToMillis(value: Int64): number {
   if (typeof value === 'number') return Math.floor(value / 1e6);
-  return Math.floor((value.high >>> 0) * 4294.967296 + (value.low >>> 0) / 1e6);
+  return nanosBitsToMillis(value.low, value.high);
 }
 
 export function levelFromSeverityNumber(n: number): Level | undefined {
@@ -108,10 +111,8 @@ export function anyValueToAttribute(v: OtlpAnyValue | null | undefined, drops?: 
       return safeText(v.stringValue!);
     case 'boolValue':
       return v.boolValue!;
-    case 'intValue': {
-      const n = int64ToNumber(v.intValue!);
-      return Number.isSafeInteger(n) ? n : int64ToText(v.intValue!);
-    }
+    case 'intValue':
+      return int64ToAttribute(v.intValue!);
     case 'doubleValue':
       return Number.isFinite(v.doubleValue) ? v.doubleValue! : String(v.doubleValue);
     case 'arrayValue': {
@@ -138,13 +139,15 @@ export function keyValuesToAttributes(list: OtlpKeyValue[], drops?: DropCount): 
   if (drops) drops.count += list.length - kept;
   for (let i = 0; i < kept; i++) {
     const kv = list[i]!;
-    const key = safeText(kv.key);
-    const value = anyValueToAttribute(kv.value, drops);
-    // A plain assignment to "__proto__" would replace the prototype instead of adding a key.
-    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    else out[key] = value;
+    setAttribute(out, safeText(kv.key), anyValueToAttribute(kv.value, drops));
   }
   return out;
+}
+
+export function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
+  // A plain assignment to "__proto__" would replace the prototype instead of adding a key.
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /** What keyValuesToAttributes(list, drops) adds to drops, counted without converting anything. */
@@ -173,7 +176,8 @@ export function stableJson(value: AttributeValue): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(value[k]!)}`).join(',')}}`;
 }
 
-function attributeToText(value: AttributeValue): string {
+/** An attribute value as message text: a string as it is, anything else as stable JSON. */
+export function attributeToText(value: AttributeValue): string {
   return typeof value === 'string' ? value : stableJson(value);
 }
 

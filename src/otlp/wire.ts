@@ -1,6 +1,6 @@
 /**
  * Reading OTLP logs requests on the wire, as protobufjs reads them (see
- * inspect-export.ts): the schema as far as the wire is concerned, and one
+ * inspect-export.ts, map-wire.ts): the schema as far as the wire is concerned, and one
  * checked step over a field. Stricter than protobufjs where
  * protobufjs would read garbage on: a known field in another wire type, a tag
  * or length over 32 bits, a 32-bit varint of 6 to 9 bytes, groups — refused
@@ -52,8 +52,8 @@ export const SCOPE = messageType('InstrumentationScope');
 export const LOG_RECORD = messageType('LogRecord');
 export const KEY_VALUE = messageType('KeyValue');
 export const ANY_VALUE = messageType('AnyValue');
-const ARRAY_VALUE = messageType('ArrayValue');
-const KEY_VALUE_LIST = messageType('KeyValueList');
+export const ARRAY_VALUE = messageType('ArrayValue');
+export const KEY_VALUE_LIST = messageType('KeyValueList');
 define(REQUEST, [[1, Kind.Message, RESOURCE_LOGS]]);
 define(RESOURCE_LOGS, [[1, Kind.Message, RESOURCE], [2, Kind.Message, SCOPE_LOGS], [3, Kind.Bytes]]);
 define(RESOURCE, [[1, Kind.Message, KEY_VALUE], [2, Kind.Varint32], [3, Kind.Message, ENTITY_REF]]);
@@ -83,10 +83,19 @@ export let fieldNumber = 0;
 /** A length-delimited field's payload. */
 export let payloadStart = 0;
 export let payloadEnd = 0;
+/** Where a fixed-size field's value starts. */
+export let fixedAt = 0;
+/** A varint field's low and high 32 bits (unsigned), as protobufjs reads them: uint32() gives the low ones. */
+export let varintLow = 0;
+export let varintHigh = 0;
 let u32 = 0;
 
 /** A tag or a length, as protobufjs's uint32() takes it: at most 5 bytes and under 2^32 (longer or larger is refused). */
 function readUint32(b: Uint8Array, at: number, end: number): number {
+  if (at < end && b[at]! < 0x80) {
+    u32 = b[at]!;
+    return at + 1;
+  }
   let value = 0;
   let scale = 1;
   for (let i = 0; i < 5; i++, at++) {
@@ -103,11 +112,22 @@ function readUint32(b: Uint8Array, at: number, end: number): number {
   return fail('tag or length varint over 5 bytes');
 }
 
-/** Skips a varint of at most 10 bytes; returns the position after it and its byte count in u32. */
-function skipVarint(b: Uint8Array, at: number, end: number): number {
+/** Reads a varint of at most 10 bytes into varintLow/varintHigh (as protobufjs's LongBits); returns the position after it, its byte count in u32. */
+function readVarint(b: Uint8Array, at: number, end: number): number {
+  let low = 0;
+  let high = 0;
   for (let i = 0; i < 10; i++) {
     if (at + i >= end) fail('truncated varint');
-    if (b[at + i]! < 0x80) {
+    const byte = b[at + i]!;
+    const bits = byte & 0x7f;
+    if (i < 4) low |= bits << (7 * i);
+    else if (i === 4) {
+      low |= bits << 28;
+      high |= bits >> 4;
+    } else high |= bits << (7 * (i - 5) + 3);
+    if (byte < 0x80) {
+      varintLow = low >>> 0;
+      varintHigh = high >>> 0;
       u32 = i + 1;
       return at + i + 1;
     }
@@ -117,24 +137,26 @@ function skipVarint(b: Uint8Array, at: number, end: number): number {
 
 /**
  * Reads one field of `type` at `at` (message ending at `end`): checks its tag,
- * its wire type against the schema and its bounds, sets fieldNumber (and, when
- * length-delimited, payloadStart/payloadEnd), and returns the position after it.
+ * its wire type against the schema and its bounds, sets fieldNumber and where
+ * its value is (payloadStart/payloadEnd, fixedAt, varintLow/varintHigh), and
+ * returns the position after it.
  */
 export function step(b: Uint8Array, at: number, end: number, type: MessageType): number {
   at = readUint32(b, at, end);
   const tag = u32;
-  const wireType = tag % 8;
-  fieldNumber = Math.floor(tag / 8);
+  const wireType = tag & 7;
+  fieldNumber = tag >>> 3;
   const field = type.fields[fieldNumber];
   if (field !== undefined && wireType !== WIRE_TYPE[field.kind]) fail(`field ${fieldNumber} of ${type.name} in wire type ${wireType}`);
   switch (wireType) {
     case 0:
-      at = skipVarint(b, at, end);
+      at = readVarint(b, at, end);
       // protobufjs reads a 32-bit varint's first 5 bytes, then steps over 5 more without looking.
       if (field?.kind === Kind.Varint32 && u32 > 5 && u32 !== 10) fail(`field ${fieldNumber} of ${type.name}: a 32-bit varint of ${u32} bytes`);
       return at;
     case 1:
       if (at + 8 > end) fail(`field ${fieldNumber} of ${type.name} runs past its message`);
+      fixedAt = at;
       return at + 8;
     case 2:
       at = readUint32(b, at, end);
@@ -144,10 +166,20 @@ export function step(b: Uint8Array, at: number, end: number, type: MessageType):
       return payloadEnd;
     case 5:
       if (at + 4 > end) fail(`field ${fieldNumber} of ${type.name} runs past its message`);
+      fixedAt = at;
       return at + 4;
     default:
       return fail(`wire type ${wireType} (field ${fieldNumber} of ${type.name})`);
   }
+}
+
+/** Whether an AnyValue (already checked) has a value set: any field of its oneof present. */
+export function hasValue(b: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; ) {
+    at = step(b, at, end, ANY_VALUE);
+    if (fieldNumber >= 1 && fieldNumber <= 7) return true;
+  }
+  return false;
 }
 
 /** protobufjs refuses messages nested deeper than this (Reader.recursionLimit; the request is depth 0). */

@@ -13,8 +13,7 @@
  * scopes, rows]`, with per-batch tables for the values entries share.
  */
 import { LEVELS, isLevel, type Attributes, type LogEntry } from '../log-entry.js';
-import { decodeExportRequest } from '../otlp/decode.js';
-import { mapExportRequest } from '../otlp/map-log-record.js';
+import { mapWire } from '../otlp/map-wire.js';
 
 const JSON_FORMAT = 1;
 const OTLP_FORMAT = 2;
@@ -100,13 +99,11 @@ function decodeOtlpEntries(data: Buffer): LogEntry[] {
   if (data.length < OTLP_HEADER_BYTES) fail('truncated header');
   const arrivalMs = data.readDoubleLE(1);
   if (!Number.isFinite(arrivalMs)) fail('bad arrival time');
-  let request;
   try {
-    request = decodeExportRequest(data.subarray(OTLP_HEADER_BYTES));
+    return mapWire(data.subarray(OTLP_HEADER_BYTES), arrivalMs);
   } catch (error) {
-    fail((error as Error).message, error);
+    return fail((error as Error).message, error);
   }
-  return mapExportRequest(request, arrivalMs).entries;
 }
 
 function decodeJsonEntries(text: string): LogEntry[] {
