@@ -32,6 +32,8 @@ export interface ProductionPlan {
   seconds: number;
   warmupSeconds: number;
   concurrency: number;
+  /** Flags for node itself per role, e.g. --cpu-prof. */
+  nodeArgs?: { receiver?: string[]; worker?: string[] };
 }
 
 /** Per shard: far more than a section can queue, so the bound never decides the receiver's rate here. */
@@ -45,6 +47,7 @@ export async function measureProduction(plan: ProductionPlan): Promise<Productio
     receivers: 1,
     workers: 1,
     env: { ANOMALOG_LEARNING_PERIOD: '0', ANOMALOG_MAX_BACKLOG: String(RAISED_MAX_BACKLOG) },
+    nodeArgs: plan.nodeArgs,
   });
   const stopStack = track(() => stack.stop());
   try {

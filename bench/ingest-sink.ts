@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../src/config.js';
 import { LOOPBACK_ANY_PORT } from '../src/demo/loopback.js';
+import { mappedInto } from '../src/otlp/accepted-export.js';
 import { createCountingSink } from '../src/receiver/counting-sink.js';
 import { createReceiver } from '../src/receiver/receiver.js';
 import { startIngestLoad } from './ingest-load.js';
@@ -17,7 +18,7 @@ import { sleep } from './scale-report.js';
 export async function measureSink(plan: { requests: readonly Buffer[]; runs: number; seconds: number; warmupSeconds: number; concurrency: number }): Promise<WindowResult[]> {
   const config = loadConfig({ ...LOOPBACK_ANY_PORT, ANOMALOG_LOG_LEVEL: 'silent' });
   const sink = createCountingSink();
-  const receiver = createReceiver({ config, pipeline: sink.pipeline, logger: pino({ level: 'silent' }), registry: new Registry() });
+  const receiver = createReceiver({ config, sink: mappedInto(sink.pipeline), logger: pino({ level: 'silent' }), registry: new Registry() });
   const { grpcPort } = await receiver.start();
   const stopReceiver = track(() => receiver.stop());
   try {

@@ -7,10 +7,11 @@
  * - production: 1 receiver + 1 worker over Redis and Postgres, the receiver's
  *   acknowledged rate and the worker's committed rate;
  * - the transport's ceiling: the receiver into a counting sink (not the product);
- * - a CPU profile (node --cpu-prof) of the embedded service over one window.
+ * - a CPU profile (node --cpu-prof) of the embedded service over one window;
+ * - production-profile: CPU profiles of the receiver and of the worker over one window.
  *
  * Flags: --seconds N (per window)  --runs N  --kinds raw,message,kvlist
- *        --sections embedded,production,ceiling,profile
+ *        --sections embedded,production,ceiling,profile,production-profile
  *        --threads N (ANOMALOG_DETECTION_THREADS of the embedded service; its default when not given)
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -21,7 +22,7 @@ import { createScratchDatabase } from '../test/helpers/postgres-scratch.js';
 import { formatSummary, summariseProfiles, type CpuProfile } from './cpu-profile.js';
 import { MAX_LINE_CHARS, loadIngestSources } from './ingest-corpus.js';
 import { measureEmbedded, type EmbeddedRun } from './ingest-embedded.js';
-import { RAISED_MAX_BACKLOG, measureProduction, type ProductionResult } from './ingest-production.js';
+import { RAISED_MAX_BACKLOG, measureProduction, type ProductionPlan, type ProductionResult } from './ingest-production.js';
 import { BODY_KINDS, RECORDS_PER_REQUEST, buildLoghubRequests, type BodyKind } from './ingest-request.js';
 import { measureSink } from './ingest-sink.js';
 import type { WindowResult } from './ingest-window.js';
@@ -33,7 +34,7 @@ const CONCURRENCY = 8;
 /** Requests in each kind's pool: every service walks through all of its system's lines once. */
 const POOL = 40;
 const WARMUP_SECONDS = 3;
-const SECTIONS = ['embedded', 'production', 'ceiling', 'profile'] as const;
+const SECTIONS = ['embedded', 'production', 'ceiling', 'profile', 'production-profile'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const LABELS: Record<BodyKind, string> = { raw: 'raw lines (with header)', message: 'messages (no header)', kvlist: 'JSON kvlist' };
@@ -88,6 +89,30 @@ function printProduction(kind: BodyKind, result: ProductionResult): void {
     );
   }
   console.log(`  ${kind}: backlog when the client stopped ${fmt(result.backlogAtEnd)} records`);
+}
+
+/** The .cpuprofile files node --cpu-prof wrote in `dir`, summarised over the window (the monotonic clock is the machine's, so any process's window serves). */
+async function profileSummary(dir: string, window: WindowResult): Promise<string> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error(`no .cpuprofile written in ${dir}`);
+  const profiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as CpuProfile));
+  return formatSummary(summariseProfiles(profiles, { fromUs: window.fromUs, toUs: window.toUs })).replace(/^/gm, '  ');
+}
+
+async function profileProduction(plan: Omit<ProductionPlan, 'nodeArgs' | 'runs'>): Promise<void> {
+  const dirs = { receiver: await mkdtemp(join(tmpdir(), 'anomalog-bench-cpuprof-r-')), worker: await mkdtemp(join(tmpdir(), 'anomalog-bench-cpuprof-w-')) };
+  try {
+    const prof = (dir: string) => ['--cpu-prof', '--cpu-prof-dir', dir];
+    const result = await measureProduction({ ...plan, runs: 1, nodeArgs: { receiver: prof(dirs.receiver), worker: prof(dirs.worker) } });
+    const w = result.windows[0]!;
+    console.log(
+      `  profiled run (not in the medians): committed ${fmt(w.committedRate)} records/s, receiver acknowledged ${fmt(w.ackedRate)}; ` +
+        `CPU µs/record: receiver ${cpuPerRecord([w], 'receiver', (x) => x.ackedRate).toFixed(1)}, worker ${cpuPerRecord([w], 'worker', (x) => x.committedRate).toFixed(1)}; window of ${w.seconds.toFixed(1)} s`,
+    );
+    for (const role of ['receiver', 'worker'] as const) console.log(`  ${role}:\n${await profileSummary(dirs[role], w)}`);
+  } finally {
+    await Promise.all(Object.values(dirs).map((d) => rm(d, { recursive: true, force: true })));
+  }
 }
 
 async function profileEmbedded(requests: readonly Buffer[], seconds: number, env: Record<string, string>): Promise<void> {
@@ -185,6 +210,20 @@ async function main(): Promise<void> {
   if (flags.sections.has('profile')) {
     console.log(`\n## CPU profile: embedded service, ${firstKind} bodies, one ${flags.seconds} s window (node --cpu-prof)`);
     await profileEmbedded(pools.get(firstKind)!, flags.seconds, flags.env);
+  }
+
+  if (flags.sections.has('production-profile')) {
+    console.log(`\n## CPU profiles: production, receiver and worker, ${firstKind} bodies, one ${flags.seconds} s window (node --cpu-prof)`);
+    const db = await createScratchDatabase('bench_ingest_profile');
+    const dropDb = track(() => db.drop());
+    const redis = await startBenchRedis({ aof: false });
+    const stopRedis = track(() => redis.stop());
+    try {
+      await profileProduction({ redis, databaseUrl: db.url, requests: pools.get(firstKind)!, seconds: flags.seconds, warmupSeconds: WARMUP_SECONDS, concurrency: CONCURRENCY });
+    } finally {
+      await stopRedis();
+      await dropDb();
+    }
   }
 
   console.log(`\n## Summary (medians of ${flags.runs}; ratios within each run, then the median)\n`);

@@ -29,6 +29,8 @@ export async function startStack(opts: {
   receivers: number;
   workers: number;
   env?: Record<string, string>;
+  /** Flags for node itself per role, e.g. --cpu-prof. */
+  nodeArgs?: { receiver?: string[]; worker?: string[] };
 }): Promise<Stack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'anomalog-bench-data-'));
   const env = { REDIS_URL: opts.redisUrl, DATABASE_URL: opts.databaseUrl, ANOMALOG_LOG_LEVEL: 'warn', ANOMALOG_DATA_DIR: dataDir, ANOMALOG_SHARDS: String(SHARDS), ...opts.env };
@@ -38,7 +40,7 @@ export async function startStack(opts: {
     receivers,
     workers,
     async addWorker() {
-      const worker = await startAnomalog({ role: 'worker', env });
+      const worker = await startAnomalog({ role: 'worker', env, nodeArgs: opts.nodeArgs?.worker });
       workers.push(worker);
       return worker;
     },
@@ -57,7 +59,7 @@ export async function startStack(opts: {
     // One worker first: it applies the migrations the others then find done.
     await stack.addWorker();
     await Promise.all(Array.from({ length: opts.workers - 1 }, () => stack.addWorker()));
-    for (let i = 0; i < opts.receivers; i++) receivers.push(await startAnomalog({ role: 'receiver', env }));
+    for (let i = 0; i < opts.receivers; i++) receivers.push(await startAnomalog({ role: 'receiver', env, nodeArgs: opts.nodeArgs?.receiver }));
   } catch (error) {
     await stack.stop();
     throw error;

@@ -38,11 +38,11 @@ export interface DropCount {
 
 const HEX = Array.from({ length: 256 }, (_v, i) => i.toString(16).padStart(2, '0'));
 
-/** Lower-case hex; '' for an empty or all-zero id (the spec's "no id"). */
-export function bytesToHex(bytes: Uint8Array): string {
+/** Lower-case hex of bytes[start, end); '' for an empty or all-zero id (the spec's "no id"). */
+export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let hex = '';
   let zero = true;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     const b = bytes[i]!;
     if (b !== 0) zero = false;
     hex += HEX[b];
@@ -50,23 +50,26 @@ export function bytesToHex(bytes: Uint8Array): string {
   return zero ? '' : hex;
 }
 
-function int64ToNumber(value: Int64): number {
-  if (typeof value === 'number') return value;
-  const high = value.unsigned ? value.high >>> 0 : value.high | 0;
-  return high * 4294967296 + (value.low >>> 0);
+/** A signed 64-bit integer given as its low and high 32 bits, as an attribute: a number when exact, else its decimal text. */
+export function int64BitsToAttribute(low: number, high: number): number | string {
+  const n = (high | 0) * 4294967296 + (low >>> 0);
+  return Number.isSafeInteger(n) ? n : String(BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0)));
 }
 
-/** Exact decimal text of a 64-bit integer too large for a double. */
-function int64ToText(value: Int64): string {
-  if (typeof value === 'number') return String(value);
-  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-  return String(value.unsigned ? bits : BigInt.asIntN(64, bits));
+function int64ToAttribute(value: Int64): number | string {
+  if (typeof value !== 'number') return int64BitsToAttribute(value.low, value.high);
+  return Number.isSafeInteger(value) ? value : String(value);
+}
+
+/** Nanoseconds (fixed64, given as its low and high 32 bits) → whole milliseconds; 0 stays 0 (unset). */
+export function nanosBitsToMillis(low: number, high: number): number {
+  return Math.floor((high >>> 0) * 4294.967296 + (low >>> 0) / 1e6);
 }
 
 /** Nanoseconds (fixed64) → whole milliseconds; 0 stays 0 (unset). */
 export function nanosToMillis(value: Int64): number {
   if (typeof value === 'number') return Math.floor(value / 1e6);
-  return Math.floor((value.high >>> 0) * 4294.967296 + (value.low >>> 0) / 1e6);
+  return nanosBitsToMillis(value.low, value.high);
 }
 
 export function levelFromSeverityNumber(n: number): Level | undefined {
@@ -108,10 +111,8 @@ export function anyValueToAttribute(v: OtlpAnyValue | null | undefined, drops?: 
       return safeText(v.stringValue!);
     case 'boolValue':
       return v.boolValue!;
-    case 'intValue': {
-      const n = int64ToNumber(v.intValue!);
-      return Number.isSafeInteger(n) ? n : int64ToText(v.intValue!);
-    }
+    case 'intValue':
+      return int64ToAttribute(v.intValue!);
     case 'doubleValue':
       return Number.isFinite(v.doubleValue) ? v.doubleValue! : String(v.doubleValue);
     case 'arrayValue': {
@@ -138,13 +139,33 @@ export function keyValuesToAttributes(list: OtlpKeyValue[], drops?: DropCount): 
   if (drops) drops.count += list.length - kept;
   for (let i = 0; i < kept; i++) {
     const kv = list[i]!;
-    const key = safeText(kv.key);
-    const value = anyValueToAttribute(kv.value, drops);
-    // A plain assignment to "__proto__" would replace the prototype instead of adding a key.
-    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    else out[key] = value;
+    setAttribute(out, safeText(kv.key), anyValueToAttribute(kv.value, drops));
   }
   return out;
+}
+
+export function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
+  // A plain assignment to "__proto__" would replace the prototype instead of adding a key.
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+/** What keyValuesToAttributes(list, drops) adds to drops, counted without converting anything. */
+export function countDroppedAttributes(list: OtlpKeyValue[]): number {
+  const kept = Math.min(list.length, MAX_ATTRIBUTES);
+  let dropped = list.length - kept;
+  for (let i = 0; i < kept; i++) dropped += droppedWithin(list[i]!.value);
+  return dropped;
+}
+
+function droppedWithin(v: OtlpAnyValue | null | undefined): number {
+  if (v?.value === 'kvlistValue') return countDroppedAttributes(v.kvlistValue?.values ?? []);
+  if (v?.value !== 'arrayValue') return 0;
+  const values = v.arrayValue?.values ?? [];
+  const kept = Math.min(values.length, MAX_ATTRIBUTES);
+  let dropped = values.length - kept;
+  for (let i = 0; i < kept; i++) dropped += droppedWithin(values[i]);
+  return dropped;
 }
 
 /** JSON with object keys sorted, so equal values always render the same text. */
@@ -155,7 +176,8 @@ export function stableJson(value: AttributeValue): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(value[k]!)}`).join(',')}}`;
 }
 
-function attributeToText(value: AttributeValue): string {
+/** An attribute value as message text: a string as it is, anything else as stable JSON. */
+export function attributeToText(value: AttributeValue): string {
   return typeof value === 'string' ? value : stableJson(value);
 }
 
@@ -171,7 +193,7 @@ export function bodyToMessage(body: OtlpAnyValue | null | undefined): string {
 }
 
 /** The resource's service.name, cut to MAX_SERVICE_NAME (in the resource too, so every sink shows one name). */
-function serviceOf(resource: Attributes): string {
+export function serviceOf(resource: Attributes): string {
   const name = resource['service.name'];
   if (name === undefined || name === null || name === '') return UNKNOWN_SERVICE;
   const text = attributeToText(name);
@@ -181,15 +203,18 @@ function serviceOf(resource: Attributes): string {
   return cut;
 }
 
-/** Why a record cannot be used, or undefined when it can. */
-function problemOf(record: OtlpLogRecord): string | undefined {
-  const t = record.traceId.length;
-  const s = record.spanId.length;
-  if (t !== 0 && t !== 16) return `trace_id must be 16 bytes, got ${t}`;
-  if (s !== 0 && s !== 8) return `span_id must be 8 bytes, got ${s}`;
+/** Why a record with ids of these byte lengths, and with or without a body and an event name, cannot be used; undefined when it can. */
+export function recordProblem(traceIdBytes: number, spanIdBytes: number, hasBody: boolean, hasEventName: boolean): string | undefined {
+  if (traceIdBytes !== 0 && traceIdBytes !== 16) return `trace_id must be 16 bytes, got ${traceIdBytes}`;
+  if (spanIdBytes !== 0 && spanIdBytes !== 8) return `span_id must be 8 bytes, got ${spanIdBytes}`;
   // Detection works on the message: a record with nothing to say is refused, not stored as ''.
-  if (record.body?.value === undefined && !record.eventName) return 'log record has neither body nor event_name';
+  if (!hasBody && !hasEventName) return 'log record has neither body nor event_name';
   return undefined;
+}
+
+/** Why a record cannot be used, or undefined when it can. */
+export function problemOf(record: OtlpLogRecord): string | undefined {
+  return recordProblem(record.traceId.length, record.spanId.length, record.body?.value !== undefined, Boolean(record.eventName));
 }
 
 export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number = Date.now()): MapResult {
@@ -206,7 +231,7 @@ export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number =
         const problem = problemOf(record);
         if (problem) {
           rejected++;
-          firstError ??= `log record of ${service}: ${problem}`;
+          firstError ??= rejectionOf(service, problem);
           continue;
         }
         const attributes = keyValuesToAttributes(record.attributes, drops);
@@ -227,6 +252,16 @@ export function mapExportRequest(request: ExportLogsRequest, arrivalMs: number =
     }
   }
   const result: MapResult = { entries, rejected, droppedAttributes: drops.count };
-  if (rejected > 0) result.errorMessage = `${rejected} log record(s) rejected; first: ${firstError}`;
+  if (rejected > 0) result.errorMessage = rejectedMessage(rejected, firstError);
   return result;
+}
+
+/** How the first refused record is named in the partial_success message. */
+export function rejectionOf(service: string, problem: string): string {
+  return `log record of ${service}: ${problem}`;
+}
+
+/** The partial_success message for records refused as unusable. */
+export function rejectedMessage(rejected: number, firstError: string | undefined): string {
+  return `${rejected} log record(s) rejected; first: ${firstError}`;
 }

@@ -18,26 +18,29 @@ export function createRedisDeadLetters(deps: { redis: Redis; shards: number; pre
 
   return {
     async list(limit) {
-      const entries = (await redis.call('XREVRANGE', keys.deadLetters(), '+', '-', 'COUNT', limit)) as RawEntry[];
-      return entries.map(([id, raw]): DeadLetter => {
+      // As Buffers: a letter's data (d) is binary, and is not read here.
+      const entries = (await redis.callBuffer('XREVRANGE', keys.deadLetters(), '+', '-', 'COUNT', limit)) as RawEntry<Buffer>[];
+      return entries.map(([rawId, raw]): DeadLetter => {
         const f = streamFields(raw);
+        const id = rawId.toString();
+        const text = (name: string): string | undefined => f[name]?.toString();
         return {
           id,
           // A stream id starts with the ms at which Redis added the entry.
           createdAt: Number(id.slice(0, id.indexOf('-'))),
-          source: `${f.shard}/${f.entry}`,
-          records: Number(f.n ?? 0),
-          deliveries: Number(f.deliveries ?? 0),
-          error: f.error ?? '',
+          source: `${text('shard')}/${text('entry')}`,
+          records: Number(text('n') ?? 0),
+          deliveries: Number(text('deliveries') ?? 0),
+          error: text('error') ?? '',
         };
       });
     },
 
     async replay(id) {
       if (!STREAM_ID.test(id)) return false;
-      const found = (await redis.call('XRANGE', keys.deadLetters(), id, id)) as RawEntry[];
+      const found = (await redis.callBuffer('XRANGE', keys.deadLetters(), id, id)) as RawEntry<Buffer>[];
       if (found.length === 0) return false;
-      const shard = Number(streamFields(found[0]![1]).shard);
+      const shard = Number(streamFields(found[0]![1]).shard?.toString());
       if (!Number.isInteger(shard) || shard < 0 || shard >= shards) {
         throw new DeadLetterReplayError(`dead letter ${id} is of shard ${shard}, and there are ${shards} shards now (ANOMALOG_SHARDS)`);
       }

@@ -9,5 +9,5 @@ const scripts = createLuaScripts({ namespace: 'anomalog_queue', version: 2, name
 
 export const defineQueueScripts = (redis: Redis): void => scripts.define(redis);
 /** Runs a script on a client on which defineQueueScripts was called. */
-export const runQueueScript = (target: object, script: QueueScript, keys: string[], args: Array<string | number>): Promise<unknown> =>
+export const runQueueScript = (target: object, script: QueueScript, keys: string[], args: Array<string | number | Buffer>): Promise<unknown> =>
   scripts.call(target, script, keys, args) as Promise<unknown>;

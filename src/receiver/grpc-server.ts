@@ -7,7 +7,7 @@
  */
 import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
-import { decodeExportRequest } from '../otlp/decode.js';
+import { inspectExport } from '../otlp/inspect-export.js';
 import { encodeExportResponse, encodeStatusProto } from '../otlp/encode-response.js';
 import { OtlpDecodeError } from '../otlp/otlp-types.js';
 import { loadOtlpRoot } from '../otlp/proto-root.js';
@@ -109,16 +109,16 @@ export function createGrpcReceiver(deps: {
         return;
       }
       try {
-        let request;
+        let decoded;
         try {
-          request = decodeExportRequest(call.request);
+          decoded = inspectExport(call.request);
         } catch (error) {
           if (!(error instanceof OtlpDecodeError)) throw error;
           answer(status.INVALID_ARGUMENT, error.message);
           refusals.refuse('grpc', 'malformed', error.message);
           return;
         }
-        const outcome = await handler.handle(request, 'grpc');
+        const outcome = await handler.handle(decoded, 'grpc');
         if (outcome.kind === 'retryable') answer(status.UNAVAILABLE, outcome.message, outcome.retryAfterSeconds);
         else answer(status.OK, undefined, undefined, encodeExportResponse(outcome, 'protobuf'));
       } finally {

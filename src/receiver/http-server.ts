@@ -7,10 +7,11 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps } from 'node:https';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { jsonExport, type DecodedExport } from '../otlp/accepted-export.js';
 import { decodeExportRequestJson } from '../otlp/decode-json.js';
-import { decodeExportRequest } from '../otlp/decode.js';
 import { encodeExportResponse, encodeStatus, type BodyFormat } from '../otlp/encode-response.js';
-import { OtlpDecodeError, type ExportLogsRequest } from '../otlp/otlp-types.js';
+import { inspectExport } from '../otlp/inspect-export.js';
+import { OtlpDecodeError } from '../otlp/otlp-types.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
 import { inflateBody, receiveBody } from './read-body.js';
 import type { ReceiveBudget } from './receive-budget.js';
@@ -144,14 +145,14 @@ export function createHttpReceiver(deps: {
       const body = await inflateBody(received.raw, maxRequestBytes, encoding === 'gzip');
       if (body.kind === 'too_large') return refuse(req, res, 413, 'too_large', body.message, format);
       if (body.kind !== 'ok') return refuse(req, res, 400, 'malformed', body.message, format);
-      let request: ExportLogsRequest;
+      let decoded: DecodedExport;
       try {
-        request = format === 'json' ? decodeExportRequestJson(body.body.toString('utf8')) : decodeExportRequest(body.body);
+        decoded = format === 'json' ? jsonExport(decodeExportRequestJson(body.body.toString('utf8'))) : inspectExport(body.body);
       } catch (error) {
         if (!(error instanceof OtlpDecodeError)) throw error;
         return refuse(req, res, 400, 'malformed', error.message, format);
       }
-      const outcome = await handler.handle(request, 'http');
+      const outcome = await handler.handle(decoded, 'http');
       if (outcome.kind === 'retryable') {
         sendStatus(res, 503, outcome.message, format, { 'retry-after': String(outcome.retryAfterSeconds) });
         return 503;

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ConfigError, type Config } from '../config.js';
-import type { Pipeline } from '../log-entry.js';
 import type { Logger } from '../logger.js';
+import type { ExportSink } from '../otlp/accepted-export.js';
 import { createBearerCheck } from './bearer-auth.js';
 import { createExportHandler } from './export-handler.js';
 import { createGrpcReceiver } from './grpc-server.js';
@@ -62,8 +62,11 @@ export interface Receiver {
 
 export function createReceiver(deps: {
   config: Readonly<Config>;
-  /** Without a pipeline only the HTTP port serves: health, metrics and extension routes (a `--role worker` process). */
-  pipeline: Pipeline | undefined;
+  /**
+   * Where accepted exports go (mappedInto(pipeline) for a pipeline of entries). Without
+   * a sink only the HTTP port serves: health, metrics and extension routes (a `--role worker` process).
+   */
+  sink: ExportSink | undefined;
   logger: Logger;
   registry: Registry;
   extension?: HttpExtension;
@@ -73,12 +76,12 @@ export function createReceiver(deps: {
   /** ANOMALOG_MAX_SERVICES: which services' records are taken. */
   admission?: ServiceAdmission;
 }): Receiver {
-  const { config, pipeline, registry } = deps;
+  const { config, sink, registry } = deps;
   const logger = deps.logger.child({ component: 'receiver' });
   const metrics = createReceiverMetrics(registry);
   const refusals = createRefusals({ metrics, logger });
-  const services = pipeline && deps.admission ? createServiceGate({ admission: deps.admission, logger, registry }) : undefined;
-  const handler = pipeline ? createExportHandler({ pipeline, maxInflight: config.maxInflight, metrics, refusals, logger, services }) : undefined;
+  const services = sink && deps.admission ? createServiceGate({ admission: deps.admission, logger, registry }) : undefined;
+  const handler = sink ? createExportHandler({ sink, maxInflight: config.maxInflight, metrics, refusals, logger, services }) : undefined;
   const checkAuth = createBearerCheck(config.authToken);
   const tls = config.tls
     ? { cert: readPem('ANOMALOG_TLS_CERT', config.tls.cert), key: readPem('ANOMALOG_TLS_KEY', config.tls.key) }

@@ -5,16 +5,16 @@
  */
 import type { Registry } from 'prom-client';
 import prom from 'prom-client';
-import type { LogEntry } from '../log-entry.js';
 import type { Logger } from '../logger.js';
+import type { ResourceShare } from '../otlp/accepted-export.js';
 import type { ServiceAdmission } from '../store/service-admission.js';
 import { cutText } from '../text/safe-text.js';
 
 const LOG_INTERVAL_MS = 60_000;
 
 export interface GateResult {
-  /** The records of admitted services. */
-  entries: LogEntry[];
+  /** The shares as given, with those of refused services set to no records. */
+  resources: ResourceShare[];
   /** Records refused for the service limit. */
   refused: number;
   /** For partial_success when something was refused. */
@@ -23,7 +23,7 @@ export interface GateResult {
 
 export interface ServiceGate {
   /** Rejects when the admission store is unreachable (the export should be retried). */
-  admit(entries: LogEntry[]): Promise<GateResult>;
+  admit(resources: ResourceShare[]): Promise<GateResult>;
 }
 
 /** The partial_success message: names the setting, so the operator knows what to raise. */
@@ -60,15 +60,21 @@ export function createServiceGate(deps: { admission: ServiceAdmission; logger: L
   }
 
   return {
-    async admit(entries) {
-      const { refused, known } = await admission.admit([...new Set(entries.map((e) => e.service))]);
+    async admit(resources) {
+      const services = new Set<string>();
+      for (const r of resources) if (r.records > 0) services.add(r.service);
+      const { refused, known } = await admission.admit([...services]);
       admitted.set(known);
-      if (refused.length === 0) return { entries, refused: 0 };
+      if (refused.length === 0) return { resources, refused: 0 };
       const out = new Set(refused);
-      const kept = entries.filter((e) => !out.has(e.service));
-      const records = entries.length - kept.length;
+      let records = 0;
+      const kept = resources.map((r) => {
+        if (!out.has(r.service)) return r;
+        records += r.records;
+        return { service: r.service, records: 0 };
+      });
       note(records, refused);
-      return { entries: kept, refused: records, errorMessage: serviceLimitMessage(records, refused, admission.maxServices) };
+      return { resources: kept, refused: records, errorMessage: serviceLimitMessage(records, refused, admission.maxServices) };
     },
   };
 }

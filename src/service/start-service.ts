@@ -11,9 +11,9 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Pipeline } from '../log-entry.js';
 import type { Anomaly } from '../anomaly.js';
 import { createDetector } from '../pipeline/detector.js';
+import { mappedInto, type ExportSink } from '../otlp/accepted-export.js';
 import { createReceiver } from '../receiver/receiver.js';
 import { createAnomalyRepo } from '../store/anomaly-repo.js';
 import { createPatternRepo } from '../store/pattern-repo.js';
@@ -109,13 +109,13 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
     const sweep = startIdleSweep({ ttlMs: config.limits.serviceIdleTtlMs, parts: idle, logger, registry });
     closers.push(async () => sweep.stop());
 
-    let pipeline: Pipeline | undefined;
+    let sink: ExportSink | undefined;
     if (role !== 'worker') {
       if (redis) {
         const queue = createRedisIngestQueue({ redis, shards: config.queue.shards, maxBacklog: config.queue.maxBacklog, logger, registry });
-        pipeline = (entries) => queue.append(entries);
+        sink = (accepted) => queue.append(accepted);
       } else {
-        pipeline = detection!.pipeline;
+        sink = mappedInto(detection!.pipeline);
       }
     }
     if (redis && detection) {
@@ -138,7 +138,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
 
     const receiver = createReceiver({
       config,
-      pipeline,
+      sink,
       logger,
       registry,
       extension: detection?.admin,

@@ -7,13 +7,13 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-type ScriptCall = (...args: Array<string | number>) => unknown;
+type ScriptCall = (...args: Array<string | number | Buffer>) => unknown;
 
 export interface LuaScripts<Name extends string> {
   define(redis: Redis): void;
   commandName(script: Name): string;
   /** Runs the script on a client, or queues it on a pipeline. */
-  call(target: object, script: Name, keys: string[], args: Array<string | number>): unknown;
+  call(target: object, script: Name, keys: string[], args: Array<string | number | Buffer>): unknown;
 }
 
 export function createLuaScripts<Name extends string>(opts: {

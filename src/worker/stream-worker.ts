@@ -70,7 +70,8 @@ export interface StreamWorker {
 interface Delivered {
   shard: number;
   id: string;
-  fields: string[] | null;
+  /** Read as Buffers: entry data (format 2) is binary. */
+  fields: Buffer[] | null;
 }
 interface Finished {
   shard: number;
@@ -83,12 +84,14 @@ const MAX_BACKOFF_MS = 5_000;
 /** The backoff after one more failure: doubles from 100 ms up to MAX_BACKOFF_MS. */
 const nextBackoff = (ms: number) => Math.min(Math.max(ms * 2, 100), MAX_BACKOFF_MS);
 
+type BufferEntry = RawEntry<Buffer>;
+
 /** XREAD(GROUP) replies per stream: RESP2 gives [key, entries] pairs, RESP3 (ioredis's legacy mapping) a flat [key, entries, ...] list. */
-function streamReplies(reply: unknown): [string, RawEntry[]][] {
+function streamReplies(reply: unknown): [Buffer, BufferEntry[]][] {
   if (!Array.isArray(reply) || reply.length === 0) return [];
-  if (Array.isArray(reply[0])) return reply as [string, RawEntry[]][];
-  const pairs: [string, RawEntry[]][] = [];
-  for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([reply[i] as string, reply[i + 1] as RawEntry[]]);
+  if (Array.isArray(reply[0])) return reply as [Buffer, BufferEntry[]][];
+  const pairs: [Buffer, BufferEntry[]][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([reply[i] as Buffer, reply[i + 1] as BufferEntry[]]);
   return pairs;
 }
 
@@ -107,14 +110,14 @@ export function createStreamWorker(deps: {
   leaseMs?: number;
   /** Longest wait for new entries in one read. */
   blockMs?: number;
-  /** Stream entries (each a whole export's batch for the shard) per read. */
+  /** Stream entries per shard per read (each the shard's part of one or more exports: up to a few thousand records). */
   readCount?: number;
 }): StreamWorker {
   const { redis, shards, consumerName, handle } = deps;
   const maxDeliveries = deps.maxDeliveries ?? 5;
   const leaseMs = deps.leaseMs ?? 15_000;
   const blockMs = deps.blockMs ?? Math.min(1_000, Math.floor(leaseMs / 3));
-  const readCount = deps.readCount ?? 32;
+  const readCount = deps.readCount ?? 8;
   const claimIdleMs = Math.round(deps.claimIdleSeconds * 1000);
   const logger = deps.logger.child({ component: 'stream-worker', consumer: consumerName });
   const keys = createQueueKeys(deps.prefix);
@@ -191,9 +194,10 @@ export function createStreamWorker(deps: {
 
   function collect(shardOrder: number[], reply: unknown): Delivered[] {
     const out: Delivered[] = [];
-    for (const [stream, entries] of streamReplies(reply)) {
+    for (const [key, entries] of streamReplies(reply)) {
+      const stream = key.toString();
       const shard = shardOrder[shardOrder.findIndex((s) => keys.stream(s) === stream)]!;
-      for (const [id, fields] of entries) out.push({ shard, id, fields });
+      for (const [id, fields] of entries) out.push({ shard, id: id.toString(), fields });
     }
     return out;
   }
@@ -217,14 +221,14 @@ export function createStreamWorker(deps: {
     });
     if (mine.length > 0) {
       // Id 0 re-reads this consumer's own pending entries, oldest first.
-      const reply = await redis.call('XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'STREAMS', ...mine.map((s) => keys.stream(s)), ...mine.map(() => '0'));
+      const reply = await redis.callBuffer('XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'STREAMS', ...mine.map((s) => keys.stream(s)), ...mine.map(() => '0'));
       const own = collect(mine, reply);
       if (own.length > 0) return own;
     }
     const claimed: Delivered[] = [];
     for (const s of others) {
-      const [, entries] = (await redis.call('XAUTOCLAIM', keys.stream(s), CONSUMER_GROUP, consumerName, claimIdleMs, '0-0', 'COUNT', readCount)) as [string, RawEntry[]];
-      for (const [id, fields] of entries) claimed.push({ shard: s, id, fields });
+      const [, entries] = (await redis.callBuffer('XAUTOCLAIM', keys.stream(s), CONSUMER_GROUP, consumerName, claimIdleMs, '0-0', 'COUNT', readCount)) as [Buffer, BufferEntry[]];
+      for (const [id, fields] of entries) claimed.push({ shard: s, id: id.toString(), fields });
     }
     if (claimed.length > 0) {
       metrics.claimed.inc(claimed.length);
@@ -236,7 +240,7 @@ export function createStreamWorker(deps: {
       await pause(Math.min(blockMs, claimIdleMs, maxWaitMs));
       return [];
     }
-    const reply = await readerClient().call(
+    const reply = await readerClient().callBuffer(
       'XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'BLOCK', Math.min(blockMs, Math.ceil(maxWaitMs)),
       'STREAMS', ...clear.map((s) => keys.stream(s)), ...clear.map(() => '>'),
     );
@@ -285,19 +289,21 @@ export function createStreamWorker(deps: {
   async function work(delivered: Delivered[]): Promise<void> {
     const done: Finished[] = [];
     const undecodable: Finished[] = [];
+    let processed = 0;
     /** Shards whose batch failed this time → that failure. */
     const held = new Map<number, unknown>();
     let redisError: Error | undefined;
     for (const d of delivered) {
       if (held.has(d.shard)) continue;
       const fields = streamFields(d.fields);
-      const item = { shard: d.shard, id: d.id, records: Number(fields.n ?? 0) };
+      // The records the entry added to the backlog, which its acknowledgement takes off.
+      const item = { shard: d.shard, id: d.id, records: Number(fields.n?.toString() ?? 0) };
       const source = sourceIdOf({ shard: d.shard, streamId: d.id });
       if (!unfinished.has(source)) unfinished.set(source, { shard: d.shard, since: Date.now() });
       let batch: StreamBatch;
       try {
         if (fields.d === undefined) throw new EntryCodecError('entry has no data field');
-        batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(fields.d), ...(fields.o === undefined ? {} : { replayOf: fields.o }) };
+        batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(fields.d), ...(fields.o === undefined ? {} : { replayOf: fields.o.toString() }) };
       } catch (error) {
         if (!(error instanceof EntryCodecError)) throw error;
         // Retrying cannot help an entry this version cannot read: drop it loudly.
@@ -308,7 +314,8 @@ export function createStreamWorker(deps: {
       let failure: unknown;
       try {
         await handle(batch);
-        done.push({ ...item, records: batch.entries.length });
+        done.push(item);
+        processed += batch.entries.length;
         retry.delete(d.shard);
         continue;
       } catch (error) {
@@ -332,7 +339,7 @@ export function createStreamWorker(deps: {
     }
     await ack([...undecodable, ...done]);
     metrics.poison.inc(undecodable.length);
-    metrics.processed.inc(done.reduce((sum, r) => sum + r.records, 0));
+    metrics.processed.inc(processed);
     if (redisError !== undefined) throw redisError;
   }
 

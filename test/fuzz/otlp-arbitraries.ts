@@ -46,7 +46,7 @@ export const requestObject: fc.Arbitrary<Record<string, unknown>> = fc.record({
     fc.record(
       {
         resource: fc.record({ attributes: fc.oneof(keyValues, fc.string({ maxLength: 10 }).map((s) => [{ key: 'service.name', value: { stringValue: s } }])) }),
-        scopeLogs: fc.array(fc.record({ scope: fc.record({ name: fc.string({ maxLength: 10 }) }), logRecords: fc.array(logRecord, { maxLength: 4 }) }, { requiredKeys: [] }), { maxLength: 3 }),
+        scopeLogs: fc.array(fc.record({ scope: fc.record({ name: fc.string({ maxLength: 10 }), version: fc.string({ maxLength: 5 }), attributes: keyValues }, { requiredKeys: [] }), logRecords: fc.array(logRecord, { maxLength: 4 }) }, { requiredKeys: [] }), { maxLength: 3 }),
       },
       { requiredKeys: [] },
     ),

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../../src/config.js';
 import type { LogEntry, Pipeline } from '../../src/log-entry.js';
+import { mappedInto, type ExportSink } from '../../src/otlp/accepted-export.js';
 import { createReceiver, type HttpExtension, type Readiness } from '../../src/receiver/receiver.js';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 
@@ -21,6 +22,8 @@ export async function startTestReceiver(options: {
   env?: Record<string, string>;
   /** Wraps the collecting pipeline: decide per call whether to accept. */
   pipeline?: (entries: LogEntry[], accept: Pipeline) => Promise<void>;
+  /** Takes accepted exports instead of the collecting pipeline (entries then stays empty). */
+  sink?: ExportSink;
   extension?: HttpExtension;
   readiness?: Readiness;
 } = {}): Promise<TestReceiver> {
@@ -33,7 +36,7 @@ export async function startTestReceiver(options: {
   const registry = new Registry();
   const receiver = createReceiver({
     config,
-    pipeline: options.pipeline ? (batch) => options.pipeline!(batch, accept) : accept,
+    sink: options.sink ?? mappedInto(options.pipeline ? (batch) => options.pipeline!(batch, accept) : accept),
     logger: pino({ level: 'silent' }),
     registry,
     ...(options.extension ? { extension: options.extension } : {}),

@@ -4,7 +4,7 @@ import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
 import { createStreamWorker } from '../../src/worker/stream-worker.js';
 import { encodeRequest, grpcExport, postLogs, simpleRequest } from '../helpers/otlp-raw.js';
 import { startTestReceiver, type TestReceiver } from '../helpers/otlp-receiver.js';
-import { entry, redisFixture, silent, until, type RedisFixture } from '../queue/redis-fixture.js';
+import { acceptedOf, entry, redisFixture, silent, until, type RedisFixture } from '../queue/redis-fixture.js';
 
 let fx: RedisFixture;
 let receiver: TestReceiver | undefined;
@@ -20,7 +20,7 @@ afterEach(async () => {
 describe('back-pressure while workers cannot commit', () => {
   it('acknowledges exports until the backlog bound, then answers 503/UNAVAILABLE, and accepts again once workers drain it', async () => {
     const queue = createRedisIngestQueue({ redis: fx.redis, shards: 4, maxBacklog: 50, prefix: fx.prefix, logger: silent });
-    receiver = await startTestReceiver({ pipeline: (entries) => queue.append(entries) });
+    receiver = await startTestReceiver({ sink: (accepted) => queue.append(accepted) });
     const body = encodeRequest(simpleRequest(20, 'checkout'));
 
     const codes: number[] = [];
@@ -47,7 +47,7 @@ describe('back-pressure while workers cannot commit', () => {
       expect(handled.reduce((a, b) => a + b, 0)).toBe(60);
       expect((await postLogs(receiver.httpUrl, body)).status).toBe(200);
       expect((await grpcExport(receiver.grpcPort, body)).error).toBeUndefined();
-      await queue.append([entry('checkout', 'direct')]);
+      await queue.append(acceptedOf([entry('checkout', 'direct')]));
       await until(async () => (await queue.backlog()) === 0, 10_000, 'new exports handled');
     } finally {
       await worker.stop();

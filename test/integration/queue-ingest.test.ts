@@ -2,11 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { registerBacklogGauge } from '../../src/queue/backlog-gauge.js';
 import { metricValue } from '../helpers/otlp-receiver.js';
+import { encodeRequest } from '../helpers/otlp-raw.js';
+import { inspectExport } from '../../src/otlp/inspect-export.js';
+import { loadOtlpRoot } from '../../src/otlp/proto-root.js';
 import { decodeEntries } from '../../src/queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
 import { runQueueScript } from '../../src/queue/queue-scripts.js';
+import { streamFields } from '../../src/queue/stream-fields.js';
 import { BacklogFullError, createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
-import { entry, redisFixture, silent, type RedisFixture } from '../queue/redis-fixture.js';
+import { acceptedOf, acceptedOfBytes, entry, redisFixture, silent, type RedisFixture } from '../queue/redis-fixture.js';
 
 let fx: RedisFixture;
 beforeEach(async () => {
@@ -16,9 +20,17 @@ afterEach(async () => {
   await fx.cleanup();
 });
 
+/** A protobuf length prefix. */
+function lengthOf(n: number): Buffer {
+  const out: number[] = [];
+  for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return Buffer.from(out);
+}
+
 async function streamEntries(stream: string): Promise<{ id: string; messages: string[] }[]> {
-  const rows = (await fx.redis.xrange(stream, '-', '+')) as [string, string[]][];
-  return rows.map(([id, fields]) => ({ id, messages: decodeEntries(fields[fields.indexOf('d') + 1]!).map((e) => e.message) }));
+  const rows = (await fx.redis.xrangeBuffer(stream, '-', '+')) as [Buffer, Buffer[]][];
+  return rows.map(([id, fields]) => ({ id: id.toString(), messages: decodeEntries(streamFields(fields).d!).map((e) => e.message) }));
 }
 
 describe('redis ingest queue', () => {
@@ -28,7 +40,7 @@ describe('redis ingest queue', () => {
     const keys = createQueueKeys(fx.prefix);
     const services = ['checkout', 'payments', 'search', 'auth', 'cart', 'mail'];
     for (let round = 0; round < 3; round++) {
-      await queue.append(services.flatMap((s) => [entry(s, `${s} ${round} a`), entry(s, `${s} ${round} b`)]));
+      await queue.append(acceptedOf(services.flatMap((s) => [entry(s, `${s} ${round} a`), entry(s, `${s} ${round} b`)])));
     }
     for (let shard = 0; shard < shards; shard++) {
       const rows = await streamEntries(keys.stream(shard));
@@ -53,8 +65,8 @@ describe('redis ingest queue', () => {
     const keys = createQueueKeys(fx.prefix);
     const [hot, cold] = ['checkout', 'payments'];
     expect(shardOf(hot, shards)).not.toBe(shardOf(cold, shards));
-    await queue.append(Array.from({ length: 10 }, (_v, i) => entry(hot, `hot ${i}`)));
-    const error = await queue.append([entry(cold, 'cold 1'), entry(hot, 'hot 10')]).catch((e: unknown) => e);
+    await queue.append(acceptedOf(Array.from({ length: 10 }, (_v, i) => entry(hot, `hot ${i}`))));
+    const error = await queue.append(acceptedOf([entry(cold, 'cold 1'), entry(hot, 'hot 10')])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BacklogFullError);
     expect((error as BacklogFullError).code).toBe('ANOMALOG_BACKLOG_FULL');
     expect((error as BacklogFullError).shard).toBe(shardOf(hot, shards));
@@ -62,15 +74,66 @@ describe('redis ingest queue', () => {
     expect(await fx.redis.xlen(keys.stream(shardOf(cold, shards)))).toBe(0);
     expect(await queue.backlog()).toBe(10);
     // Other shards still take traffic.
-    await queue.append([entry(cold, 'cold 2')]);
+    await queue.append(acceptedOf([entry(cold, 'cold 2')]));
     expect(await queue.backlog()).toBe(11);
+  });
+
+  it("appends each ResourceLogs to its service's shard as the bytes it came in, in order, the last resource field naming the service", async () => {
+    const shards = 8;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 1000, prefix: fx.prefix, logger: silent });
+    const keys = createQueueKeys(fx.prefix);
+    const [a, b] = ['checkout', 'payments'];
+    expect(shardOf(a, shards)).not.toBe(shardOf(b, shards));
+    const resource = (service: string) => ({ attributes: [{ key: 'service.name', value: { stringValue: service } }] });
+    const logs = (service: string, ...messages: string[]) => ({ resource: resource(service), scopeLogs: [{ logRecords: messages.map((m) => ({ body: { stringValue: m } })) }] });
+    const bytes = encodeRequest({ resourceLogs: [logs(a, 'a1', 'a2'), logs(b, 'b1'), logs(a, 'a3')] });
+    await queue.append(acceptedOfBytes(bytes));
+    const [entryA] = await streamEntries(keys.stream(shardOf(a, shards)));
+    const [entryB] = await streamEntries(keys.stream(shardOf(b, shards)));
+    expect(entryA!.messages).toEqual(['a1', 'a2', 'a3']);
+    expect(entryB!.messages).toEqual(['b1']);
+    // No encoding again: the entry holds the request's own bytes, after its 9-byte header.
+    const { parts } = inspectExport(bytes) as { parts: Buffer[] };
+    const [stored] = (await fx.redis.xrangeBuffer(keys.stream(shardOf(a, shards)), '-', '+')) as [Buffer, Buffer[]][];
+    expect(streamFields(stored![1]).d!.subarray(9)).toEqual(Buffer.concat([parts[0]!, parts[2]!]));
+
+    // One ResourceLogs with two resource fields, a's then b's: its records are b's, as protobufjs reads it, and go to b's shard.
+    const root = loadOtlpRoot();
+    const encode = (type: string, value: object) => Buffer.from(root.lookupType(type).encode(value).finish());
+    const field = (payload: Buffer, tag: number) => Buffer.concat([Buffer.from([tag]), lengthOf(payload.length), payload]);
+    const resourceOf = (service: string) => encode('opentelemetry.proto.resource.v1.Resource', resource(service));
+    const scopeLogs = encode('opentelemetry.proto.logs.v1.ScopeLogs', { logRecords: [{ body: { stringValue: 'named twice' } }] });
+    const twice = field(Buffer.concat([field(resourceOf(a), 0x0a), field(resourceOf(b), 0x0a), field(scopeLogs, 0x12)]), 0x0a);
+    await queue.append(acceptedOfBytes(twice));
+    expect((await streamEntries(keys.stream(shardOf(b, shards)))).map((e) => e.messages)).toEqual([['b1'], ['named twice']]);
+    expect(await streamEntries(keys.stream(shardOf(a, shards)))).toHaveLength(1);
+  });
+
+  it('puts exports that arrive while a call runs into one entry per shard, in order', async () => {
+    const shards = 4;
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const keys = createQueueKeys(fx.prefix);
+    const services = ['checkout', 'payments', 'search', 'auth', 'cart', 'mail'];
+    await Promise.all(Array.from({ length: 6 }, (_v, round) => queue.append(acceptedOf(services.map((s) => entry(s, `${s} ${round}`))))));
+    let entries = 0;
+    for (let shard = 0; shard < shards; shard++) {
+      const rows = await streamEntries(keys.stream(shard));
+      entries += rows.length;
+      for (const s of services.filter((x) => shardOf(x, shards) === shard)) {
+        expect(rows.flatMap((r) => r.messages).filter((m) => m.startsWith(`${s} `))).toEqual(Array.from({ length: 6 }, (_v, r) => `${s} ${r}`));
+      }
+    }
+    const touched = new Set(services.map((s) => shardOf(s, shards))).size;
+    // The first export goes alone; the five that came meanwhile go together.
+    expect(entries).toBe(2 * touched);
+    expect(await queue.backlog()).toBe(36);
   });
 
   it('trims only entries the group acknowledged, and counts each acknowledgement once', async () => {
     const queue = createRedisIngestQueue({ redis: fx.redis, shards: 1, maxBacklog: 1000, prefix: fx.prefix, logger: silent });
     const keys = createQueueKeys(fx.prefix);
     const stream = keys.stream(0);
-    for (let i = 0; i < 4; i++) await queue.append([entry('svc', `m${i}a`), entry('svc', `m${i}b`)]);
+    for (let i = 0; i < 4; i++) await queue.append(acceptedOf([entry('svc', `m${i}a`), entry('svc', `m${i}b`)]));
     // Deliver the first three; the fourth stays undelivered.
     const read = await fx.redis.xreadgroup('GROUP', CONSUMER_GROUP, 'c1', 'COUNT', 3, 'STREAMS', stream, '>');
     const ids = (read as [string, [string, string[]][]][])[0]![1].map(([id]) => id);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DependencyUnavailableError } from '../../src/errors.js';
 import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
 import { createStreamWorker, type StreamBatch } from '../../src/worker/stream-worker.js';
-import { connect, entry, freePort, silent, stopProcess, until } from '../queue/redis-fixture.js';
+import { acceptedOf, connect, entry, freePort, silent, stopProcess, until } from '../queue/redis-fixture.js';
 
 /** A private redis-server whose data survives its restart (AOF, fsync on every write). */
 async function startPrivateRedis(port: number, dir: string): Promise<ChildProcess> {
@@ -50,11 +50,11 @@ describe('redis outage', () => {
     });
     try {
       worker.start();
-      for (let i = 0; i < 3; i++) await queue.append([entry('checkout', `before ${i}`), entry('payments', `before ${i}`)]);
+      for (let i = 0; i < 3; i++) await queue.append(acceptedOf([entry('checkout', `before ${i}`), entry('payments', `before ${i}`)]));
 
       await stopProcess(server);
       const started = Date.now();
-      await expect(queue.append([entry('checkout', 'during')])).rejects.toThrow();
+      await expect(queue.append(acceptedOf([entry('checkout', 'during')]))).rejects.toThrow();
       expect(Date.now() - started).toBeLessThan(1_500);
       await until(() => worker.status().redis !== 'ok', 10_000, 'worker notices the outage');
 
@@ -62,7 +62,7 @@ describe('redis outage', () => {
       accepting = true;
       await until(async () => {
         try {
-          await queue.append([entry('checkout', 'after')]);
+          await queue.append(acceptedOf([entry('checkout', 'after')]));
           return true;
         } catch {
           return false;

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { LOOPBACK_ANY_PORT } from '../../src/demo/loopback.js';
 import { DependencyUnavailableError } from '../../src/errors.js';
 import type { LogEntry } from '../../src/log-entry.js';
+import { mappedInto } from '../../src/otlp/accepted-export.js';
 import { createReceiver, type Receiver } from '../../src/receiver/receiver.js';
 import { createMemoryServiceAdmission, type ServiceAdmission } from '../../src/store/service-admission.js';
 import { metricValue } from '../helpers/otlp-receiver.js';
@@ -34,7 +35,7 @@ describe('service admission unavailable', () => {
     };
     receiver = createReceiver({
       config: loadConfig(LOOPBACK_ANY_PORT),
-      pipeline: async (batch) => void entries.push(...batch),
+      sink: mappedInto(async (batch) => void entries.push(...batch)),
       logger: pino({ level: 'silent' }),
       registry,
       admission,

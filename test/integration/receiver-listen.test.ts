@@ -12,7 +12,7 @@ describe('receiver start-up', () => {
     try {
       const receiver = createReceiver({
         config: loadConfig({ ANOMALOG_HOST: '127.0.0.1', ANOMALOG_GRPC_PORT: '0', ANOMALOG_HTTP_PORT: String(taken.httpPort) }),
-        pipeline: async () => {},
+        sink: async () => {},
         logger: pino({ level: 'silent' }),
         registry: new Registry(),
       });
@@ -25,7 +25,7 @@ describe('receiver start-up', () => {
 
       const grpcTaken = createReceiver({
         config: loadConfig({ ANOMALOG_HOST: '127.0.0.1', ANOMALOG_GRPC_PORT: String(taken.grpcPort), ANOMALOG_HTTP_PORT: '0' }),
-        pipeline: async () => {},
+        sink: async () => {},
         logger: pino({ level: 'silent' }),
         registry: new Registry(),
       });
@@ -47,7 +47,7 @@ async function startupWarnings(env: Record<string, string>): Promise<string[]> {
   });
   const receiver = createReceiver({
     config: loadConfig({ ANOMALOG_GRPC_PORT: '0', ANOMALOG_HTTP_PORT: '0', ...env }),
-    pipeline: async () => {},
+    sink: async () => {},
     logger: pino({ level: 'warn' }, sink),
     registry: new Registry(),
   });

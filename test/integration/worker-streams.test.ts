@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DependencyUnavailableError } from '../../src/errors.js';
 import { createRedisDeadLetters } from '../../src/queue/dead-letter-stream.js';
-import { encodeEntries } from '../../src/queue/entry-codec.js';
+import { decodeEntries, encodeEntries } from '../../src/queue/entry-codec.js';
 import { CONSUMER_GROUP, createQueueKeys, shardOf } from '../../src/queue/queue-keys.js';
 import { defineQueueScripts, runQueueScript } from '../../src/queue/queue-scripts.js';
 import { streamFields } from '../../src/queue/stream-fields.js';
@@ -13,7 +13,7 @@ import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
 import { createStreamWorker, sourceIdOf, type StreamBatch, type StreamWorker } from '../../src/worker/stream-worker.js';
 import { metricValue } from '../helpers/otlp-receiver.js';
 import { bundleChild } from '../queue/bundle-child.js';
-import { entry, redisFixture, silent, stopProcess, until, type RedisFixture } from '../queue/redis-fixture.js';
+import { acceptedOf, entry, redisFixture, silent, stopProcess, until, type RedisFixture } from '../queue/redis-fixture.js';
 
 let fx: RedisFixture;
 const workers: StreamWorker[] = [];
@@ -84,7 +84,7 @@ describe('stream worker', () => {
     const shards = 4;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
     const services = ['checkout', 'payments', 'search', 'auth', 'cart'];
-    for (let round = 0; round < 20; round++) await queue.append(services.map((s) => entry(s, `${s} ${round}`)));
+    for (let round = 0; round < 20; round++) await queue.append(acceptedOf(services.map((s) => entry(s, `${s} ${round}`))));
     const seen: StreamBatch[] = [];
     const registry = new Registry();
     const worker = startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(batch) });
@@ -107,7 +107,7 @@ describe('stream worker', () => {
   it('leaves a batch pending while handle rejects, then retries it with the same stream id', async () => {
     const shards = 2;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
-    await queue.append([entry('checkout', 'first'), entry('checkout', 'second')]);
+    await queue.append(acceptedOf([entry('checkout', 'first'), entry('checkout', 'second')]));
     const attempts: string[] = [];
     let failing = true;
     const worker = startWorker({
@@ -133,15 +133,15 @@ describe('stream worker', () => {
   it("lets another worker claim a stopped worker's pending entries once idle, before newer entries", async () => {
     const shards = 1;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
-    await queue.append([entry('checkout', 'old 1')]);
-    await queue.append([entry('checkout', 'old 2')]);
+    await queue.append(acceptedOf([entry('checkout', 'old 1')]));
+    await queue.append(acceptedOf([entry('checkout', 'old 2')]));
     let tries = 0;
     const dying = startWorker({ name: 'dying', shards, handle: async () => { tries++; throw new Error('crashing'); } });
     await until(() => tries > 0, 10_000, 'first worker read the entries');
     await dying.stop();
     expect(await pendingCount(shards)).toBe(2);
     expect(await consumersOf(0)).toContain('dying');
-    await queue.append([entry('checkout', 'new 3')]);
+    await queue.append(acceptedOf([entry('checkout', 'new 3')]));
 
     const seen: StreamBatch[] = [];
     const started = Date.now();
@@ -155,9 +155,9 @@ describe('stream worker', () => {
   it('drops an undecodable stream entry with a metric instead of blocking its shard', async () => {
     const shards = 1;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
-    await queue.append([entry('checkout', 'before')]);
+    await queue.append(acceptedOf([entry('checkout', 'before')]));
     await fx.redis.xadd(createQueueKeys(fx.prefix).stream(0), '*', 'd', '[99,"from a future release"]', 'n', '0');
-    await queue.append([entry('checkout', 'after')]);
+    await queue.append(acceptedOf([entry('checkout', 'after')]));
     const seen: StreamBatch[] = [];
     const registry = new Registry();
     startWorker({ name: 'w1', shards, registry, handle: async (batch) => void seen.push(batch) });
@@ -188,7 +188,7 @@ describe('stream worker', () => {
   it('recovers the batch of a worker process killed with SIGKILL mid-batch', async () => {
     const shards = 2;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
-    await queue.append([entry('checkout', 'in flight'), entry('payments', 'also in flight')]);
+    await queue.append(acceptedOf([entry('checkout', 'in flight'), entry('payments', 'also in flight')]));
     const child = await bundleChild('./worker-child.ts');
     try {
       const proc = spawn(process.execPath, [child.file], {
@@ -214,9 +214,9 @@ describe('stream worker', () => {
   it('moves a batch that keeps failing to the dead letters after exactly maxDeliveries failures, and goes on with its shard', async () => {
     const shards = 1;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
-    await queue.append([entry('checkout', 'before')]);
-    await queue.append([entry('checkout', 'poison'), entry('checkout', 'with the poison')]);
-    await queue.append([entry('checkout', 'after')]);
+    await queue.append(acceptedOf([entry('checkout', 'before')]));
+    await queue.append(acceptedOf([entry('checkout', 'poison'), entry('checkout', 'with the poison')]));
+    await queue.append(acceptedOf([entry('checkout', 'after')]));
     const seen: StreamBatch[] = [];
     let poisonTries = 0;
     const registry = new Registry();
@@ -239,7 +239,9 @@ describe('stream worker', () => {
     const [letter, ...more] = await deadLetterEntries();
     expect(more).toEqual([]);
     expect(letter).toMatchObject({ shard: '0', n: '2', deliveries: '3', error: "Cannot read properties of undefined (reading 'id')" });
-    expect(letter!.d).toBe(encodeEntries([entry('checkout', 'poison'), entry('checkout', 'with the poison')]));
+    // The batch's data as stored, binary and all.
+    const [stored] = (await fx.redis.xrangeBuffer(createQueueKeys(fx.prefix).deadLetters(), '-', '+')) as [Buffer, Buffer[]][];
+    expect(decodeEntries(streamFields(stored![1]).d!)).toEqual([entry('checkout', 'poison'), entry('checkout', 'with the poison')]);
     expect(letter!.origin).toBe(`0/${letter!.entry}`);
     await until(async () => (await queue.backlog()) === 0, 5_000, 'backlog drained');
     expect(await pendingCount(shards)).toBe(0);
@@ -253,8 +255,8 @@ describe('stream worker', () => {
     const shards = 4;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
     const other = ['payments', 'search', 'auth', 'cart'].find((s) => shardOf(s, shards) !== shardOf('checkout', shards))!;
-    await queue.append([entry('checkout', 'stuck'), entry(other, 'fine 1')]);
-    await queue.append([entry('checkout', 'behind the stuck one'), entry(other, 'fine 2')]);
+    await queue.append(acceptedOf([entry('checkout', 'stuck'), entry(other, 'fine 1')]));
+    await queue.append(acceptedOf([entry('checkout', 'behind the stuck one'), entry(other, 'fine 2')]));
     const seen: StreamBatch[] = [];
     startWorker({
       name: 'w1',
@@ -273,7 +275,7 @@ describe('stream worker', () => {
     const shards = 4;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
     const other = ['payments', 'search', 'auth', 'cart'].find((s) => shardOf(s, shards) !== shardOf('checkout', shards))!;
-    await queue.append([entry('checkout', 'needs the provider')]);
+    await queue.append(acceptedOf([entry('checkout', 'needs the provider')]));
     let tries = 0;
     const seen: StreamBatch[] = [];
     startWorker({
@@ -289,7 +291,7 @@ describe('stream worker', () => {
     });
     await until(() => tries >= 1, 10_000, 'the checkout batch failed once');
     // Arrives after the failure, so only a later read of its shard finds it.
-    await queue.append([entry(other, 'arrives during the outage')]);
+    await queue.append(acceptedOf([entry(other, 'arrives during the outage')]));
     await until(() => seen.length === 1, 5_000, 'the other shard read and handled');
     expect(messagesOf(seen)).toEqual(['arrives during the outage']);
     await until(() => tries >= 3, 10_000, 'the checkout batch retried meanwhile');
@@ -299,7 +301,7 @@ describe('stream worker', () => {
   it('never dead-letters a batch that fails for an outage, however often, and handles it once the outage ends', async () => {
     const shards = 1;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
-    await queue.append([entry('checkout', 'waits out the outage')]);
+    await queue.append(acceptedOf([entry('checkout', 'waits out the outage')]));
     let failures = 0;
     let down = true;
     const seen: StreamBatch[] = [];
@@ -333,7 +335,7 @@ describe('stream worker', () => {
   it('counts failures across workers: a batch does not start its count again in the worker that claims it', async () => {
     const shards = 1;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
-    await queue.append([entry('checkout', 'poison')]);
+    await queue.append(acceptedOf([entry('checkout', 'poison')]));
     let tries = 0;
     const poisoned = async () => {
       tries++;
@@ -353,7 +355,7 @@ describe('stream worker', () => {
   it('replays a dead letter onto its shard under its first id, where it is handled, and removes it', async () => {
     const shards = 2;
     const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
-    await queue.append([entry('checkout', 'fails until fixed')]);
+    await queue.append(acceptedOf([entry('checkout', 'fails until fixed')]));
     let fixed = false;
     const seen: StreamBatch[] = [];
     startWorker({
@@ -383,6 +385,36 @@ describe('stream worker', () => {
     expect(seen[0]!.streamId).not.toBe(letter.entry);
     expect(await deadLetterEntries()).toEqual([]);
     await until(async () => (await queue.backlog()) === 0, 5_000, 'backlog drained');
+  });
+
+  it('handles, dead-letters and replays an entry an earlier version wrote in format 1', async () => {
+    const shards = 2;
+    const keys = createQueueKeys(fx.prefix);
+    const shard = shardOf('checkout', shards);
+    const old = [entry('checkout', 'queued before the upgrade'), entry('checkout', 'and its neighbour')];
+    await fx.redis.xgroup('CREATE', keys.stream(shard), CONSUMER_GROUP, '0', 'MKSTREAM');
+    await fx.redis.xadd(keys.stream(shard), '*', 'd', encodeEntries(old), 'n', old.length);
+    await fx.redis.incrby(keys.backlog(shard), old.length);
+    let fixed = false;
+    const seen: StreamBatch[] = [];
+    startWorker({
+      name: 'w1',
+      shards,
+      maxDeliveries: 2,
+      handle: async (batch) => {
+        if (!fixed) throw new Error('bug in this release');
+        seen.push(batch);
+      },
+    });
+    await until(async () => (await deadLetterEntries()).length === 1, 10_000, 'dead-lettered');
+    const deadLetters = createRedisDeadLetters({ redis: fx.redis, shards, prefix: fx.prefix });
+    const [listed] = await deadLetters.list(10);
+    expect(listed).toMatchObject({ records: 2, deliveries: 2 });
+    fixed = true;
+    expect(await deadLetters.replay(listed!.id)).toBe(true);
+    await until(() => seen.length === 1, 10_000, 'replayed batch handled');
+    expect(seen[0]!.entries).toEqual(old);
+    await until(async () => (await fx.redis.get(keys.backlog(shard))) === '0', 5_000, 'backlog drained');
   });
 
   it('keeps the dead-letter stream near its bound and reports how many old dead letters each move dropped', async () => {

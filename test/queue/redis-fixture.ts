@@ -4,7 +4,10 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import type { LogEntry } from '../../src/log-entry.js';
+import { LEVELS, type AttributeValue, type Attributes, type LogEntry } from '../../src/log-entry.js';
+import type { AcceptedExport } from '../../src/otlp/accepted-export.js';
+import { inspectExport } from '../../src/otlp/inspect-export.js';
+import { encodeRequest } from '../helpers/otlp-raw.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -64,4 +67,47 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTE
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+function anyValue(value: AttributeValue): Record<string, unknown> {
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  if (typeof value === 'number') return Number.isInteger(value) ? { intValue: value } : { doubleValue: value };
+  if (value === null) return {};
+  if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
+  return { kvlistValue: { values: keyValues(value) } };
+}
+
+const keyValues = (attributes: Attributes) => Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+
+/**
+ * The entries as an export a receiver took over OTLP/protobuf: one ResourceLogs
+ * per run of entries of one service, every record usable. Entries that hold
+ * what OTLP carries (a time in whole ms, info-like levels at their first
+ * severity number) come back from the queue equal.
+ */
+export function acceptedOf(entries: readonly LogEntry[]): AcceptedExport {
+  const resourceLogs: Array<{ resource: unknown; scopeLogs: Array<{ scope: { name: string }; logRecords: unknown[] }> }> = [];
+  let last: LogEntry | undefined;
+  for (const e of entries) {
+    if (!last || last.service !== e.service || JSON.stringify(last.resource) !== JSON.stringify(e.resource) || last.scope !== e.scope) {
+      resourceLogs.push({ resource: { attributes: keyValues(e.resource) }, scopeLogs: [{ scope: { name: e.scope }, logRecords: [] }] });
+    }
+    last = e;
+    resourceLogs.at(-1)!.scopeLogs[0]!.logRecords.push({
+      timeUnixNano: String(BigInt(e.time) * 1_000_000n),
+      severityNumber: LEVELS.indexOf(e.level) * 4 + 1,
+      body: { stringValue: e.message },
+      attributes: keyValues(e.attributes),
+      traceId: Buffer.from(e.traceId, 'hex'),
+      spanId: Buffer.from(e.spanId, 'hex'),
+    });
+  }
+  return acceptedOfBytes(encodeRequest({ resourceLogs }));
+}
+
+/** An OTLP/protobuf request as the receiver takes it, every service admitted. */
+export function acceptedOfBytes(bytes: Buffer): AcceptedExport {
+  const decoded = inspectExport(bytes);
+  return { ...decoded, resources: decoded.summary.resources, arrivalMs: Date.now() };
 }
