@@ -4,9 +4,12 @@ export const WILDCARD = '<*>';
 const KEYED_WILDCARD = `=${WILDCARD}`;
 /** Stands for a value without placeholders (a raw token holding digits) in a signature. */
 const RAW_VALUE = '\u0001';
+/** A quoted field that holds no value, as access logs write it. */
+const EMPTY_FIELD = '"-"';
 
-/** Tokens holding a digit or a placeholder are values, not words. */
+/** Tokens holding a digit or a placeholder are values, not words; so is `"-"`, a quoted field left empty. */
 export function isVariableToken(token: string): boolean {
+  if (token.length === 3 && token === EMPTY_FIELD) return true;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c >= 48 && c <= 57) return true;
@@ -93,6 +96,8 @@ function placeholderEnd(token: string, i: number): number {
  * inner separators vary (`task_<TS>_m_<NUM>`, `task_<TS>_r_<NUM>`).
  */
 function shapeOf(token: string): string {
+  const span = spanShape(token);
+  if (span !== undefined) return span;
   let first = -1;
   let last = -1;
   for (let i = 0; i < token.length; i++) {
@@ -106,12 +111,28 @@ function shapeOf(token: string): string {
 }
 
 /**
+ * The shape of a quoted field or a multi-word `[…]`/`{…}` span: its delimiters and its
+ * first word when that is a word, so fields holding values agree (`"<URL>"`, `"-"`,
+ * `"curl/<NUM>"`) while a leading word still tells spans apart (`"GET …"`, `"POST …"`).
+ */
+function spanShape(token: string): string | undefined {
+  const open = token.charCodeAt(0);
+  const close = closerOf(open);
+  if (close === 0 || token.length < 3 || !closes(token, close)) return undefined;
+  const space = token.indexOf(' ');
+  if (open !== 34 && space < 0) return undefined;
+  const end = token.lastIndexOf(String.fromCharCode(close));
+  const first = space < 0 ? '' : token.slice(1, space);
+  return `${token[0]}${first.length > 0 && !isVariableToken(first) ? `${first} ` : ''}<>${token.slice(end)}`;
+}
+
+/**
  * Two different tokens that may share a template slot without evidence: both values,
  * and, when both hold placeholders, the same text around them.
  */
 export function valuesAgree(t: string, m: string): boolean {
   if (!isVariableToken(t) || !isVariableToken(m)) return false;
-  if (!t.includes('<') || !m.includes('<')) return true;
+  if ((!t.includes('<') || !m.includes('<')) && spanShape(t) === undefined && spanShape(m) === undefined) return true;
   return shapeOf(t) === shapeOf(m);
 }
 
@@ -130,7 +151,60 @@ export function signatureOf(tokens: readonly string[]): string {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (i > 0) out += ' ';
-    out += !isVariableToken(t) ? t : t.includes('<') ? shapeOf(t) : RAW_VALUE;
+    out += !isVariableToken(t) ? t : t.includes('<') || spanShape(t) !== undefined ? shapeOf(t) : RAW_VALUE;
   }
   return out;
+}
+
+/** Most words a quoted or bracketed span may hold and still be one token; longer ones stay split. */
+const MAX_SPAN_WORDS = 48;
+
+/** The char that closes a span opened by `open` ('"', '[' or '{'), or 0. */
+function closerOf(open: number): number {
+  return open === 34 ? 34 : open === 91 ? 93 : open === 123 ? 125 : 0;
+}
+
+/** Whether `word` ends a span closed by `close`: its last char, or the one before a trailing `,;:.)`. */
+function closes(word: string, close: number): boolean {
+  const n = word.length;
+  const last = word.charCodeAt(n - 1);
+  if (last === close) return true;
+  return n > 1 && (last === 44 || last === 59 || last === 58 || last === 46 || last === 41) && word.charCodeAt(n - 2) === close;
+}
+
+/**
+ * A masked message's tokens. A quoted string, `[…]` or `{…}` that spans several words
+ * is one token: it is one field (a request line, a user agent, a bracketed date, a
+ * structure), so its inner word count must not set the message's length.
+ */
+export function tokenize(masked: string): string[] {
+  if (masked.length === 0) return [];
+  const words = masked.split(' ');
+  if (masked.indexOf('"') < 0 && masked.indexOf('[') < 0 && masked.indexOf('{') < 0) return words;
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const close = closerOf(word.charCodeAt(0));
+    if (close === 0 || (word.length > 1 && closes(word, close) && (close !== 34 || word.length > 2))) {
+      out.push(word);
+      continue;
+    }
+    let end = -1;
+    const limit = Math.min(words.length, i + MAX_SPAN_WORDS);
+    for (let j = i + 1; j < limit && end < 0; j++) if (closes(words[j]!, close)) end = j;
+    if (end < 0) {
+      out.push(word);
+      continue;
+    }
+    out.push(words.slice(i, end + 1).join(' '));
+    i = end;
+  }
+  return out;
+}
+
+/** Whether template `t` matches every message `other` matches: each position equal or covered by a wildcard. */
+export function coversAll(t: readonly string[], other: readonly string[]): boolean {
+  if (t.length !== other.length) return false;
+  for (let i = 0; i < t.length; i++) if (t[i] !== other[i] && !coveredBy(t[i]!, other[i]!)) return false;
+  return true;
 }
