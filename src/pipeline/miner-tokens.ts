@@ -6,10 +6,11 @@ const KEYED_WILDCARD = `=${WILDCARD}`;
 const RAW_VALUE = '\u0001';
 /** A quoted field that holds no value, as access logs write it. */
 const EMPTY_FIELD = '"-"';
+const EMPTY_QUOTES = '""';
 
-/** Tokens holding a digit or a placeholder are values, not words; so is `"-"`, a quoted field left empty. */
+/** Tokens holding a digit or a placeholder are values, not words; so are `"-"` and `""`, quoted fields left empty. */
 export function isVariableToken(token: string): boolean {
-  if (token.length === 3 && token === EMPTY_FIELD) return true;
+  if (token.length <= 3 && (token === EMPTY_FIELD || token === EMPTY_QUOTES)) return true;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c >= 48 && c <= 57) return true;
@@ -185,7 +186,7 @@ export function tokenize(masked: string): string[] {
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const close = closerOf(word.charCodeAt(0));
-    if (close === 0 || (word.length > 1 && closes(word, close) && (close !== 34 || word.length > 2))) {
+    if (close === 0 || (word.length > 1 && closes(word, close))) {
       out.push(word);
       continue;
     }
@@ -207,4 +208,29 @@ export function coversAll(t: readonly string[], other: readonly string[]): boole
   if (t.length !== other.length) return false;
   for (let i = 0; i < t.length; i++) if (t[i] !== other[i] && !coveredBy(t[i]!, other[i]!)) return false;
   return true;
+}
+
+/**
+ * A word shaped like a name given at run time rather than prose: letters joined by
+ * `-`, `_`, `.`, `~`, `/` or `:` inside it, or ending in `~`/`-` (`https-in~`, `web-backend`,
+ * `LR--`, `api.example.com`), quoted or not. Two such words in one slot are evidence enough that it is variable.
+ */
+export function isNameLike(token: string): boolean {
+  let start = 0;
+  let n = token.length;
+  const last = token.charCodeAt(n - 1);
+  if (last === 44 || last === 59) n--;
+  if (token.charCodeAt(0) === 34 && token.charCodeAt(n - 1) === 34) {
+    start = 1;
+    n--;
+  }
+  let joined = false;
+  for (let i = start; i < n; i++) {
+    const c = token.charCodeAt(i);
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+    if (letter) continue;
+    if (i === start || !(c === 45 || c === 95 || c === 46 || c === 126 || c === 47 || c === 58)) return false;
+    if (i < n - 1 || c === 126 || c === 45) joined = true;
+  }
+  return joined;
 }

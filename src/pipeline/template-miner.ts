@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { createSignatureIndex, type SignatureIndex } from './signature-index.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isVariableToken, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isNameLike, isVariableToken, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -96,6 +96,9 @@ interface Family {
 export function templateId(masked: string): string {
   return createHash('sha256').update(masked).digest('hex').slice(0, 16);
 }
+
+/** Distinct name-like words (`https-in~`, `web-backend`) after which a slot is variable. */
+const NAME_LIKE_MERGE_AFTER = 2;
 
 /** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
 const INDEXED_BUCKET = 16;
@@ -241,6 +244,12 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
   }
 
+  /** Distinct values that make a slot variable: fewer when every value is name-like. */
+  function needed(seen: Set<string>): number {
+    for (const v of seen) if (!isNameLike(v)) return opts.mergeAfter;
+    return Math.min(NAME_LIKE_MERGE_AFTER, opts.mergeAfter);
+  }
+
   /**
    * Record the message's tokens at the family's positions; true once every position
    * has enough distinct values. UPPER_CASE words are enum constants (states, event
@@ -252,7 +261,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       const seen = family.values[i]!;
       const token = tokens[p]!;
       if (seen.size < opts.mergeAfter && !isConstantName(token)) seen.add(token);
-      if (seen.size < opts.mergeAfter) ready = false;
+      if (seen.size < needed(seen)) ready = false;
     });
     return ready;
   }

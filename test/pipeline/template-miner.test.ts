@@ -317,3 +317,19 @@ describe('template miner: snapshots of the miner before spans were units', () =>
     expect(miner.add(mask('job alice done'))).toMatchObject({ id: 'a46ba3988a92aeef', created: false });
   });
 });
+
+describe('template miner: name-like words', () => {
+  it('makes a slot variable after two name-like words, but keeps prose words and enum constants apart', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [a, b] = feed(miner, ['frontend https-in~ accepted client', 'frontend http-in accepted client']);
+    expect(b).toMatchObject({ id: a!.id, template: 'frontend <*> accepted client' });
+    const [up, down] = feed(miner, ['link state is up now', 'link state is down now']);
+    expect(down!.id).not.toBe(up!.id);
+  });
+
+  it('takes empty quoted fields as values', () => {
+    const miner = createTemplateMiner();
+    const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
+    expect(two!.id).toBe(one!.id);
+  });
+});
