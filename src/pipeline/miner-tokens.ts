@@ -119,7 +119,7 @@ function shapeOf(token: string): string {
 function spanShape(token: string): string | undefined {
   const open = token.charCodeAt(0);
   const close = closerOf(open);
-  if (close === 0 || token.length < 3 || !closes(token, close)) return undefined;
+  if (close === 0 || token.length < 2 || !closes(token, close)) return undefined;
   const space = token.indexOf(' ');
   if (open !== 34 && space < 0) return undefined;
   const end = token.lastIndexOf(String.fromCharCode(close));
