@@ -146,7 +146,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   /** Token count and first word (the first token that is not a value). */
   function bucketKey(tokens: string[]): string {
     const n = tokens.length;
-    const word = tokens.find((t) => !isVariableToken(t));
+    const word = tokens.find((t) => !isVariableToken(t) && !isNameLike(t)) ?? tokens.find((t) => !isVariableToken(t));
     const wildKey = `${n} ${WILDCARD}`;
     if (word === undefined) return wildKey;
     const key = `${n} ${word}`;
@@ -374,14 +374,17 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   if (snapshot) {
     checkSnapshot(snapshot);
-    /** Templates split into another number of tokens than when they were saved (a miner before quoted spans were units). */
+    /** Templates split into another number of tokens than when they were saved (by a miner before spans were units). */
     const resplit = new Set<string>();
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
       let key = s.key;
-      if (Number.parseInt(key, 10) !== tokens.length) {
-        key = bucketKey(tokens);
-        resplit.add(s.id);
+      const split = Number.parseInt(key, 10) !== tokens.length;
+      if (split) resplit.add(s.id);
+      if (split || isNameLike(key.slice(key.indexOf(' ') + 1))) {
+        // Saved by a miner that split or bucketed differently: the bucket its first message goes to now.
+        const fresh = bucketKey(tokenize(s.example));
+        key = Number.parseInt(fresh, 10) === tokens.length ? fresh : bucketKey(tokens);
       }
       insert({ id: s.id, order: created++, key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
     }
