@@ -234,3 +234,16 @@ export function isNameLike(token: string): boolean {
   }
   return joined;
 }
+
+/**
+ * Whether two templates of one shape name different constants at some position: an
+ * UPPER_CASE enum word (`RUNNING` / `FAILED`, `LOOKING` / `FOLLOWING`) the miner never
+ * takes for a value. Such templates are different statements however close their text.
+ */
+export function differInConstant(a: string, b: string): boolean {
+  const x = tokenize(a);
+  const y = tokenize(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && isConstantName(x[i]!) && isConstantName(y[i]!)) return true;
+  return false;
+}
