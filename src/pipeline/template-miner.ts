@@ -232,7 +232,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
    */
   function absorbCovered(bucket: Bucket, cluster: Cluster): void {
     const t = cluster.tokens;
-    for (let k = bucket.clusters.length - 1; k >= 0; k--) {
+    // The templates a message is compared with (bestMatch scans as many): the cost stays bounded in a huge bucket.
+    for (let k = Math.min(bucket.clusters.length, opts.maxScan) - 1; k >= 0; k--) {
       const other = bucket.clusters[k]!;
       if (other === cluster || !coversAll(t, other.tokens)) continue;
       unindex(bucket, other);
