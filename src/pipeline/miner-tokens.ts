@@ -4,9 +4,13 @@ export const WILDCARD = '<*>';
 const KEYED_WILDCARD = `=${WILDCARD}`;
 /** Stands for a value without placeholders (a raw token holding digits) in a signature. */
 const RAW_VALUE = '\u0001';
+/** A quoted field that holds no value, as access logs write it. */
+const EMPTY_FIELD = '"-"';
+const EMPTY_QUOTES = '""';
 
-/** Tokens holding a digit or a placeholder are values, not words. */
+/** Tokens holding a digit or a placeholder are values, not words; so are `"-"` and `""`, quoted fields left empty. */
 export function isVariableToken(token: string): boolean {
+  if (token.length <= 3 && (token === EMPTY_FIELD || token === EMPTY_QUOTES)) return true;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c >= 48 && c <= 57) return true;
@@ -93,6 +97,8 @@ function placeholderEnd(token: string, i: number): number {
  * inner separators vary (`task_<TS>_m_<NUM>`, `task_<TS>_r_<NUM>`).
  */
 function shapeOf(token: string): string {
+  const span = spanShape(token);
+  if (span !== undefined) return span;
   let first = -1;
   let last = -1;
   for (let i = 0; i < token.length; i++) {
@@ -106,12 +112,28 @@ function shapeOf(token: string): string {
 }
 
 /**
+ * The shape of a quoted field or a multi-word `[…]`/`{…}` span: its delimiters and its
+ * first word when that is a word, so fields holding values agree (`"<URL>"`, `"-"`,
+ * `"curl/<NUM>"`) while a leading word still tells spans apart (`"GET …"`, `"POST …"`).
+ */
+function spanShape(token: string): string | undefined {
+  const open = token.charCodeAt(0);
+  const close = closerOf(open);
+  if (close === 0 || token.length < 2 || !closes(token, close)) return undefined;
+  const space = token.indexOf(' ');
+  if (open !== 34 && space < 0) return undefined;
+  const end = token.lastIndexOf(String.fromCharCode(close));
+  const first = space < 0 ? '' : token.slice(1, space);
+  return `${token[0]}${first.length > 0 && !isVariableToken(first) ? `${first} ` : ''}<>${token.slice(end)}`;
+}
+
+/**
  * Two different tokens that may share a template slot without evidence: both values,
  * and, when both hold placeholders, the same text around them.
  */
 export function valuesAgree(t: string, m: string): boolean {
   if (!isVariableToken(t) || !isVariableToken(m)) return false;
-  if (!t.includes('<') || !m.includes('<')) return true;
+  if ((!t.includes('<') || !m.includes('<')) && spanShape(t) === undefined && spanShape(m) === undefined) return true;
   return shapeOf(t) === shapeOf(m);
 }
 
@@ -130,7 +152,98 @@ export function signatureOf(tokens: readonly string[]): string {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (i > 0) out += ' ';
-    out += !isVariableToken(t) ? t : t.includes('<') ? shapeOf(t) : RAW_VALUE;
+    out += !isVariableToken(t) ? t : t.includes('<') || spanShape(t) !== undefined ? shapeOf(t) : RAW_VALUE;
   }
   return out;
+}
+
+/** Most words a quoted or bracketed span may hold and still be one token; longer ones stay split. */
+const MAX_SPAN_WORDS = 48;
+
+/** The char that closes a span opened by `open` ('"', '[' or '{'), or 0. */
+function closerOf(open: number): number {
+  return open === 34 ? 34 : open === 91 ? 93 : open === 123 ? 125 : 0;
+}
+
+/** Whether `word` ends a span closed by `close`: its last char, or the one before a trailing `,;:.)`. */
+function closes(word: string, close: number): boolean {
+  const n = word.length;
+  const last = word.charCodeAt(n - 1);
+  if (last === close) return true;
+  return n > 1 && (last === 44 || last === 59 || last === 58 || last === 46 || last === 41) && word.charCodeAt(n - 2) === close;
+}
+
+/**
+ * A masked message's tokens. A quoted string, `[…]` or `{…}` that spans several words
+ * is one token: it is one field (a request line, a user agent, a bracketed date, a
+ * structure), so its inner word count must not set the message's length.
+ */
+export function tokenize(masked: string): string[] {
+  if (masked.length === 0) return [];
+  const words = masked.split(' ');
+  if (masked.indexOf('"') < 0 && masked.indexOf('[') < 0 && masked.indexOf('{') < 0) return words;
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const close = closerOf(word.charCodeAt(0));
+    if (close === 0 || (word.length > 1 && closes(word, close))) {
+      out.push(word);
+      continue;
+    }
+    let end = -1;
+    const limit = Math.min(words.length, i + MAX_SPAN_WORDS);
+    for (let j = i + 1; j < limit && end < 0; j++) if (closes(words[j]!, close)) end = j;
+    if (end < 0) {
+      out.push(word);
+      continue;
+    }
+    out.push(words.slice(i, end + 1).join(' '));
+    i = end;
+  }
+  return out;
+}
+
+/** Whether template `t` matches every message `other` matches: each position equal or covered by a wildcard. */
+export function coversAll(t: readonly string[], other: readonly string[]): boolean {
+  if (t.length !== other.length) return false;
+  for (let i = 0; i < t.length; i++) if (t[i] !== other[i] && !coveredBy(t[i]!, other[i]!)) return false;
+  return true;
+}
+
+/**
+ * A word shaped like a name given at run time rather than prose: letters joined by
+ * `-`, `_`, `.`, `~`, `/` or `:` inside it, or ending in `~`/`-` (`https-in~`, `web-backend`,
+ * `LR--`, `api.example.com`), quoted or not. Two such words in one slot are evidence enough that it is variable.
+ */
+export function isNameLike(token: string): boolean {
+  let start = 0;
+  let n = token.length;
+  const last = token.charCodeAt(n - 1);
+  if (last === 44 || last === 59) n--;
+  if (token.charCodeAt(0) === 34 && token.charCodeAt(n - 1) === 34) {
+    start = 1;
+    n--;
+  }
+  let joined = false;
+  for (let i = start; i < n; i++) {
+    const c = token.charCodeAt(i);
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+    if (letter) continue;
+    if (i === start || !(c === 45 || c === 95 || c === 46 || c === 126 || c === 47 || c === 58)) return false;
+    if (i < n - 1 || c === 126 || c === 45) joined = true;
+  }
+  return joined;
+}
+
+/**
+ * Whether two templates of one shape name different constants at some position: an
+ * UPPER_CASE enum word (`RUNNING` / `FAILED`, `LOOKING` / `FOLLOWING`) the miner never
+ * takes for a value. Such templates are different statements however close their text.
+ */
+export function differInConstant(a: string, b: string): boolean {
+  const x = tokenize(a);
+  const y = tokenize(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && isConstantName(x[i]!) && isConstantName(y[i]!)) return true;
+  return false;
 }

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
-import { WILDCARD, coveredBy, isConstantName, isVariableToken, signatureOf, similarity, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isNameLike, isVariableToken, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -97,6 +97,9 @@ export function templateId(masked: string): string {
   return createHash('sha256').update(masked).digest('hex').slice(0, 16);
 }
 
+/** Distinct name-like words (`https-in~`, `web-backend`) after which a slot is variable. */
+const NAME_LIKE_MERGE_AFTER = 2;
+
 /** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
 const INDEXED_BUCKET = 16;
 
@@ -111,10 +114,6 @@ let stamps = 0;
  * template, never a miner.
  */
 const exactMatches = createExactMatches<Cluster>(8192, 512);
-
-function tokenize(masked: string): string[] {
-  return masked.length === 0 ? [] : masked.split(' ');
-}
 
 function validate(opts: MinerOptions): void {
   if (!(opts.similarity > 0 && opts.similarity <= 1)) throw new RangeError('similarity must be in (0, 1]');
@@ -134,6 +133,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   /** Distinct first-word buckets per token count, for the maxChildren cap. */
   const childrenPerLength = new Map<number, number>();
   let created = 0;
+  /** Ids folded by absorbCovered during the current add. */
+  const absorbed: string[] = [];
 
   function resolve(id: string): string {
     let target = id;
@@ -145,7 +146,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   /** Token count and first word (the first token that is not a value). */
   function bucketKey(tokens: string[]): string {
     const n = tokens.length;
-    const word = tokens.find((t) => !isVariableToken(t));
+    const word = tokens.find((t) => !isVariableToken(t) && !isNameLike(t)) ?? tokens.find((t) => !isVariableToken(t));
     const wildKey = `${n} ${WILDCARD}`;
     if (word === undefined) return wildKey;
     const key = `${n} ${word}`;
@@ -220,7 +221,34 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
     cluster.template = t.join(' ');
     index(bucket, cluster);
+    absorbCovered(bucket, cluster);
     return true;
+  }
+
+  /**
+   * Templates of the bucket that `cluster` now covers at every position were the same
+   * statement seen before a slot showed it was variable: fold them in, so a message
+   * matches one template whichever came first.
+   */
+  function absorbCovered(bucket: Bucket, cluster: Cluster): void {
+    const t = cluster.tokens;
+    // The templates a message is compared with (bestMatch scans as many): the cost stays bounded in a huge bucket.
+    for (let k = Math.min(bucket.clusters.length, opts.maxScan) - 1; k >= 0; k--) {
+      const other = bucket.clusters[k]!;
+      if (other === cluster || !coversAll(t, other.tokens)) continue;
+      unindex(bucket, other);
+      bucket.clusters.splice(k, 1);
+      byId.delete(other.id);
+      aliases.set(other.id, cluster.id);
+      cluster.count += other.count;
+      absorbed.push(other.id);
+    }
+  }
+
+  /** Distinct values that make a slot variable: fewer when every value is name-like. */
+  function needed(seen: Set<string>): number {
+    for (const v of seen) if (!isNameLike(v)) return opts.mergeAfter;
+    return Math.min(NAME_LIKE_MERGE_AFTER, opts.mergeAfter);
   }
 
   /**
@@ -234,7 +262,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       const seen = family.values[i]!;
       const token = tokens[p]!;
       if (seen.size < opts.mergeAfter && !isConstantName(token)) seen.add(token);
-      if (seen.size < opts.mergeAfter) ready = false;
+      if (seen.size < needed(seen)) ready = false;
     });
     return ready;
   }
@@ -249,20 +277,23 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const live = [...new Set(family.members.map(resolve))].map((id) => byId.get(id)!);
     const target = live.reduce((best, c) => (c.count > best.count ? c : best));
     target.families = target.families.filter((k) => k !== key);
-    const folded: string[] = [];
     let changed = false;
     for (const other of live) {
-      if (other === target) continue;
-      const id = other.id;
-      target.count += other.count;
+      // A member the target absorbed while generalising is folded already.
+      if (other === target || !byId.has(other.id)) continue;
       if (generalise(target, other.tokens)) changed = true;
+      if (!byId.has(other.id)) continue;
+      target.count += other.count;
       const bucket = buckets.get(other.key)!;
       unindex(bucket, other);
       bucket.clusters.splice(bucket.clusters.indexOf(other), 1);
-      byId.delete(id);
-      aliases.set(id, target.id);
-      folded.push(id);
+      byId.delete(other.id);
+      aliases.set(other.id, target.id);
     }
+    // Members in the family's order, then the templates absorbed on the way.
+    const folded = live.filter((c) => c !== target).map((c) => c.id);
+    for (const id of absorbed) if (!folded.includes(id)) folded.push(id);
+    absorbed.length = 0;
     return { target, folded, changed };
   }
 
@@ -322,14 +353,46 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return { id: cluster.id, template: cluster.template, count: cluster.count, example: cluster.example };
   }
 
+  /** One message; ids absorbed on the way are in `absorbed`. */
+  function mine(masked: string): MineResult {
+    // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
+    const known = exactMatches.get(masked);
+    if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, masked);
+    const tokens = tokenize(masked);
+    const key = bucketKey(tokens);
+    const bucket = buckets.get(key);
+    const match = bucket ? bestMatch(bucket, tokens) : undefined;
+    if (bucket && match && match.score === 1) {
+      const stamp = bucket.stamp;
+      const result = join(match.cluster, tokens, masked);
+      if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
+      return result;
+    }
+    const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
+    insert(cluster);
+    return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
+  }
+
   if (snapshot) {
     checkSnapshot(snapshot);
+    /** Templates split into another number of tokens than when they were saved (by a miner before spans were units). */
+    const resplit = new Set<string>();
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
-      insert({ id: s.id, order: created++, key: s.key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
+      let key = s.key;
+      const split = Number.parseInt(key, 10) !== tokens.length;
+      if (split) resplit.add(s.id);
+      if (split || isNameLike(key.slice(key.indexOf(' ') + 1))) {
+        // Saved by a miner that split or bucketed differently: the bucket its first message goes to now.
+        const fresh = bucketKey(tokenize(s.example));
+        key = Number.parseInt(fresh, 10) === tokens.length ? fresh : bucketKey(tokens);
+      }
+      insert({ id: s.id, order: created++, key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
     for (const [key, f] of Object.entries(snapshot.families)) {
+      // A family's positions are token indices: they mean nothing for a template split anew.
+      if (f.members.some((id) => resplit.has(id))) continue;
       families.set(key, { positions: [...f.positions], values: f.values.map((v) => new Set(v)), members: [...f.members] });
       // Only the templates that joined the family belong to it, not the ones a folded member went into.
       for (const id of f.members) byId.get(id)?.families.push(key);
@@ -338,22 +401,11 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   return {
     add(masked: string): MineResult {
-      // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
-      const known = exactMatches.get(masked);
-      if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, masked);
-      const tokens = tokenize(masked);
-      const key = bucketKey(tokens);
-      const bucket = buckets.get(key);
-      const match = bucket ? bestMatch(bucket, tokens) : undefined;
-      if (bucket && match && match.score === 1) {
-        const stamp = bucket.stamp;
-        const result = join(match.cluster, tokens, masked);
-        if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
-        return result;
-      }
-      const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
-      insert(cluster);
-      return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
+      const result = mine(masked);
+      if (absorbed.length === 0) return result;
+      const merged = [...(result.merged ?? []), ...absorbed.filter((id) => resolve(id) === result.id)];
+      absorbed.length = 0;
+      return merged.length > 0 ? { ...result, merged } : result;
     },
     get(id: string): MinedTemplate | undefined {
       const cluster = byId.get(resolve(id));

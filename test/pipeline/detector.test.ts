@@ -58,6 +58,20 @@ async function matured(d = detector()) {
 }
 
 describe('detector: new patterns', () => {
+  it('raises a template that names another enum constant than its nearest known one, however close the text', async () => {
+    const d = detector();
+    const entries = [];
+    for (let m = 0; m <= 61; m += 1) {
+      for (const msg of NORMAL) entries.push(entry(msg.replace('1234', String(m)), T0 + m * MIN));
+      entries.push(entry(`Job ${m} attempt state changed from RUNNING to SUCCEEDED`, T0 + m * MIN));
+    }
+    clock = T0 + 62 * MIN;
+    expect(await d.process(entries)).toEqual([]);
+    const found = await d.process([entry('Job 99 attempt state changed from RUNNING to FAILED', clock, 'error')]);
+    expect(found.map((a) => a.kind)).toEqual(['new_pattern']);
+    expect(await d.process([entry('Job 100 attempt state changed from RUNNING to SUCCEEDED', clock, 'error')])).toEqual([]);
+  });
+
   it('raises a new ERROR pattern after the learning period, with a readable reason, once', async () => {
     const d = await matured();
     const msg = 'Card processor visa-eu timed out after 3000 ms';

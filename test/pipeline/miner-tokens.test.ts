@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { differInConstant, isNameLike, tokenize } from '../../src/pipeline/miner-tokens.js';
+
+describe('miner tokens', () => {
+  it('keeps a quoted field, a multi-word [..] or {..} span in one token, and leaves unclosed ones split', () => {
+    expect(tokenize('<IP> [<NUM>/Mar/2024 <NUM>] "GET <PATH> HTTP/<NUM>" <NUM> "-" ""')).toEqual([
+      '<IP>',
+      '[<NUM>/Mar/2024 <NUM>]',
+      '"GET <PATH> HTTP/<NUM>"',
+      '<NUM>',
+      '"-"',
+      '""',
+    ]);
+    expect(tokenize('request: "GET / HTTP/<NUM>", host: "a"')).toEqual(['request:', '"GET / HTTP/<NUM>",', 'host:', '"a"']);
+    expect(tokenize('said "hello there')).toEqual(['said', '"hello', 'there']);
+    expect(tokenize('')).toEqual([]);
+  });
+
+  it('tells name-like words from prose', () => {
+    for (const w of ['https-in~', 'web-backend', 'LR--', 'api.example.com,', '"shop.example.com"', 'a_b']) expect(isNameLike(w), w).toBe(true);
+    for (const w of ['up', 'down', 'GET', '-', '--', '(x)', 'said:', '"GET <PATH>"', 'a-1']) expect(isNameLike(w), w).toBe(false);
+  });
+
+  it('finds templates of one shape that name different enum constants', () => {
+    expect(differInConstant('<*> moved from RUNNING to FAILED', '<*> moved from RUNNING to KILLED')).toBe(true);
+    expect(differInConstant('<*> moved from RUNNING to FAILED', '<*> moved from RUNNING to FAILED')).toBe(false);
+    expect(differInConstant('user alice logged in', 'user bob logged in')).toBe(false);
+    expect(differInConstant('state RUNNING', 'state RUNNING now')).toBe(false);
+  });
+});
