@@ -36,18 +36,13 @@ export interface DropCount {
   count: number;
 }
 
-const HEX = Array.from({ length: 256 }, (_v, i) => i.toString(16).padStart(2, '0'));
-
 /** Lower-case hex of bytes[start, end); '' for an empty or all-zero id (the spec's "no id"). */
 export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  let hex = '';
   let zero = true;
-  for (let i = start; i < end; i++) {
-    const b = bytes[i]!;
-    if (b !== 0) zero = false;
-    hex += HEX[b];
-  }
-  return zero ? '' : hex;
+  for (let i = start; i < end && zero; i++) zero = bytes[i] === 0;
+  if (zero) return '';
+  // One native call and one string, rather than a string per byte.
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('hex', start, end);
 }
 
 /** A signed 64-bit integer given as its low and high 32 bits, as an attribute: a number when exact, else its decimal text. */

@@ -266,10 +266,41 @@ function keyValueAt(b: Buffer, start: number, end: number, depth: number): void 
   }
 }
 
+/**
+ * Attribute keys met before, by a hash of their bytes. The same few keys come
+ * with every record: a key taken from here is neither decoded again nor looked
+ * up in V8's string table again when stored under. Only plain ASCII keys
+ * (which safeText leaves as they are), and a bounded number of them.
+ */
+const knownKeys = new Map<number, string>();
+const MAX_KNOWN_KEYS = 4_096;
+const MAX_KNOWN_KEY_BYTES = 64;
+
+function keyAt(b: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length > MAX_KNOWN_KEY_BYTES) return safeText(utf8(b, start, end));
+  let hash = length;
+  let plain = true;
+  for (let i = start; i < end; i++) {
+    const byte = b[i]!;
+    if (byte === 0 || byte >= 0x80) plain = false;
+    hash = Math.imul(hash ^ byte, 0x01000193);
+  }
+  const known = knownKeys.get(hash);
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = known.charCodeAt(i) === b[start + i];
+    if (same) return known;
+  }
+  const key = safeText(utf8(b, start, end));
+  if (plain && knownKeys.size < MAX_KNOWN_KEYS) knownKeys.set(hash, key);
+  return key;
+}
+
 /** A KeyValue into `out`, as keyValuesToAttributes adds it. */
 function addAttribute(out: Attributes, b: Buffer, start: number, end: number, depth: number, capped: boolean): void {
   keyValueAt(b, start, end, depth);
-  const key = safeText(utf8(b, keyStart, keyEnd));
+  const key = keyAt(b, keyStart, keyEnd);
   setAttribute(out, key, valueStart < 0 ? null : attributeAt(b, valueStart, valueEnd, depth + 1, capped));
 }
 
