@@ -33,7 +33,8 @@ test('any body renders to a message without throwing, and structured values as J
       expect(typeof message).toBe('string');
       const value = anyValueToAttribute(decoded);
       if (value !== null && typeof value === 'object') {
-        expect(JSON.parse(stableJson(value))).toEqual(value);
+        // JSON has no -0: compared with what JSON.stringify keeps of the value.
+        expect(JSON.parse(stableJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
       }
     }),
     { numRuns: 300 },
