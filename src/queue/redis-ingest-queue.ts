@@ -14,6 +14,7 @@
  * goes at once. A call is all or nothing for the exports it carries: when one
  * of its shards is at the backlog bound, every one of them is pushed back.
  */
+import { createWakeableSleep } from '../wakeable-sleep.js';
 import type { Redis } from 'ioredis';
 import prom from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -101,20 +102,8 @@ export function createRedisIngestQueue(deps: {
   let waitingBytes = 0;
   let lastQueuedAt = -Infinity;
   let calling = false;
-  let wake: (() => void) | undefined;
-
-  /** Waits up to ms, or until wake(). */
-  function linger(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  }
+  // Lingering for the next exports ends early once a call is full.
+  const lingering = createWakeableSleep();
 
   function byShard(accepted: AcceptedExport): Omit<Waiting, 'settle' | 'queuedAt' | 'busy'> {
     const out = new Map<number, { parts: Uint8Array[]; records: number }>();
@@ -142,7 +131,7 @@ export function createRedisIngestQueue(deps: {
         const first = waiting[0]!;
         const lingerMs = first.queuedAt + MAX_LINGER_MS - Date.now();
         if (first.busy && waitingBytes < FULL_CALL_BYTES && lingerMs > 0) {
-          await linger(lingerMs);
+          await lingering.sleep(lingerMs);
           continue;
         }
         let bytes = waiting[0]!.bytes;
@@ -217,7 +206,7 @@ export function createRedisIngestQueue(deps: {
         lastQueuedAt = now;
         waitingBytes += shares.bytes;
         if (!calling) void drain();
-        else if (waitingBytes >= FULL_CALL_BYTES) wake?.();
+        else if (waitingBytes >= FULL_CALL_BYTES) lingering.wake();
       });
     },
     async backlog() {

@@ -14,6 +14,7 @@
  * they add up across workers and restarts; an outage counts nothing, however
  * long it lasts.
  */
+import { createWakeableSleep } from '../wakeable-sleep.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
@@ -157,20 +158,9 @@ export function createStreamWorker(deps: {
   let loop: Promise<void> | undefined;
   let renewTimer: NodeJS.Timeout | undefined;
   let groupsReady = false;
-  let wake: (() => void) | undefined;
-
   /** A sleep that stop() cuts short. */
-  function pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  }
+  const pausing = createWakeableSleep();
+  const pause = (ms: number): Promise<void> => pausing.sleep(ms);
 
   async function ensureGroups(): Promise<void> {
     await Promise.all(
@@ -421,7 +411,7 @@ export function createStreamWorker(deps: {
       if (!running) return;
       running = false;
       clearInterval(renewTimer);
-      wake?.();
+      pausing.wake();
       // Cuts a blocking read short; a batch being handled still finishes and is acknowledged.
       reader?.disconnect();
       await loop;
