@@ -60,6 +60,8 @@ export const requestBytes = requestObject.map((o) => encodeRequest(o));
 export function toOtlpJson(value: unknown, field = ''): unknown {
   if (Buffer.isBuffer(value)) return field === 'traceId' || field === 'spanId' ? value.toString('hex') : value.toString('base64');
   if (Array.isArray(value)) return value.map((v) => toOtlpJson(v));
+  // Proto3 JSON writes non-finite doubles as strings; JSON.stringify would write null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toOtlpJson(v, k)]));
   return value;
 }

@@ -62,7 +62,11 @@ describe('front-door fuzzing: decoders and mapping', () => {
       const viaProto = decodeAndMap(() => decodeExportRequest(encodeRequest(request)));
       const viaJson = decodeAndMap(() => decodeExportRequestJson(JSON.stringify(toOtlpJson(request))));
       expect(JSON.parse(JSON.stringify(viaJson))).toEqual(JSON.parse(JSON.stringify(viaProto)));
-    }), { numRuns: runs(200) });
+    }), {
+      numRuns: runs(200),
+      // Found by this property: a non-finite double body, which proto3 JSON writes as a string.
+      examples: [[{ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { doubleValue: Number.POSITIVE_INFINITY } }] }] }] }], [{ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { doubleValue: Number.NaN } }] }] }] }]],
+    });
   });
 
   it('answers random bytes with entries or OtlpDecodeError, never another exception', () => {
