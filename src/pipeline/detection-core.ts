@@ -15,6 +15,7 @@ import type { Anomaly, AnomalyKind } from '../anomaly.js';
 import type { PatternRecord } from '../pattern.js';
 import { cutText } from '../text/safe-text.js';
 import { HISTORY_WINDOWS, baselineOf, spikeTest } from './baseline.js';
+import type { BatchSources } from './batch-sources.js';
 import type { MinedGroup } from './mine-batch.js';
 import type { ClaimResult, PatternTouch, RecordTotals, TemplateClaim, WindowQuery } from './ports.js';
 import {
@@ -58,8 +59,8 @@ export interface BatchFrame {
   entries: readonly LogEntry[];
   at: number;
   learning: boolean;
-  /** The stored ingest batch (`shard/streamId`) the records come from, in production. */
-  source: string | undefined;
+  /** The stored ingest batches the records come from, in production. */
+  sources: BatchSources | undefined;
 }
 
 /** The groups of a template with no pattern yet, waiting for an embedding. */
@@ -197,7 +198,7 @@ export function planClaims(fresh: readonly NewTemplate[], vectors: readonly Floa
       muted: false,
       mutedUntil: null,
       stats: { mean: 0, variance: 0, windows: 0 },
-      ...(frame.source === undefined ? {} : { createdBy: frame.source }),
+      ...(frame.sources === undefined ? {} : { createdBy: frame.sources.of(f.firstIndex) }),
       ...(nearest === undefined ? {} : { nearestAtCreation: nearest.similarity }),
     };
     if (!overflow) f.ctx.stage(pattern);
@@ -271,7 +272,7 @@ export function patternTouchOf(t: Touch, frame: BatchFrame): PatternTouch {
     level: levelRank(t.top.level) > levelRank(t.info.level) ? t.top.level : t.info.level,
     ...(t.info.pendingTemplate === undefined ? {} : { template: t.info.pendingTemplate }),
     stats: t.info.stats,
-    ...(frame.source === undefined ? {} : { source: frame.source }),
+    ...(frame.sources === undefined ? {} : { source: frame.sources.newestOf(t.ctx.name) }),
   };
 }
 
@@ -283,7 +284,7 @@ export function patternTouchOf(t: Touch, frame: BatchFrame): PatternTouch {
  */
 export function decide(touches: readonly Touch[], totals: readonly RecordTotals[], state: DetectionState, frame: BatchFrame, settings: CoreSettings): Decisions {
   const { config, limits } = settings;
-  const { entries, at, learning, source } = frame;
+  const { entries, at, learning, sources } = frame;
   const anomalies: Anomaly[] = [];
   const announced = new Set<string>();
   const spiked: Array<[string, number]> = [];
@@ -321,7 +322,7 @@ export function decide(touches: readonly Touch[], totals: readonly RecordTotals[
     state.changed.set(info.id, t.ctx);
     if (learning) return;
     // This batch created the pattern, and is being processed again (a worker crashed before acknowledging it).
-    const createdHere = source !== undefined && info.createdBy === source;
+    const createdHere = sources !== undefined && info.createdBy !== undefined && sources.has(info.createdBy);
     if (createdHere && info.id === t.ctx.overflowId) state.limitUnannounced.add(info.id);
     else if (createdHere && !state.unannounced.has(info.id) && pastLearning(settings, t.ctx, info.firstSeen)) {
       state.unannounced.set(info.id, {

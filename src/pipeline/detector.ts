@@ -28,6 +28,7 @@ import type { Logger } from '../logger.js';
 import type { LogEntry } from '../log-entry.js';
 import { isMuted, type PatternRecord } from '../pattern.js';
 import { HISTORY_WINDOWS } from './baseline.js';
+import type { BatchSources } from './batch-sources.js';
 import {
   applyBaselines,
   applyClaims,
@@ -54,12 +55,12 @@ export type { LearnSummary } from './detection-core.js';
 
 export interface Detector {
   /**
-   * Runs detection over one export's entries; resolves with the anomalies found.
-   * Rejects if a store is unreachable. `source` names a stored ingest batch
-   * (`shard/streamId`): processing the same batch again, in any process, counts
+   * Runs detection over a batch of entries; resolves with the anomalies found.
+   * Rejects if a store is unreachable. `sources` names the stored ingest batches
+   * the entries come from: processing any of them again, in any process, counts
    * nothing twice and emits the same anomalies again (same ids).
    */
-  process(entries: LogEntry[], source?: string): Promise<Anomaly[]>;
+  process(entries: readonly LogEntry[], sources?: BatchSources): Promise<Anomaly[]>;
   /** Same learning, never emits anomalies, and marks the services as past learning (anomalog learn). */
   learn(entries: LogEntry[]): Promise<LearnSummary>;
   /** Patterns created or changed since the last call (for the Postgres mirror table log_patterns). */
@@ -169,8 +170,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     );
   }
 
-  async function run(entries: LogEntry[], learning: boolean, source?: string): Promise<{ anomalies: Anomaly[]; tally: LearnSummary }> {
-    const frame: BatchFrame = { entries, at: now(), learning, source };
+  async function run(entries: readonly LogEntry[], learning: boolean, sources?: BatchSources): Promise<{ anomalies: Anomaly[]; tally: LearnSummary }> {
+    const frame: BatchFrame = { entries, at: now(), learning, sources };
     const tally: LearnSummary = { newTemplates: 0, newPatterns: 0 };
     await services.load(entries, frame.at);
     const groups = await miners.mine(splitByService(entries, deps.config.maxMessageChars), { maxMessageChars: deps.config.maxMessageChars, windowMs, at: frame.at });
@@ -217,7 +218,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   return {
-    process: (entries, source) => exclusive(async () => (await run(entries, false, source)).anomalies),
+    process: (entries, sources) => exclusive(async () => (await run(entries, false, sources)).anomalies),
     learn: (entries) => exclusive(async () => (await run(entries, true)).tally),
     forgetIdle: (before) => exclusive(() => forgetIdle(before)),
     drainPatternChanges() {

@@ -120,11 +120,11 @@ function createServiceContext(name: string, state: ServiceState, lastSeen: numbe
 
 export interface ServiceRegistry {
   /** Loads every service of these entries not seen before (one store round trip each), and marks them all seen at `at`. */
-  load(entries: LogEntry[], at: number): Promise<void>;
+  load(entries: readonly LogEntry[], at: number): Promise<void>;
   /** Drops the services idle since `before` and the ones named (the store forgot them); returns what was dropped. */
   forget(before: number, named: Iterable<string>): ServiceContext[];
   get(name: string): ServiceContext | undefined;
-  touched(entries: LogEntry[]): ServiceContext[];
+  touched(entries: readonly LogEntry[]): ServiceContext[];
   markLearned(ctx: ServiceContext): Promise<void>;
   /** Marks template keys this process is claiming, so their store events are not applied twice. */
   claiming(keys: string[], on: boolean): void;

@@ -23,6 +23,7 @@ import { isTransient } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LogEntry, Pipeline } from '../log-entry.js';
 import type { Anomaly } from '../anomaly.js';
+import { batchSources, joinParts, type BatchSources, type StoredPart } from '../pipeline/batch-sources.js';
 
 /** The steps after detection, in order. */
 const STAGES = ['commit', 'alert', 'mark'] as const;
@@ -37,7 +38,7 @@ export class AnomalyRefusedError extends Error {
 }
 
 export interface DetectionPipelineDeps {
-  detect(entries: LogEntry[], source?: string): Promise<Anomaly[]>;
+  detect(entries: readonly LogEntry[], sources?: BatchSources): Promise<Anomaly[]>;
   /** Stores the anomalies (an id already stored is kept) and resolves with those not yet alerted. */
   commit(anomalies: Anomaly[]): Promise<Anomaly[]>;
   /** Resolves with the anomalies as alerted: each with the incident it joined. */
@@ -57,8 +58,8 @@ export interface DetectionPipelineDeps {
 
 export interface DetectionPipeline {
   pipeline: Pipeline;
-  /** The same for one stored ingest batch (`shard/streamId`), which may be a redelivery. */
-  processBatch: (entries: LogEntry[], source: string) => Promise<void>;
+  /** The same for stored ingest batches, detected together; any of them may be a redelivery. */
+  processBatch: (parts: readonly StoredPart[]) => Promise<void>;
   /** Anomalies taken from the dead letters: committed and alerted like new ones. */
   requeue: (anomalies: Anomaly[]) => Promise<void>;
   /** Anomalies detected whose commit, alert or mark is still to do (an outage is in progress). */
@@ -73,7 +74,7 @@ interface Held {
   anomaly: Anomaly;
   /** When it was detected. */
   since: number;
-  /** The stored batch (`shard/streamId`) it was detected in, if any: that batch can bring it back. */
+  /** The stored batches it was detected in (their label), if any: they can bring it back. */
   origin: string | undefined;
   /** Failures at the current stage that were not outages. */
   failures: number;
@@ -229,17 +230,17 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
   }
 
   /** Detection, tried again on a failure that is not an outage; a stored batch's failure is its worker's to count. */
-  async function detect(entries: LogEntry[], source: string | undefined): Promise<Anomaly[]> {
+  async function detect(entries: readonly LogEntry[], sources: BatchSources | undefined): Promise<Anomaly[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await deps.detect(entries, source);
+        return await deps.detect(entries, sources);
       } catch (error) {
-        if (source !== undefined || isTransient(error)) throw error;
+        if (sources !== undefined || isTransient(error)) throw error;
         if (attempt < maxDeliveries) {
           logger.warn({ err: error, records: entries.length, attempt }, 'detection failed; retrying the export');
           continue;
         }
-        await deps.deadLetter({ kind: 'entries', entries }, { error, deliveries: attempt });
+        await deps.deadLetter({ kind: 'entries', entries: [...entries] }, { error, deliveries: attempt });
         logger.error({ err: error, records: entries.length, deliveries: attempt }, `export failed detection ${attempt} times: moved to the dead letters`);
         return [];
       }
@@ -253,11 +254,12 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
     for (const anomaly of anomalies) if (!waiting.has(anomaly.id)) queues.commit.push({ anomaly, since, origin, failures: 0 });
   }
 
-  const process = (entries: LogEntry[], source?: string) =>
+  const process = (entries: readonly LogEntry[], sources?: BatchSources) =>
     serialized(async () => {
+      const source = sources?.label;
       current = { source };
       try {
-        enqueue(await detect(entries, source), source);
+        enqueue(await detect(entries, sources), source);
         await drain();
         const { failure } = current;
         if (failure) throw new AnomalyRefusedError(`an anomaly of batch ${source} failed at ${failure.stage}: ${errorText(failure.error)}`, { cause: failure.error });
@@ -268,7 +270,7 @@ export function createDetectionPipeline(deps: DetectionPipelineDeps): DetectionP
 
   return {
     pipeline: (entries) => process(entries),
-    processBatch: process,
+    processBatch: (parts) => process(joinParts(parts), batchSources(parts)),
     requeue: (anomalies) =>
       serialized(async () => {
         enqueue(anomalies, undefined);

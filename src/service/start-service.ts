@@ -126,7 +126,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
         consumerName: defaultConsumerName(),
         // Each batch under its own id, so a redelivered batch is recognised; a
         // replayed one under the first's, whose anomalies it is to bring back.
-        handle: (batch) => detection.processBatch(batch.entries, batch.replayOf ?? sourceIdOf(batch)),
+        handle: (batches) => detection.processBatch(batches.map((b) => ({ entries: b.entries, source: b.replayOf ?? sourceIdOf(b) }))),
         maxDeliveries: config.queue.maxDeliveries,
         logger,
         registry,
@@ -224,7 +224,7 @@ async function startDetection(deps: {
   const anomalyRepo = createAnomalyRepo(db, { onSetAside });
   const stored = createStoredDeadLetters({ repo: createDeadLetterRepo(db), logger, registry });
   const detection = createDetectionPipeline({
-    detect: (entries, source) => detector.process(entries, source),
+    detect: (entries, sources) => detector.process(entries, sources),
     commit: (anomalies) => anomalyRepo.commit(anomalies),
     alert: (anomalies) => alertManager.submit(anomalies),
     markAlerted: (anomalies) => anomalyRepo.markAlerted(anomalies),

@@ -1,9 +1,11 @@
 /**
  * A worker: for the shards it holds leases on, reads the shard streams in the
- * consumer group, hands each batch to `handle` (detect, commit) and
- * acknowledges it only once `handle` resolved. A rejected batch stays pending in
- * this consumer and is retried after a backoff, holding back the rest of its
- * shard but not the other shards; a dead worker's pending entries are claimed
+ * consumer group, hands the batches of each read to `handle` together (detect,
+ * commit: one detection over all of them costs its I/O once) and acknowledges
+ * them only once `handle` resolved. When they fail together for what they are,
+ * each is handled again alone, so one bad batch holds back only its shard: it
+ * stays pending in this consumer and is retried after a backoff, while the
+ * other shards go on; a dead worker's pending entries are claimed
  * (XAUTOCLAIM) once idle for claimIdleSeconds. Within a shard, pending entries
  * are always finished before new ones are read, so a shard's records reach
  * `handle` in stream order even across crashes.
@@ -101,7 +103,8 @@ export function createStreamWorker(deps: {
   shards: number;
   claimIdleSeconds: number;
   consumerName: string;
-  handle: (batch: StreamBatch) => Promise<void>;
+  /** Handles batches in order (per shard, stream order); rejects if any of them failed. Must be safe to repeat. */
+  handle: (batches: StreamBatch[]) => Promise<void>;
   /** Failures (not outages) of one batch before it goes to the dead letters (ANOMALOG_MAX_DELIVERIES). */
   maxDeliveries?: number;
   logger: Logger;
@@ -275,62 +278,111 @@ export function createStreamWorker(deps: {
     return true;
   }
 
-  /** Each batch on its own, in order: one that fails holds back the rest of its shard, never the other shards. */
-  async function work(delivered: Delivered[]): Promise<void> {
-    const done: Finished[] = [];
-    const undecodable: Finished[] = [];
-    let processed = 0;
+  interface Ready {
+    item: Finished;
+    batch: StreamBatch;
+  }
+
+  /** What one read came to: batches handled, entries dropped, shards held back by a failure. */
+  interface Outcome {
+    done: Finished[];
+    undecodable: Finished[];
+    processed: number;
     /** Shards whose batch failed this time → that failure. */
-    const held = new Map<number, unknown>();
-    let redisError: Error | undefined;
+    held: Map<number, unknown>;
+    redisError?: Error;
+  }
+
+  /** Decodes each delivered entry; one this version cannot read is dropped loudly, since retrying cannot help. */
+  function decodeDelivered(delivered: Delivered[], outcome: Outcome): Ready[] {
+    const ready: Ready[] = [];
     for (const d of delivered) {
-      if (held.has(d.shard)) continue;
       const fields = streamFields(d.fields);
       // The records the entry added to the backlog, which its acknowledgement takes off.
       const item = { shard: d.shard, id: d.id, records: Number(fields.n?.toString() ?? 0) };
       const source = sourceIdOf({ shard: d.shard, streamId: d.id });
       if (!unfinished.has(source)) unfinished.set(source, { shard: d.shard, since: Date.now() });
-      let batch: StreamBatch;
       try {
         if (fields.d === undefined) throw new EntryCodecError('entry has no data field');
-        batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(fields.d), ...(fields.o === undefined ? {} : { replayOf: fields.o.toString() }) };
+        const batch = { shard: d.shard, streamId: d.id, entries: decodeEntries(fields.d), ...(fields.o === undefined ? {} : { replayOf: fields.o.toString() }) };
+        ready.push({ item, batch });
       } catch (error) {
         if (!(error instanceof EntryCodecError)) throw error;
-        // Retrying cannot help an entry this version cannot read: drop it loudly.
         logger.error({ err: error, shard: d.shard, streamId: d.id, records: item.records }, 'dropping undecodable stream entry');
-        undecodable.push(item);
-        continue;
+        outcome.undecodable.push(item);
       }
+    }
+    return ready;
+  }
+
+  function succeeded(ready: Ready[], outcome: Outcome): void {
+    for (const { item, batch } of ready) {
+      outcome.done.push(item);
+      outcome.processed += batch.entries.length;
+      retry.delete(item.shard);
+    }
+  }
+
+  function failedHandling(error: unknown): void {
+    metrics.failures.inc();
+    status.handler = (error as Error).message;
+  }
+
+  /** All these batches in one call; false when it failed, and each must then be handled alone to find the one that fails. */
+  async function handleTogether(ready: Ready[], outcome: Outcome): Promise<boolean> {
+    try {
+      await handle(ready.map((r) => r.batch));
+      succeeded(ready, outcome);
+      return true;
+    } catch (error) {
+      failedHandling(error);
+      logger.debug({ err: error, batches: ready.length }, 'batches failed together; handling each alone');
+      return false;
+    }
+  }
+
+  /** Each batch alone, in order: one that fails holds back the rest of its shard, never the other shards. */
+  async function handleEach(ready: Ready[], outcome: Outcome): Promise<void> {
+    for (const r of ready) {
+      const { item, batch } = r;
+      if (outcome.held.has(item.shard)) continue;
       let failure: unknown;
       try {
-        await handle(batch);
-        done.push(item);
-        processed += batch.entries.length;
-        retry.delete(d.shard);
+        await handle([batch]);
+        succeeded([r], outcome);
         continue;
       } catch (error) {
-        metrics.failures.inc();
-        status.handler = (error as Error).message;
+        failedHandling(error);
         failure = error;
       }
       try {
-        if (await countFailure(item, failure)) retry.delete(d.shard);
-        else held.set(d.shard, failure);
+        if (await countFailure(item, failure)) retry.delete(item.shard);
+        else outcome.held.set(item.shard, failure);
       } catch (error) {
-        redisError = error as Error;
-        held.set(d.shard, failure);
+        outcome.redisError = error as Error;
+        outcome.held.set(item.shard, failure);
       }
     }
-    if (held.size === 0 && done.length > 0) status.handler = 'ok';
-    for (const [shard, error] of held) {
+  }
+
+  async function work(delivered: Delivered[]): Promise<void> {
+    const outcome: Outcome = { done: [], undecodable: [], processed: 0, held: new Map() };
+    const ready = decodeDelivered(delivered, outcome);
+    // A shard retrying a failed batch goes alone, so a poison batch fails only its own attempts.
+    const alone = ready.filter((r) => retry.has(r.item.shard));
+    const together = ready.filter((r) => !retry.has(r.item.shard));
+    if (!(together.length > 1 && (await handleTogether(together, outcome)))) await handleEach(together, outcome);
+    await handleEach(alone, outcome);
+    if (outcome.held.size === 0 && outcome.done.length > 0) status.handler = 'ok';
+    for (const [shard, error] of outcome.held) {
       const backoffMs = nextBackoff(retry.get(shard)?.backoffMs ?? 0);
       retry.set(shard, { backoffMs, at: Date.now() + backoffMs });
       logger.warn({ err: error, shard, backoffMs }, 'batch handling failed; retrying its shard after backoff, the other shards go on');
     }
-    await ack([...undecodable, ...done]);
-    metrics.poison.inc(undecodable.length);
-    metrics.processed.inc(processed);
-    if (redisError !== undefined) throw redisError;
+    await ack([...outcome.undecodable, ...outcome.done]);
+    metrics.poison.inc(outcome.undecodable.length);
+    metrics.processed.inc(outcome.processed);
+    if (outcome.redisError !== undefined) throw outcome.redisError;
   }
 
   /** Forgets batches and backoffs of shards this worker no longer holds: another worker finishes them. */

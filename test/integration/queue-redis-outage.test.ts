@@ -43,9 +43,9 @@ describe('redis outage', () => {
       leaseMs: 600,
       blockMs: 100,
       logger: silent,
-      handle: async (batch) => {
+      handle: async (batches) => {
         if (!accepting) throw new DependencyUnavailableError('postgres', 'not yet');
-        seen.push(batch);
+        seen.push(...batches);
       },
     });
     try {

@@ -54,8 +54,8 @@ describe('queue throughput', () => {
       clients.push(redis);
       const worker = createStreamWorker({
         redis, shards, claimIdleSeconds: 30, consumerName: name, prefix: fx.prefix, leaseMs: 3_000, blockMs: 100, logger: silent,
-        handle: async (batch) => {
-          for (const e of batch.entries) {
+        handle: async (batches) => {
+          for (const e of batches.flatMap((b) => b.entries)) {
             const seq = e.attributes.seq as number;
             if ((lastSeq.get(e.service) ?? -1) >= seq) outOfOrder++;
             lastSeq.set(e.service, seq);

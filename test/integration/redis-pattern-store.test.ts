@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLocalEmbedder } from '../../src/embeddings/local-embedder.js';
 import type { Level, LogEntry } from '../../src/log-entry.js';
+import { batchSources } from '../../src/pipeline/batch-sources.js';
 import { createDetector, type Detector } from '../../src/pipeline/detector.js';
 import type { PatternStore } from '../../src/store/pattern-store.js';
 import { createRedisPatternStore, ttlRefreshMs } from '../../src/store/redis-pattern-store.js';
@@ -178,21 +179,46 @@ describe('redis pattern store shared by replicas', () => {
       entry('Cart 3 updated with 1 items', clock),
     ];
     // The first worker detects (creating the pattern and counting) and dies before committing.
-    const lost = await crashed.detector.process(batch, '3/1795600000000-0');
+    const lost = await crashed.detector.process(batch, batchSources([{ source: '3/1795600000000-0', entries: batch }]));
     expect(lost.map((a) => a.kind)).toEqual(['new_pattern']);
     const countsAfterFirst = new Map((await survivor.store.list(SERVICE)).map((p) => [p.id, p.count]));
 
     // Another worker claims the same stored batch.
-    const again = await survivor.detector.process(batch, '3/1795600000000-0');
+    const again = await survivor.detector.process(batch, batchSources([{ source: '3/1795600000000-0', entries: batch }]));
     expect(again.map((a) => [a.kind, a.id])).toEqual([['new_pattern', lost[0]!.id]]);
     const countsAfterRedelivery = new Map((await survivor.store.list(SERVICE)).map((p) => [p.id, p.count]));
     expect(countsAfterRedelivery).toEqual(countsAfterFirst);
 
     // The next batch counts as usual and raises nothing new.
-    const next = await survivor.detector.process([entry('Cart 4 updated with 2 items', clock)], '3/1795600000001-0');
+    const nextBatch = [entry('Cart 4 updated with 2 items', clock)];
+    const next = await survivor.detector.process(nextBatch, batchSources([{ source: '3/1795600000001-0', entries: nextBatch }]));
     expect(next).toEqual([]);
     const cart = (await survivor.store.list(SERVICE)).find((p) => p.template.startsWith('Cart'))!;
     expect(cart.count).toBe(countsAfterFirst.get(cart.id)! + 1);
+  });
+
+  it('stored batches detected together and redelivered one at a time count nothing twice, and the one that created a pattern emits its anomaly again', async () => {
+    const crashed = await replica();
+    const survivor = await replica();
+    await crashed.detector.learn([entry('Cart 1 updated with 3 items', T0)]);
+    clock = T0 + 2 * MIN;
+    const first = [entry('Cart 2 updated with 5 items', clock), entry('Cart 3 updated with 1 items', clock)];
+    const second = [entry('Payment webhook signature mismatch for merchant 77', clock, 'error'), entry('Cart 4 updated with 2 items', clock)];
+    const parts = [
+      { source: '3/1795600000000-0', entries: first },
+      { source: '3/1795600000000-1', entries: second },
+    ];
+    // One worker detects a read of two stored batches at once and dies before acknowledging them.
+    const lost = await crashed.detector.process([...first, ...second], batchSources(parts));
+    expect(lost.map((a) => a.kind)).toEqual(['new_pattern']);
+    const countsAfterFirst = new Map((await survivor.store.list(SERVICE)).map((p) => [p.id, p.count]));
+    expect([...countsAfterFirst.values()].reduce((a, b) => a + b)).toBe(5);
+
+    // Another worker gets them one at a time (as after a failure of the two together).
+    expect(await survivor.detector.process(first, batchSources([parts[0]!]))).toEqual([]);
+    const again = await survivor.detector.process(second, batchSources([parts[1]!]));
+    expect(again.map((a) => [a.kind, a.id])).toEqual([['new_pattern', lost[0]!.id]]);
+    expect(new Map((await survivor.store.list(SERVICE)).map((p) => [p.id, p.count]))).toEqual(countsAfterFirst);
   });
 
   it('gives every key of a service a TTL of about ANOMALOG_SERVICE_IDLE_TTL and renews them while it logs, at most once per refresh interval', async () => {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLocalEmbedder } from '../../src/embeddings/local-embedder.js';
 import type { Level, LogEntry } from '../../src/log-entry.js';
+import { batchSources } from '../../src/pipeline/batch-sources.js';
 import { createDetector } from '../../src/pipeline/detector.js';
 import { OVERFLOW_TEMPLATE } from '../../src/pipeline/scoring.js';
 import { createMemoryPatternStore, type MemoryPatternStore } from '../../src/store/memory-pattern-store.js';
@@ -80,10 +81,10 @@ describe('detector: ANOMALOG_MAX_PATTERNS_PER_SERVICE', () => {
     const d = detector({ maxPatternsPerService: 1 });
     await d.process([entry(DISTINCT[0]!, clock)]);
     const batch = [entry(DISTINCT[1]!, clock)];
-    const [limit] = await d.process(batch, '3/1700000000000-0');
+    const [limit] = await d.process(batch, batchSources([{ source: '3/1700000000000-0', entries: batch }]));
     expect(limit?.kind).toBe('pattern_limit');
     // A worker that crashed before acknowledging: the batch comes again, the anomaly id is the same.
-    const again = await detector({ maxPatternsPerService: 1 }).process(batch, '3/1700000000000-0');
+    const again = await detector({ maxPatternsPerService: 1 }).process(batch, batchSources([{ source: '3/1700000000000-0', entries: batch }]));
     expect(again.map((a) => a.id)).toEqual([limit!.id]);
     expect(await detector({ maxPatternsPerService: 1 }).process([entry(DISTINCT[2]!, clock)])).toEqual([]);
   });

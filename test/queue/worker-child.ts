@@ -14,8 +14,8 @@ const worker = createStreamWorker({
   prefix: env.PREFIX!,
   leaseMs: Number(env.LEASE_MS),
   logger: silent,
-  handle: (batch) => {
-    process.stdout.write(`${JSON.stringify([batch.streamId])}\n`);
+  handle: (batches) => {
+    process.stdout.write(`${JSON.stringify(batches.map((b) => b.streamId))}\n`);
     return new Promise(() => undefined);
   },
 });

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/log-entry.js';
 import type { Anomaly } from '../../src/anomaly.js';
+import type { BatchSources } from '../../src/pipeline/batch-sources.js';
 import { DependencyUnavailableError } from '../../src/errors.js';
 import { createDetectionPipeline, type DetectionPipelineDeps, type FailedWork } from '../../src/service/detection-pipeline.js';
 
@@ -62,8 +63,8 @@ function fakeTable(opts: { up?: () => boolean } = {}) {
 /** Like the real detector: a message yields an anomaly only the first time it is seen, unless the batch is redelivered. */
 function onceDetector() {
   const seen = new Set<string>();
-  return async (entries: LogEntry[], source?: string) =>
-    entries.filter((e) => source !== undefined || (!seen.has(e.message) && seen.add(e.message))).map((e) => anomaly(e.message));
+  return async (entries: readonly LogEntry[], sources?: BatchSources) =>
+    entries.filter((e) => sources !== undefined || (!seen.has(e.message) && seen.add(e.message))).map((e) => anomaly(e.message));
 }
 
 describe('detection pipeline', () => {
@@ -113,9 +114,9 @@ describe('detection pipeline', () => {
       ...deadLetters().deps,
       logger,
     });
-    await processBatch([entry('boom')], '0/1-0');
+    await processBatch([{ entries: [entry('boom')], source: '0/1-0' }]);
     // Another worker (or this one, after a crash) processes the same stored batch again.
-    await processBatch([entry('boom')], '0/1-0');
+    await processBatch([{ entries: [entry('boom')], source: '0/1-0' }]);
     expect(table.commits).toEqual([['boom'], ['boom']]);
     expect(table.alerted).toEqual(['boom']);
     expect(published).toEqual(['boom']);
@@ -227,12 +228,12 @@ describe('detection pipeline', () => {
       ...letters.deps,
       logger,
     });
-    await expect(processBatch([entry('bad'), entry('good')], '0/1-0')).rejects.toMatchObject({ code: 'ANOMALOG_ANOMALY_REFUSED' });
+    await expect(processBatch([{ entries: [entry('bad'), entry('good')], source: '0/1-0' }])).rejects.toMatchObject({ code: 'ANOMALOG_ANOMALY_REFUSED' });
     expect(table.rows.has('good')).toBe(true);
     // The stored batch brings 'bad' back on its redelivery: nothing is held, nothing dead-lettered here.
     expect(backlog()).toBe(0);
     expect(letters.stored).toEqual([]);
-    await processBatch([entry('next')], '0/2-0');
+    await processBatch([{ entries: [entry('next')], source: '0/2-0' }]);
     expect(table.rows.has('next')).toBe(true);
   });
 
