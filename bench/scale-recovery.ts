@@ -7,7 +7,7 @@
  * Ends with the loss check over everything acknowledged.
  */
 import type { Redis } from 'ioredis';
-import { CONSUMER_GROUP, createQueueKeys } from '../src/queue/queue-keys.js';
+import { CONSUMER_GROUP, createQueueKeys } from '../src/redis-keys.js';
 import { withDeployment, type Deployment } from './scale-deployment.js';
 import type { BenchRedis } from './scale-redis.js';
 import { fmt, lossCheck, sleep } from './scale-report.js';

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { createQueueKeys } from '../src/queue/queue-keys.js';
+import { createQueueKeys } from '../src/redis-keys.js';
 import { startAnomalog, type AnomalogProcess } from '../test/helpers/anomalog-process.js';
 
 /** Shard streams of the deployment (set explicitly, so the bench's reads match). */

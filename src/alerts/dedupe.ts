@@ -16,7 +16,7 @@ export interface DedupeStore {
 /** The only Redis commands dedupe uses. */
 export type DedupeRedis = Pick<Redis, 'set' | 'del' | 'get'>;
 
-/** `keyOf` is PatternKeys.alertClaim (src/store/keys.ts), where every Redis key is built. */
+/** `keyOf` is PatternKeys.alertClaim (src/redis-keys.ts), where every Redis key is built. */
 export function createRedisDedupe(redis: DedupeRedis, keyOf: (service: string, patternId: string) => string, now: () => number = Date.now): DedupeStore {
   return {
     async claim(service, patternId, ttlSeconds) {

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { MineParams, MinedGroup, ServiceRecords } from './mine-batch.js';
 import type { MinerPool, MinerWarning } from './miner-pool.js';
 import type { MinerSnapshot } from './template-miner.js';
+import { shardOf } from '../shard-of.js';
 
 export type ThreadRequest =
   | { kind: 'mine'; id: number; parts: ServiceRecords[]; params: MineParams }
@@ -32,13 +33,6 @@ export class DetectionThreadError extends Error {
 function threadScript(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../../dist/src/pipeline/miner-thread.js', here) : new URL('./miner-thread.js', here);
-}
-
-/** FNV-1a: cheap and stable across processes and restarts. */
-function shardOf(service: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < service.length; i++) hash = Math.imul(hash ^ service.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % shards;
 }
 
 interface Waiter {

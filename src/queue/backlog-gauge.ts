@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import prom from 'prom-client';
 import type { Logger } from '../logger.js';
-import { createQueueKeys } from './queue-keys.js';
+import { createQueueKeys } from '../redis-keys.js';
 
 export function registerBacklogGauge(deps: { redis: Redis; shards: number; prefix?: string; registry: prom.Registry; logger: Logger }): void {
   const { redis, shards, logger } = deps;

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { DeadLetterReplayError, type DeadLetter, type DeadLetters } from '../dead-letter.js';
-import { CONSUMER_GROUP, createQueueKeys } from './queue-keys.js';
+import { CONSUMER_GROUP, createQueueKeys } from '../redis-keys.js';
 import { defineQueueScripts, runQueueScript } from './queue-scripts.js';
 import { streamFields, type RawEntry } from './stream-fields.js';
 

@@ -20,7 +20,8 @@ import prom from 'prom-client';
 import type { Logger } from '../logger.js';
 import { resourceLogsBytes, type AcceptedExport } from '../otlp/accepted-export.js';
 import { encodeOtlpEntry } from './entry-codec.js';
-import { CONSUMER_GROUP, createQueueKeys, shardOf } from './queue-keys.js';
+import { CONSUMER_GROUP, createQueueKeys } from '../redis-keys.js';
+import { shardOf } from '../shard-of.js';
 import { defineQueueScripts, runQueueScript } from './queue-scripts.js';
 
 /** A shard is at its bound: the receiver answers UNAVAILABLE/503 with Retry-After. */

@@ -20,7 +20,7 @@ import { createPatternRepo } from '../store/pattern-repo.js';
 import { createSetAsideReporter } from '../store/refused-rows.js';
 import { createAlertManager } from '../alerts/alert-manager.js';
 import { createMemoryDedupe, createRedisDedupe } from '../alerts/dedupe.js';
-import { createPatternKeys } from '../store/keys.js';
+import { createPatternKeys } from '../redis-keys.js';
 import { createSlackChannel } from '../alerts/slack.js';
 import { createOtlpEventsExporter } from '../alerts/otlp-events.js';
 import type { AlertChannel } from '../alerts/alert-channel.js';

@@ -12,7 +12,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { isLevel, levelRank } from '../log-entry.js';
-import { createPatternKeys } from './keys.js';
+import { createPatternKeys } from '../redis-keys.js';
 import { decodeVector, encodeVector } from './pattern-codec.js';
 import type { PatternRecord, ServiceState } from '../pattern.js';
 import type { ClaimResult, PatternEvent, RecordTotals } from '../pipeline/ports.js';

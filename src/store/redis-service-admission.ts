@@ -6,7 +6,7 @@
  * steady export costs no round trip at all.
  */
 import type { Redis } from 'ioredis';
-import { createPatternKeys } from './keys.js';
+import { createPatternKeys } from '../redis-keys.js';
 import { callScript, defineScripts } from './redis-scripts.js';
 import type { AdmissionLimits, ServiceAdmission } from './service-admission.js';
 

@@ -8,7 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { QueueKeys } from '../queue/queue-keys.js';
+import type { QueueKeys } from '../redis-keys.js';
 import { defineQueueScripts, runQueueScript } from '../queue/queue-scripts.js';
 
 export interface ShardLeases {

@@ -26,7 +26,7 @@ import type { Logger } from '../logger.js';
 import { DEAD_LETTER_LIMIT, deadLetterMetrics, errorText } from '../dead-letter.js';
 import { isTransient } from '../errors.js';
 import { EntryCodecError, decodeEntries } from '../queue/entry-codec.js';
-import { CONSUMER_GROUP, createQueueKeys } from '../queue/queue-keys.js';
+import { CONSUMER_GROUP, createQueueKeys } from '../redis-keys.js';
 import { defineQueueScripts, runQueueScript } from '../queue/queue-scripts.js';
 import { streamFields, type RawEntry } from '../queue/stream-fields.js';
 import { createShardLeases } from './shard-leases.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryDedupe, createRedisDedupe } from '../../src/alerts/dedupe.js';
-import { createPatternKeys } from '../../src/store/keys.js';
+import { createPatternKeys } from '../../src/redis-keys.js';
 import { backoffMs } from '../../src/alerts/outbox.js';
 
 describe('memory dedupe', () => {

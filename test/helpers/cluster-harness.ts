@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { NORMAL, SEVERITY, type Severity } from '../../src/demo/traffic.js';
-import { shardOf } from '../../src/queue/queue-keys.js';
+import { shardOf } from '../../src/shard-of.js';
 import { startAnomalog, type AnomalogProcess } from './anomalog-process.js';
 import { encodeRequest, postLogs } from './otlp-raw.js';
 import { createSdkExporter } from './otlp-sdk.js';

@@ -1,7 +1,7 @@
 /** Read-only looks at a running cluster: Postgres rows, the pattern API, readiness, the Redis queue. */
 import pg from 'pg';
 import type { Redis } from 'ioredis';
-import { CONSUMER_GROUP, createQueueKeys } from '../../src/queue/queue-keys.js';
+import { CONSUMER_GROUP, createQueueKeys } from '../../src/redis-keys.js';
 
 const queueKeys = createQueueKeys();
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertChannel } from '../../src/alerts/alert-channel.js';
 import { createAlertManager, type AlertManager } from '../../src/alerts/alert-manager.js';
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
-import { createPatternKeys } from '../../src/store/keys.js';
+import { createPatternKeys } from '../../src/redis-keys.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createAlertRepo } from '../../src/store/alert-repo.js';

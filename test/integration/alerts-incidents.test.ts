@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertManager, type AlertManager } from '../../src/alerts/alert-manager.js';
 import { createMemoryDedupe, createRedisDedupe, type DedupeStore } from '../../src/alerts/dedupe.js';
-import { createPatternKeys } from '../../src/store/keys.js';
+import { createPatternKeys } from '../../src/redis-keys.js';
 import { createSlackChannel } from '../../src/alerts/slack.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Anomaly } from '../../src/anomaly.js';

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NOVEL_ERRORS } from '../../src/demo/traffic.js';
-import { shardOf } from '../../src/queue/queue-keys.js';
+import { shardOf } from '../../src/shard-of.js';
 import { exportAcked, normalLines, startCluster, type Line } from '../helpers/cluster-harness.js';
 import { useClusterEnvironment } from '../helpers/cluster-environment.js';
 import type { AnomalogProcess } from '../helpers/anomalog-process.js';

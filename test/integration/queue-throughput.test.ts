@@ -2,7 +2,7 @@ import { type Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/log-entry.js';
 import { decodeEntries, encodeEntries, encodeOtlpEntry } from '../../src/queue/entry-codec.js';
-import { createQueueKeys } from '../../src/queue/queue-keys.js';
+import { createQueueKeys } from '../../src/redis-keys.js';
 import { createRedisIngestQueue } from '../../src/queue/redis-ingest-queue.js';
 import { createStreamWorker, type StreamWorker } from '../../src/worker/stream-worker.js';
 import { acceptedOf, redisFixture, silent, until, type RedisFixture } from '../queue/redis-fixture.js';

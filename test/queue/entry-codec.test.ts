@@ -7,7 +7,7 @@ import { decodeExportRequest } from '../../src/otlp/decode.js';
 import { inspectExport } from '../../src/otlp/inspect-export.js';
 import { mapExportRequest } from '../../src/otlp/map-log-record.js';
 import { EntryCodecError, decodeEntries, encodeEntries, encodeOtlpEntry } from '../../src/queue/entry-codec.js';
-import { shardOf } from '../../src/queue/queue-keys.js';
+import { shardOf } from '../../src/shard-of.js';
 import { requestObject } from '../fuzz/otlp-arbitraries.js';
 import { encodeRequest } from '../helpers/otlp-raw.js';
 import { unstorableStrings } from '../text/unstorable-text.js';
