@@ -92,11 +92,24 @@ function printProduction(kind: BodyKind, result: ProductionResult): void {
 }
 
 /** The .cpuprofile files node --cpu-prof wrote in `dir`, summarised over the window (the monotonic clock is the machine's, so any process's window serves). */
-async function profileSummary(dir: string, window: WindowResult): Promise<string> {
+/**
+ * One process's profiles (a file per thread) over the window: busy time per
+ * thread, where all of it goes, and the main thread alone when there are threads.
+ */
+async function profileSummary(dir: string, window: { fromUs: number; toUs: number }): Promise<string> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) throw new Error(`no .cpuprofile written in ${dir}`);
   const profiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as CpuProfile));
-  return formatSummary(summariseProfiles(profiles, { fromUs: window.fromUs, toUs: window.toUs })).replace(/^/gm, '  ');
+  // Node names each file CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
+  const threadOf = (f: string) => f.split('.')[4];
+  const perThread = files.map((f, i) => {
+    const one = summariseProfiles([profiles[i]!], window);
+    return `${threadOf(f) === '0' ? 'main' : `thread ${threadOf(f)}`} ${((one.totalMs - one.idleMs) / 1000).toFixed(1)} s`;
+  });
+  const lines = [`busy per thread over the window: ${perThread.join(', ')}`, formatSummary(summariseProfiles(profiles, window))];
+  const main = files.findIndex((f) => threadOf(f) === '0');
+  if (files.length > 1 && main >= 0) lines.push('the main thread alone:', formatSummary(summariseProfiles([profiles[main]!], window)).replace(/^/gm, '  '));
+  return lines.join('\n').replace(/^/gm, '  ');
 }
 
 async function profileProduction(plan: Omit<ProductionPlan, 'nodeArgs' | 'runs'>): Promise<void> {
@@ -128,24 +141,8 @@ async function profileEmbedded(requests: readonly Buffer[], seconds: number, env
       concurrency: CONCURRENCY,
       nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
     });
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
-    if (files.length === 0) throw new Error(`no .cpuprofile written in ${dir}`);
-    const profiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as CpuProfile));
-    console.log(`  profiled run (not in the medians): ${fmt(run!.window.ackedRate)} records/s; ${files.length} profile(s), window of ${run!.window.seconds.toFixed(1)} s`);
-    const window = { fromUs: run!.window.fromUs, toUs: run!.window.toUs };
-    // Node names each file CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
-    const perThread = files.map((f, i) => {
-      const one = summariseProfiles([profiles[i]!], window);
-      const thread = f.split('.')[4];
-      return `${thread === '0' ? 'main' : `thread ${thread}`} ${((one.totalMs - one.idleMs) / 1000).toFixed(1)} s`;
-    });
-    console.log(`  busy per thread over the window: ${perThread.join(', ')}`);
-    console.log(formatSummary(summariseProfiles(profiles, window)).replace(/^/gm, '  '));
-    const main = files.findIndex((f) => f.split('.')[4] === '0');
-    if (files.length > 1 && main >= 0) {
-      console.log('  the main thread alone:');
-      console.log(formatSummary(summariseProfiles([profiles[main]!], window)).replace(/^/gm, '    '));
-    }
+    console.log(`  profiled run (not in the medians): ${fmt(run!.window.ackedRate)} records/s; window of ${run!.window.seconds.toFixed(1)} s`);
+    console.log(await profileSummary(dir, { fromUs: run!.window.fromUs, toUs: run!.window.toUs }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
