@@ -39,7 +39,7 @@ describe('back-pressure while workers cannot commit', () => {
     const workerRedis = fx.redis.duplicate();
     const worker = createStreamWorker({
       redis: workerRedis, shards: 4, claimIdleSeconds: 30, consumerName: 'w1', prefix: fx.prefix, leaseMs: 600, blockMs: 100, logger: silent,
-      handle: async (batch) => void handled.push(batch.entries.length),
+      handle: async (batches) => void handled.push(...batches.map((b) => b.entries.length)),
     });
     worker.start();
     try {
