@@ -77,10 +77,16 @@ export function coveredBy(t: string, m: string): boolean {
 
 /** What two differing tokens generalise to: `key=<*>` when they share the key, else `<*>`. */
 export function wildcardFor(t: string, m: string): string {
-  const eq = t.indexOf('=');
-  if (eq <= 0 || eq === t.length - 1) return WILDCARD;
-  const key = t.slice(0, eq + 1);
-  return m.startsWith(key) && m.length > key.length && !isVariableToken(key) ? key + WILDCARD : WILDCARD;
+  const key = keyOf(t);
+  return key !== undefined && m.startsWith(key) && m.length > key.length ? key + WILDCARD : WILDCARD;
+}
+
+/** The `key=` of a `key=value` token whose key is a word and whose value is not empty, else undefined. */
+export function keyOf(token: string): string | undefined {
+  const eq = token.indexOf('=');
+  if (eq <= 0 || eq === token.length - 1) return undefined;
+  const key = token.slice(0, eq + 1);
+  return isVariableToken(key) ? undefined : key;
 }
 
 /** End (after '>') of the placeholder starting at `i`, or -1. */

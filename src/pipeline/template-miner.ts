@@ -97,8 +97,14 @@ export function templateId(masked: string): string {
   return createHash('sha256').update(masked).digest('hex').slice(0, 16);
 }
 
-/** Distinct name-like words (`https-in~`, `web-backend`) after which a slot is variable. */
-const NAME_LIKE_MERGE_AFTER = 2;
+/** Distinct values after which a slot is variable when the words themselves say they are values (see `needed`). */
+const EVIDENT_MERGE_AFTER = 2;
+
+/** Words remembered per miner as having filled a variable slot; the oldest is forgotten first. */
+const VALUE_WORDS = 4096;
+
+/** Longest word remembered as a value (longer ones are ids or text, rarely repeated across statements). */
+const VALUE_WORD_CHARS = 64;
 
 /** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
 const INDEXED_BUCKET = 16;
@@ -135,6 +141,15 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   let created = 0;
   /** Ids folded by absorbCovered during the current add. */
   const absorbed: string[] = [];
+  /** Words seen in a slot that turned out variable: the same word in another slot is likely a value too (user, host, worker names). */
+  const valueWords = new Set<string>();
+
+  function rememberValue(word: string): void {
+    if (word.length > VALUE_WORD_CHARS || valueWords.has(word)) return;
+    if (valueWords.size >= VALUE_WORDS) valueWords.delete(valueWords.values().next().value!);
+    // A copy: the word must not pin the message it was cut from.
+    valueWords.add(Buffer.from(word, 'utf16le').toString('utf16le'));
+  }
 
   function resolve(id: string): string {
     let target = id;
@@ -245,10 +260,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
   }
 
-  /** Distinct values that make a slot variable: fewer when every value is name-like. */
+  /** Distinct values that make a slot variable: fewer when each is a name-like word or a word already seen filling a variable slot. */
   function needed(seen: Set<string>): number {
-    for (const v of seen) if (!isNameLike(v)) return opts.mergeAfter;
-    return Math.min(NAME_LIKE_MERGE_AFTER, opts.mergeAfter);
+    for (const v of seen) if (!isNameLike(v) && !valueWords.has(v)) return opts.mergeAfter;
+    return Math.min(EVIDENT_MERGE_AFTER, opts.mergeAfter);
   }
 
   /**
@@ -274,6 +289,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
    */
   function fold(key: string, family: Family): { target: Cluster; folded: string[]; changed: boolean } {
     families.delete(key);
+    for (const seen of family.values) for (const v of seen) if (!isVariableToken(v)) rememberValue(v);
     const live = [...new Set(family.members.map(resolve))].map((id) => byId.get(id)!);
     const target = live.reduce((best, c) => (c.count > best.count ? c : best));
     target.families = target.families.filter((k) => k !== key);
@@ -390,6 +406,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       insert({ id: s.id, order: created++, key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
+    for (const word of snapshot.values ?? []) rememberValue(word);
     for (const [key, f] of Object.entries(snapshot.families)) {
       // A family's positions are token indices: they mean nothing for a template split anew.
       if (f.members.some((id) => resplit.has(id))) continue;
@@ -428,6 +445,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         families: Object.fromEntries(
           [...families].map(([key, f]) => [key, { positions: f.positions, values: f.values.map((v) => [...v]), members: f.members }]),
         ),
+        values: [...valueWords],
       };
     },
   };

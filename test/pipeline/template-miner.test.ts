@@ -329,6 +329,16 @@ describe('template miner: name-like words', () => {
     expect(down!.id).not.toBe(up!.id);
   });
 
+  it('takes words already seen filling a variable slot as values in another statement', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    feed(miner, ['session closed for user cyrus', 'session closed for user news', 'session closed for user test', 'session closed for user root']);
+    const [cyrus, news] = feed(miner, ['session opened for user cyrus by (uid=0)', 'session opened for user news by (uid=0)']);
+    expect(news).toMatchObject({ id: cyrus!.id, template: 'session opened for user <*> by (uid=<NUM>)' });
+    // A word never seen as a value still needs the full evidence.
+    const [up, down] = feed(miner, ['link cyrus is up now', 'link cyrus is down now']);
+    expect(down!.id).not.toBe(up!.id);
+  });
+
   it('takes empty quoted fields as values', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
