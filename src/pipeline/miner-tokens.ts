@@ -242,6 +242,24 @@ export function isNameLike(token: string): boolean {
 }
 
 /**
+ * A value token (digits or placeholders) made only of letters, digits, placeholders and
+ * the joiners of names (`-_.~/:`): an id or host such as `rdd_<NUM>_<NUM>` or
+ * `220-135-151-1.hinet-ip.net`, never a span, a key=value or text around a value (`(uid=<NUM>)`).
+ */
+export function isIdLike(token: string): boolean {
+  if (!isVariableToken(token)) return false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90)) continue;
+    if (c === 45 || c === 95 || c === 46 || c === 126 || c === 47 || c === 58) continue;
+    const end = placeholderEnd(token, i);
+    if (end < 0) return false;
+    i = end - 1;
+  }
+  return true;
+}
+
+/**
  * Whether two templates of one shape name different constants at some position: an
  * UPPER_CASE enum word (`RUNNING` / `FAILED`, `LOOKING` / `FOLLOWING`) the miner never
  * takes for a value. Such templates are different statements however close their text.

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isNameLike, isVariableToken, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isVariableToken, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -262,7 +262,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   /** Distinct values that make a slot variable: fewer when each is a name-like word or a word already seen filling a variable slot. */
   function needed(seen: Set<string>): number {
-    for (const v of seen) if (!isNameLike(v) && !valueWords.has(v)) return opts.mergeAfter;
+    for (const v of seen) if (!isNameLike(v) && !isIdLike(v) && !valueWords.has(v)) return opts.mergeAfter;
     return Math.min(EVIDENT_MERGE_AFTER, opts.mergeAfter);
   }
 

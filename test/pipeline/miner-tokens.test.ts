@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differInConstant, isNameLike, tokenize } from '../../src/pipeline/miner-tokens.js';
+import { differInConstant, isIdLike, isNameLike, tokenize } from '../../src/pipeline/miner-tokens.js';
 
 describe('miner tokens', () => {
   it('keeps a quoted field, a multi-word [..] or {..} span in one token, and leaves unclosed ones split', () => {
@@ -19,6 +19,11 @@ describe('miner tokens', () => {
   it('tells name-like words from prose', () => {
     for (const w of ['https-in~', 'web-backend', 'LR--', 'api.example.com,', '"shop.example.com"', 'a_b']) expect(isNameLike(w), w).toBe(true);
     for (const w of ['up', 'down', 'GET', '-', '--', '(x)', 'said:', '"GET <PATH>"', 'a-1']) expect(isNameLike(w), w).toBe(false);
+  });
+
+  it('tells id-like values from spans, key=values and text around a value', () => {
+    for (const w of ['rdd_<NUM>_<NUM>', 'broadcast_<NUM>_piece0', '220-135-151-1.hinet-ip.net', '<IP>', 'node-<NUM>:<NUM>']) expect(isIdLike(w), w).toBe(true);
+    for (const w of ['root', '(uid=<NUM>)', 'LOGIN(uid=<NUM>)', '"GET <PATH>"', 'id=<NUM>', '<NUM>,', '[<NUM>]']) expect(isIdLike(w), w).toBe(false);
   });
 
   it('finds templates of one shape that name different enum constants', () => {

@@ -339,6 +339,14 @@ describe('template miner: name-like words', () => {
     expect(down!.id).not.toBe(up!.id);
   });
 
+  it('makes a slot of ids of different shapes variable after two, but keeps text around a value apart', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [rdd, piece] = feed(miner, ['Block rdd_2_7 stored as bytes in memory', 'Block broadcast_9_piece0 stored as bytes in memory']);
+    expect(piece).toMatchObject({ id: rdd!.id, template: 'Block <*> stored as bytes in memory' });
+    const [plain, login] = feed(miner, ['session opened by (uid=0) now', 'session opened by LOGIN(uid=0) now']);
+    expect(login!.id).not.toBe(plain!.id);
+  });
+
   it('takes empty quoted fields as values', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
