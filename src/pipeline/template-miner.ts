@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isVariableToken, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isVariableToken, keyOf, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -260,10 +260,33 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
   }
 
-  /** Distinct values that make a slot variable: fewer when each is a name-like word or a word already seen filling a variable slot. */
+  /** The word values of a new template's `key=value` tokens (`user=root`): the right side of `=` is a value wherever it appears. */
+  function rememberKeyedValues(tokens: readonly string[]): void {
+    for (const t of tokens) {
+      const key = keyOf(t);
+      if (key === undefined) continue;
+      const value = t.slice(key.length);
+      if (!isVariableToken(value) && !isConstantName(value) && /^[A-Za-z][\w.-]*$/.test(value)) rememberValue(value);
+    }
+  }
+
+  /**
+   * Distinct values that make a slot variable: fewer when the values say they are
+   * values — each a name-like word or a word already seen filling a variable slot, or
+   * an id-like value beside words (`test9` beside `webmaster`; not `****` beside a number).
+   */
   function needed(seen: Set<string>): number {
-    for (const v of seen) if (!isNameLike(v) && !isIdLike(v) && !valueWords.has(v)) return opts.mergeAfter;
-    return Math.min(EVIDENT_MERGE_AFTER, opts.mergeAfter);
+    let evident = true;
+    let ids = false;
+    let words = true;
+    for (const v of seen) {
+      if (isIdLike(v)) ids = true;
+      else {
+        if (!isNameLike(v) && !valueWords.has(v)) evident = false;
+        if (!/[A-Za-z]/.test(v)) words = false;
+      }
+    }
+    return evident || (ids && words) ? Math.min(EVIDENT_MERGE_AFTER, opts.mergeAfter) : opts.mergeAfter;
   }
 
   /**
@@ -386,6 +409,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
     const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
     insert(cluster);
+    rememberKeyedValues(tokens);
     return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
   }
 

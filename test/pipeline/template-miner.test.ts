@@ -347,6 +347,23 @@ describe('template miner: name-like words', () => {
     expect(login!.id).not.toBe(plain!.id);
   });
 
+  it('makes a word slot variable once an id-like value shows in it, but not for a mark without letters', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [webmaster, test9] = feed(miner, ['Invalid user webmaster from 10.0.0.1', 'Invalid user test9 from 10.0.0.2']);
+    expect(test9).toMatchObject({ id: webmaster!.id, template: 'Invalid user <*> from <IP>' });
+    const [stars, number] = feed(miner, ['Fan speeds ( **** 3552 )', 'Fan speeds ( 3400 3552 )']);
+    expect(number!.id).not.toBe(stars!.id);
+  });
+
+  it('takes the word values of key=value tokens as values in other statements', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    feed(miner, ['auth failure rhost=<IP> user=root', 'auth failure rhost=<IP> user=admin']);
+    const [root, admin] = feed(miner, ['Failed password for root from <IP>', 'Failed password for admin from <IP>']);
+    expect(admin).toMatchObject({ id: root!.id, template: 'Failed password for <*> from <IP>' });
+    // The key=value slot itself still needs the full evidence.
+    expect(miner.templates().filter((t) => t.template.startsWith('auth failure'))).toHaveLength(2);
+  });
+
   it('takes empty quoted fields as values', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
