@@ -182,12 +182,14 @@ function closes(word: string, close: number): boolean {
 /**
  * A masked message's tokens. A quoted string, `[…]` or `{…}` that spans several words
  * is one token: it is one field (a request line, a user agent, a bracketed date, a
- * structure), so its inner word count must not set the message's length.
+ * structure), so its inner word count must not set the message's length. So is a
+ * list of like values (`blk_<NUM> blk_<NUM> blk_<NUM>`, `<NUM>, <NUM>, <NUM>.`): one
+ * parameter however many items it holds.
  */
 export function tokenize(masked: string): string[] {
   if (masked.length === 0) return [];
   const words = masked.split(' ');
-  if (masked.indexOf('"') < 0 && masked.indexOf('[') < 0 && masked.indexOf('{') < 0) return words;
+  if (masked.indexOf('"') < 0 && masked.indexOf('[') < 0 && masked.indexOf('{') < 0) return hasList(words) ? joinLists(words) : words;
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
@@ -200,6 +202,49 @@ export function tokenize(masked: string): string[] {
     const limit = Math.min(words.length, i + MAX_SPAN_WORDS);
     for (let j = i + 1; j < limit && end < 0; j++) if (closes(words[j]!, close)) end = j;
     if (end < 0) {
+      out.push(word);
+      continue;
+    }
+    out.push(words.slice(i, end + 1).join(' '));
+    i = end;
+  }
+  return hasList(out) ? joinLists(out) : out;
+}
+
+/**
+ * Whether `word`, repeated, starts a list: a value that is more than a bare placeholder
+ * (`blk_<NUM>`, not `<NUM>`: columns of numbers are fixed fields), or any value followed
+ * by a comma. Quoted and bracketed fields (`"-" "-"`) are fields, not items; tokens
+ * holding `<*>` are a template's and never join.
+ */
+function listItem(word: string): boolean {
+  if (!isVariableToken(word) || word.includes(WILDCARD) || closerOf(word.charCodeAt(0)) !== 0) return false;
+  if (word.charCodeAt(word.length - 1) === 44) return true;
+  return placeholderEnd(word, 0) !== word.length;
+}
+
+/** Whether `next` ends a comma list of `item`s: the item without its comma, maybe with other punctuation (`<NUM>.`). */
+function endsList(item: string, next: string | undefined): boolean {
+  return next !== undefined && next !== item && next.length <= item.length && next.startsWith(item.slice(0, -1));
+}
+
+function hasList(words: readonly string[]): boolean {
+  for (let i = 1; i < words.length; i++) {
+    const prev = words[i - 1]!;
+    if ((words[i] === prev || (prev.endsWith(',') && endsList(prev, words[i]))) && listItem(prev)) return true;
+  }
+  return false;
+}
+
+/** Runs of two or more like list items (the last of a comma list may drop its comma: `<NUM>, <NUM>.`), as one token each. */
+function joinLists(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    let end = i;
+    while (end + 1 < words.length && words[end + 1] === word) end++;
+    if (word.endsWith(',') && endsList(word, words[end + 1])) end++;
+    if (end === i || !listItem(word)) {
       out.push(word);
       continue;
     }

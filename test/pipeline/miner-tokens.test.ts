@@ -16,6 +16,15 @@ describe('miner tokens', () => {
     expect(tokenize('')).toEqual([]);
   });
 
+  it('takes a list of like values as one token, but not columns of bare numbers, empty fields or template wildcards', () => {
+    expect(tokenize('ask <IP> to delete blk_<NUM> blk_<NUM> blk_<NUM>')).toEqual(['ask', '<IP>', 'to', 'delete', 'blk_<NUM> blk_<NUM> blk_<NUM>']);
+    expect(tokenize('Wait queue: <NUM>, <NUM>, <NUM>.')).toEqual(['Wait', 'queue:', '<NUM>, <NUM>, <NUM>.']);
+    expect(tokenize('Wait queue: <NUM>, <NUM>.')).toEqual(['Wait', 'queue:', '<NUM>, <NUM>.']);
+    expect(tokenize('Fan speeds ( <NUM> <NUM> <NUM> )')).toHaveLength(7);
+    expect(tokenize('<NUM> "-" "-" x')).toHaveLength(4);
+    expect(tokenize('k=<*> k=<*>')).toHaveLength(2);
+  });
+
   it('tells name-like words from prose', () => {
     for (const w of ['https-in~', 'web-backend', 'LR--', 'api.example.com,', '"shop.example.com"', 'a_b']) expect(isNameLike(w), w).toBe(true);
     for (const w of ['up', 'down', 'GET', '-', '--', '(x)', 'said:', '"GET <PATH>"', 'a-1']) expect(isNameLike(w), w).toBe(false);

@@ -364,6 +364,13 @@ describe('template miner: name-like words', () => {
     expect(miner.templates().filter((t) => t.template.startsWith('auth failure'))).toHaveLength(2);
   });
 
+  it('groups messages whose id lists differ in length', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, ['BLOCK* ask 10.0.0.1:50010 to delete blk_-12', 'BLOCK* ask 10.0.0.2:50010 to delete blk_7 blk_8 blk_9', 'BLOCK* ask 10.0.0.3:50010 to delete blk_1 blk_2']);
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(miner.templates()).toHaveLength(1);
+  });
+
   it('takes empty quoted fields as values', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
