@@ -307,12 +307,32 @@ export function isIdLike(token: string): boolean {
 /**
  * Whether two templates of one shape name different constants at some position: an
  * UPPER_CASE enum word (`RUNNING` / `FAILED`, `LOOKING` / `FOLLOWING`) the miner never
- * takes for a value. Such templates are different statements however close their text.
+ * takes for a value, or a plain word of prose (`No child processes` / `Bad file
+ * descriptor`) the miner kept as a word. Such templates are different statements
+ * however close their text; values, names (`web-a`), quoted, bracketed and key=value
+ * tokens say nothing.
  */
 export function differInConstant(a: string, b: string): boolean {
   const x = tokenize(a);
   const y = tokenize(b);
   if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && isConstantName(x[i]!) && isConstantName(y[i]!)) return true;
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p !== q && ((isConstantName(p) && isConstantName(q)) || (isPlainWord(p) && isPlainWord(q)))) return true;
+  }
   return false;
+}
+
+/** Letters only (two or more), one trailing `,.:;` aside. */
+function isPlainWord(token: string): boolean {
+  let n = token.length;
+  const last = token.charCodeAt(n - 1);
+  if (last === 44 || last === 46 || last === 58 || last === 59) n--;
+  if (n < 2) return false;
+  for (let i = 0; i < n; i++) {
+    const c = token.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return false;
+  }
+  return true;
 }

@@ -35,10 +35,13 @@ describe('miner tokens', () => {
     for (const w of ['root', '(uid=<NUM>)', 'LOGIN(uid=<NUM>)', '"GET <PATH>"', 'id=<NUM>', '<NUM>,', '[<NUM>]']) expect(isIdLike(w), w).toBe(false);
   });
 
-  it('finds templates of one shape that name different enum constants', () => {
+  it('finds templates of one shape that name different enum constants or prose words', () => {
     expect(differInConstant('<*> moved from RUNNING to FAILED', '<*> moved from RUNNING to KILLED')).toBe(true);
     expect(differInConstant('<*> moved from RUNNING to FAILED', '<*> moved from RUNNING to FAILED')).toBe(false);
-    expect(differInConstant('user alice logged in', 'user bob logged in')).toBe(false);
+    expect(differInConstant('wait failed: No child processes', 'wait failed: Bad file descriptor')).toBe(true);
+    expect(differInConstant('job web-a done', 'job web-b done')).toBe(false);
+    expect(differInConstant('user "alice" logged in id=x', 'user "bob" logged in id=y')).toBe(false);
+    expect(differInConstant('user <*> logged in', 'user <NUM> logged in')).toBe(false);
     expect(differInConstant('state RUNNING', 'state RUNNING now')).toBe(false);
   });
 });
