@@ -305,6 +305,21 @@ export function isIdLike(token: string): boolean {
 }
 
 /**
+ * One quoted word, maybe as the value of a key (`"readonly"`, `identity="app"`, `'x',`):
+ * quotes are how a statement sets off a value it prints.
+ */
+export function isQuotedWord(token: string): boolean {
+  const key = keyOf(token);
+  const start = key === undefined ? 0 : key.length;
+  const q = token.charCodeAt(start);
+  if (q !== 34 && q !== 39) return false;
+  let end = token.length - 1;
+  const last = token.charCodeAt(end);
+  if (last === 44 || last === 46 || last === 58 || last === 59 || last === 41) end--;
+  return end > start + 1 && token.charCodeAt(end) === q && token.indexOf(' ', start) < 0 && token.indexOf(String.fromCharCode(q), start + 1) === end;
+}
+
+/**
  * Whether two templates of one shape name different constants at some position: an
  * UPPER_CASE enum word (`RUNNING` / `FAILED`, `LOOKING` / `FOLLOWING`) the miner never
  * takes for a value, or a plain word of prose (`No child processes` / `Bad file

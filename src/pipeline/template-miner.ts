@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isVariableToken, keyOf, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isQuotedWord, isVariableToken, keyOf, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -282,7 +282,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (const v of seen) {
       if (isIdLike(v)) ids = true;
       else {
-        if (!isNameLike(v) && !valueWords.has(v)) evident = false;
+        if (!isNameLike(v) && !isQuotedWord(v) && !valueWords.has(v)) evident = false;
         if (!/[A-Za-z]/.test(v)) words = false;
       }
     }

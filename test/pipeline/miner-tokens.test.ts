@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differInConstant, isIdLike, isNameLike, tokenize } from '../../src/pipeline/miner-tokens.js';
+import { differInConstant, isIdLike, isNameLike, isQuotedWord, tokenize } from '../../src/pipeline/miner-tokens.js';
 
 describe('miner tokens', () => {
   it('keeps a quoted field, a multi-word [..] or {..} span in one token, and leaves unclosed ones split', () => {
@@ -23,6 +23,11 @@ describe('miner tokens', () => {
     expect(tokenize('Fan speeds ( <NUM> <NUM> <NUM> )')).toHaveLength(7);
     expect(tokenize('<NUM> "-" "-" x')).toHaveLength(4);
     expect(tokenize('k=<*> k=<*>')).toHaveLength(2);
+  });
+
+  it('tells one quoted word from quoted text and plain words', () => {
+    for (const w of ['"readonly"', 'identity="app"', "'x',", '"orders.status".']) expect(isQuotedWord(w), w).toBe(true);
+    for (const w of ['readonly', '"GET <PATH>"', '""', '"a"b"', 'x="a b"']) expect(isQuotedWord(w), w).toBe(false);
   });
 
   it('tells name-like words from prose', () => {

@@ -371,6 +371,12 @@ describe('template miner: name-like words', () => {
     expect(miner.templates()).toHaveLength(1);
   });
 
+  it('makes a slot of quoted words variable after two', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [a, b] = feed(miner, ['password authentication failed for user "readonly"', 'password authentication failed for user "metabase"']);
+    expect(b).toMatchObject({ id: a!.id, template: 'password authentication failed for user <*>' });
+  });
+
   it('takes empty quoted fields as values', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
