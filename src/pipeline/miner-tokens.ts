@@ -60,12 +60,25 @@ export function similarity(template: readonly string[], tokens: readonly string[
       same++;
       compared++;
     } else if (!valuesAgree(t, m)) {
+      // The same key with another value is the same field: half an agreement, so a short keyed message finds its sibling.
+      if (sameKey(t, m)) same += 0.5;
       compared++;
       const rest = n - i - 1;
       if (same + rest < floor * (compared + rest)) return 0;
     }
   }
   return compared === 0 ? 1 : same / compared;
+}
+
+/** Whether two tokens are `key=value` with one word key (`containerName="web"`, `containerName="api"`). */
+function sameKey(t: string, m: string): boolean {
+  const eq = t.indexOf('=');
+  if (eq <= 0 || eq >= m.length - 1 || eq === t.length - 1 || m.charCodeAt(eq) !== 61) return false;
+  for (let i = 0; i < eq; i++) {
+    const c = t.charCodeAt(i);
+    if (c !== m.charCodeAt(i) || (c >= 48 && c <= 57) || c === 60) return false;
+  }
+  return true;
 }
 
 /** Whether template token `t` is a wildcard (`<*>`, or `key=<*>`) that covers `m`. */

@@ -377,6 +377,15 @@ describe('template miner: name-like words', () => {
     expect(b).toMatchObject({ id: a!.id, template: 'password authentication failed for user <*>' });
   });
 
+  it('relates short key=value messages that differ in one value, and folds them once the values are evident', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [web, api] = feed(miner, ['"Deleted CPUSet assignment" podUID="<UUID>" containerName="web"', '"Deleted CPUSet assignment" podUID="<UUID>" containerName="api"']);
+    expect(api).toMatchObject({ id: web!.id, template: '"Deleted CPUSet assignment" podUID="<UUID>" containerName=<*>' });
+    // Plain words after a key still need the full evidence.
+    const [root, guest] = feed(miner, ['auth failure user=root', 'auth failure user=guest']);
+    expect(guest!.id).not.toBe(root!.id);
+  });
+
   it('takes empty quoted fields as values', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
