@@ -318,18 +318,22 @@ export function isIdLike(token: string): boolean {
 }
 
 /**
- * One quoted word, maybe as the value of a key (`"readonly"`, `identity="app"`, `'x',`):
- * quotes are how a statement sets off a value it prints.
+ * One quoted or bracketed word, maybe as the value of a key (`"readonly"`,
+ * `identity="app"`, `'x',`, `[logs]`, `{"phase":"hot"}`): quotes and brackets are how
+ * a statement sets off a value it prints.
  */
 export function isQuotedWord(token: string): boolean {
   const key = keyOf(token);
   const start = key === undefined ? 0 : key.length;
-  const q = token.charCodeAt(start);
-  if (q !== 34 && q !== 39) return false;
+  const open = token.charCodeAt(start);
+  const close = open === 39 ? 39 : closerOf(open);
+  if (close === 0) return false;
   let end = token.length - 1;
   const last = token.charCodeAt(end);
   if (last === 44 || last === 46 || last === 58 || last === 59 || last === 41) end--;
-  return end > start + 1 && token.charCodeAt(end) === q && token.indexOf(' ', start) < 0 && token.indexOf(String.fromCharCode(q), start + 1) === end;
+  if (end <= start + 1 || token.charCodeAt(end) !== close || token.indexOf(' ', start) >= 0) return false;
+  // A quote closes once; brackets may nest (`[{"a":1}]`).
+  return open !== close || token.indexOf(String.fromCharCode(close), start + 1) === end;
 }
 
 /**

@@ -25,9 +25,9 @@ describe('miner tokens', () => {
     expect(tokenize('k=<*> k=<*>')).toHaveLength(2);
   });
 
-  it('tells one quoted word from quoted text and plain words', () => {
-    for (const w of ['"readonly"', 'identity="app"', "'x',", '"orders.status".']) expect(isQuotedWord(w), w).toBe(true);
-    for (const w of ['readonly', '"GET <PATH>"', '""', '"a"b"', 'x="a b"']) expect(isQuotedWord(w), w).toBe(false);
+  it('tells one quoted or bracketed word from quoted text and plain words', () => {
+    for (const w of ['"readonly"', 'identity="app"', "'x',", '"orders.status".', '[logs]', '[{"phase":"hot"}]', 'cause=[rollover],']) expect(isQuotedWord(w), w).toBe(true);
+    for (const w of ['readonly', '"GET <PATH>"', '""', '[]', '"a"b"', 'x="a b"', '[a b]', '(x)']) expect(isQuotedWord(w), w).toBe(false);
   });
 
   it('tells name-like words from prose', () => {
