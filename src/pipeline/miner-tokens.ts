@@ -356,6 +356,24 @@ export function differInConstant(a: string, b: string): boolean {
   return false;
 }
 
+/**
+ * differInConstant, and for templates of different lengths: whether either holds a
+ * plain word the other lacks (`total of <*> ddr errors` / `<*> ddr errors`). For the
+ * pattern join, where a template close in meaning but saying other words is a new
+ * statement, not a rewording.
+ */
+export function differInStatement(a: string, b: string): boolean {
+  const x = tokenize(a);
+  const y = tokenize(b);
+  return x.length === y.length ? differInConstant(a, b) : hasNewWord(x, y) || hasNewWord(y, x);
+}
+
+/** Whether `x` holds a plain word that `y` lacks. */
+function hasNewWord(x: readonly string[], y: readonly string[]): boolean {
+  const words = new Set(y);
+  return x.some((t) => isPlainWord(t) && !words.has(t));
+}
+
 /** Letters only (two or more), one trailing `,.:;` aside. */
 function isPlainWord(token: string): boolean {
   let n = token.length;

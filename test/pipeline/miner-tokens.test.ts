@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differInConstant, isIdLike, isNameLike, isQuotedWord, tokenize } from '../../src/pipeline/miner-tokens.js';
+import { differInConstant, differInStatement, isIdLike, isNameLike, isQuotedWord, tokenize } from '../../src/pipeline/miner-tokens.js';
 
 describe('miner tokens', () => {
   it('keeps a quoted field, a multi-word [..] or {..} span in one token, and leaves unclosed ones split', () => {
@@ -48,5 +48,13 @@ describe('miner tokens', () => {
     expect(differInConstant('user "alice" logged in id=x', 'user "bob" logged in id=y')).toBe(false);
     expect(differInConstant('user <*> logged in', 'user <NUM> logged in')).toBe(false);
     expect(differInConstant('state RUNNING', 'state RUNNING now')).toBe(false);
+  });
+
+  it('finds templates of any length that say different plain words', () => {
+    expect(differInStatement('<*> moved from RUNNING to FAILED', '<*> moved from RUNNING to KILLED')).toBe(true);
+    expect(differInStatement('state RUNNING', 'state RUNNING now')).toBe(true);
+    expect(differInStatement('total of <*> ddr errors detected', '<*> ddr errors detected')).toBe(true);
+    expect(differInStatement('took <*> to start', 'took <*> <*> to start')).toBe(false);
+    expect(differInStatement('job web-a done', 'job web-a web-b done')).toBe(false);
   });
 });
