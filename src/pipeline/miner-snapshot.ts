@@ -26,6 +26,8 @@ export interface MinerSnapshot {
   families: Record<string, SnapshotFamily>;
   /** Words seen filling a variable slot, oldest first (absent in snapshots of miners before it was kept). */
   values?: string[];
+  /** Words by the number of family slots they showed in, oldest first (absent before it was kept). */
+  slots?: Record<string, number>;
 }
 
 export class MinerSnapshotError extends Error {
@@ -58,5 +60,8 @@ export function checkSnapshot(snapshot: MinerSnapshot): void {
   }
   if (raw.values !== undefined && !(Array.isArray(raw.values) && raw.values.every((v) => typeof v === 'string'))) {
     throw new MinerSnapshotError('malformed miner snapshot: values must be a list of strings');
+  }
+  if (raw.slots !== undefined && !(isRecord(raw.slots) && Object.values(raw.slots).every((n) => typeof n === 'number'))) {
+    throw new MinerSnapshotError('malformed miner snapshot: slots must map words to counts');
   }
 }

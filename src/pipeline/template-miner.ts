@@ -106,6 +106,17 @@ const VALUE_WORDS = 4096;
 /** Longest word remembered as a value (longer ones are ids or text, rarely repeated across statements). */
 const VALUE_WORD_CHARS = 64;
 
+/** A word of three or more letters, one trailing `.,;:` aside (`ubuntu.`), as slot evidence counts it; else undefined. */
+function slotWord(token: string): string | undefined {
+  const word = /^([A-Za-z]{3,64})[.,;:]?$/.exec(token);
+  return word?.[1];
+}
+
+/** A copy of a word cut from a message, so that keeping the word does not pin the message. */
+function detached(word: string): string {
+  return Buffer.from(word, 'utf16le').toString('utf16le');
+}
+
 /** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
 const INDEXED_BUCKET = 16;
 
@@ -144,11 +155,29 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   /** Words seen in a slot that turned out variable: the same word in another slot is likely a value too (user, host, worker names). */
   const valueWords = new Set<string>();
 
+  /** Words by the number of family slots they showed in: a word that varies in two statements is a value (a user, a host). */
+  const slotWords = new Map<string, number>();
+
+  function noteSlot(token: string): void {
+    const word = slotWord(token);
+    if (word === undefined) return;
+    const n = slotWords.get(word);
+    if (n !== undefined) slotWords.set(word, n + 1);
+    else {
+      if (slotWords.size >= VALUE_WORDS) slotWords.delete(slotWords.keys().next().value!);
+      slotWords.set(detached(word), 1);
+    }
+  }
+
+  function slotCount(token: string): number {
+    const word = slotWord(token);
+    return word === undefined ? 0 : (slotWords.get(word) ?? 0);
+  }
+
   function rememberValue(word: string): void {
     if (word.length > VALUE_WORD_CHARS || valueWords.has(word)) return;
     if (valueWords.size >= VALUE_WORDS) valueWords.delete(valueWords.values().next().value!);
-    // A copy: the word must not pin the message it was cut from.
-    valueWords.add(Buffer.from(word, 'utf16le').toString('utf16le'));
+    valueWords.add(detached(word));
   }
 
   function resolve(id: string): string {
@@ -282,7 +311,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (const v of seen) {
       if (isIdLike(v)) ids = true;
       else {
-        if (!isNameLike(v) && !isQuotedWord(v) && !valueWords.has(v)) evident = false;
+        if (!isNameLike(v) && !isQuotedWord(v) && !valueWords.has(v) && slotCount(v) < 2) evident = false;
         if (!/[A-Za-z]/.test(v)) words = false;
       }
     }
@@ -299,7 +328,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     family.positions.forEach((p, i) => {
       const seen = family.values[i]!;
       const token = tokens[p]!;
-      if (seen.size < opts.mergeAfter && !isConstantName(token)) seen.add(token);
+      if (seen.size < opts.mergeAfter && !isConstantName(token) && !seen.has(token)) {
+        seen.add(token);
+        noteSlot(token);
+      }
       if (seen.size < needed(seen)) ready = false;
     });
     return ready;
@@ -347,6 +379,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     let family = families.get(key);
     if (!family) {
       const values = positions.map((p) => new Set(isConstantName(near.tokens[p]!) ? [] : [near.tokens[p]!]));
+      for (const seen of values) for (const v of seen) noteSlot(v);
       family = { positions, values, members: [near.id] };
       families.set(key, family);
       near.families.push(key);
@@ -431,6 +464,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
     for (const word of snapshot.values ?? []) rememberValue(word);
+    for (const [word, n] of Object.entries(snapshot.slots ?? {})) slotWords.set(word, n);
     for (const [key, f] of Object.entries(snapshot.families)) {
       // A family's positions are token indices: they mean nothing for a template split anew.
       if (f.members.some((id) => resplit.has(id))) continue;
@@ -470,6 +504,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
           [...families].map(([key, f]) => [key, { positions: f.positions, values: f.values.map((v) => [...v]), members: f.members }]),
         ),
         values: [...valueWords],
+        slots: Object.fromEntries(slotWords),
       };
     },
   };

@@ -386,6 +386,16 @@ describe('template miner: name-like words', () => {
     expect(guest!.id).not.toBe(root!.id);
   });
 
+  it('takes words that vary in two statements as values, but not short marks', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    feed(miner, ['New session 1 of user ubuntu.', 'New session 2 of user deploy.']);
+    const [ubuntu, deploy] = feed(miner, ['Disconnected from user ubuntu <IP> port 22', 'Disconnected from user deploy <IP> port 22']);
+    expect(deploy).toMatchObject({ id: ubuntu!.id, template: 'Disconnected from user <*> <IP> port <NUM>' });
+    feed(miner, ['receiver x+ pipe error', 'receiver y+ pipe error']);
+    const [x, y] = feed(miner, ['warning for torus x+ wire', 'warning for torus y+ wire']);
+    expect(y!.id).not.toBe(x!.id);
+  });
+
   it('takes empty quoted fields as values', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
