@@ -347,10 +347,12 @@ describe('template miner: name-like words', () => {
     expect(login!.id).not.toBe(plain!.id);
   });
 
-  it('makes a word slot variable once an id-like value shows in it, but not for a mark without letters', () => {
+  it('makes a word slot variable once an id-like value or an empty `-` shows in it, but not for a mark without letters', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
     const [webmaster, test9] = feed(miner, ['Invalid user webmaster from 10.0.0.1', 'Invalid user test9 from 10.0.0.2']);
     expect(test9).toMatchObject({ id: webmaster!.id, template: 'Invalid user <*> from <IP>' });
+    const [none, ops] = feed(miner, ['remote user - asked for page', 'remote user ops asked for page']);
+    expect(ops!.id).toBe(none!.id);
     const [stars, number] = feed(miner, ['Fan speeds ( **** 3552 )', 'Fan speeds ( 3400 3552 )']);
     expect(number!.id).not.toBe(stars!.id);
   });
