@@ -5,10 +5,12 @@
  * digits — may differ and become `<*>`). A message that differs from its nearest
  * template in a few words starts a sibling template in that template's family; once
  * each differing position has shown `mergeAfter` distinct words (UPPER_CASE enum
- * constants never count), the positions are variable and the family folds into its
- * most used template, which keeps its id (the others become aliases that `get`
- * still resolves). So a word slot with two or three values stays that many
- * templates, a slot with many becomes `<*>`. Pure, synchronous, one instance per service.
+ * constants never count) — or two, when the values themselves say they are values
+ * (names, ids, quoted words, words seen as values elsewhere in the service) — the
+ * positions are variable and the family folds into its most used template, which
+ * keeps its id (the others become aliases that `get` still resolves). So a slot of two
+ * or three prose words stays that many templates, a slot of values becomes `<*>`.
+ * Pure, synchronous, one instance per service.
  */
 import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
