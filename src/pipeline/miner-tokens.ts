@@ -370,8 +370,20 @@ export function differInStatement(a: string, b: string): boolean {
 
 /** Whether `x` holds a plain word that `y` lacks. */
 function hasNewWord(x: readonly string[], y: readonly string[]): boolean {
-  const words = new Set(y);
-  return x.some((t) => isPlainWord(t) && !words.has(t));
+  const words = new Set(y.map(wordCore));
+  return x.some((t) => {
+    const core = wordCore(t);
+    return isPlainWord(core) && !words.has(core);
+  });
+}
+
+/** A token without the brackets and punctuation around it (`(bus` → `bus`, `done.` → `done`). */
+function wordCore(token: string): string {
+  let start = 0;
+  let end = token.length;
+  while (start < end && '(["\''.includes(token[start]!)) start++;
+  while (end > start && ')]"\',.:;'.includes(token[end - 1]!)) end--;
+  return token.slice(start, end);
 }
 
 /** Letters only (two or more), one trailing `,.:;` aside. */

@@ -55,6 +55,8 @@ describe('miner tokens', () => {
     expect(differInStatement('state RUNNING', 'state RUNNING now')).toBe(true);
     expect(differInStatement('total of <*> ddr errors detected', '<*> ddr errors detected')).toBe(true);
     expect(differInStatement('took <*> to start', 'took <*> <*> to start')).toBe(false);
+    expect(differInStatement('Probing PCI hardware (bus <*>)', 'Probing PCI hardware')).toBe(true);
+    expect(differInStatement('job done (<*>)', 'job done.')).toBe(false);
     expect(differInStatement('job web-a done', 'job web-a web-b done')).toBe(false);
   });
 });
