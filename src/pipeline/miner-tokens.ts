@@ -244,7 +244,9 @@ function endsList(item: string, next: string | undefined): boolean {
 function hasList(words: readonly string[]): boolean {
   for (let i = 1; i < words.length; i++) {
     const prev = words[i - 1]!;
-    if ((words[i] === prev || (prev.endsWith(',') && endsList(prev, words[i]))) && listItem(prev)) return true;
+    // Cheap exits first: a list item ends with ',' or is repeated as it is.
+    if (prev.charCodeAt(prev.length - 1) !== 44 && words[i] !== prev) continue;
+    if ((words[i] === prev || endsList(prev, words[i])) && listItem(prev)) return true;
   }
   return false;
 }
