@@ -60,8 +60,9 @@ export function similarity(template: readonly string[], tokens: readonly string[
       same++;
       compared++;
     } else if (!valuesAgree(t, m)) {
-      // The same key with another value is the same field: half an agreement, so a short keyed message finds its sibling.
-      if (sameKey(t, m)) same += 0.5;
+      // The same key with another value is the same field: half an agreement, so a short keyed message finds its
+      // sibling. The first-char test keeps this cheap: it runs for every differing token of every template scanned.
+      if (t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) same += 0.5;
       compared++;
       const rest = n - i - 1;
       if (same + rest < floor * (compared + rest)) return 0;
