@@ -4,6 +4,7 @@
  *
  *   npm run bench:accuracy                  all systems, throughput, 100k-template scale
  *   node dist/bench/accuracy.js Linux --verbose   one system, with its grouping mistakes
+ *   node dist/bench/accuracy.js Linux --verbose --online   the same for the ids given as lines arrive
  *   npm run bench:accuracy -- --data heldout      our held-out formats (bench/data/heldout), GA only
  *   npm run bench:accuracy -- --dir PATH          any folder in the Loghub-2k layout, GA only
  */
@@ -61,7 +62,7 @@ function printMistakes(system: LoghubSystem, predicted: string[], miner: Templat
     console.log(`  ${eventId} (${total}) ${line.template}`);
     for (const [p, n] of preds) {
       const others = [...predTruths.get(p)!].filter((e) => e !== eventId);
-      console.log(`     ${n} -> ${miner.get(p)?.template}${others.length ? `   [shared with ${others.join(',')}]` : ''}`);
+      console.log(`     ${n} -> ${p.slice(0, 6)} ${miner.get(p)?.template}${others.length ? `   [shared with ${others.join(',')}]` : ''}`);
     }
   }
 }
@@ -141,7 +142,7 @@ function main(): void {
     onlineScores.push(onlineGa);
     const truthCount = new Set(truth).size;
     console.log(`${system.name.padEnd(width)} ${ga.toFixed(4)}  ${onlineGa.toFixed(4)}     ${miner.templates().length} (${truthCount})`);
-    if (verbose) printMistakes(system, predicted, miner);
+    if (verbose) printMistakes(system, data.rest.includes('--online') ? online : predicted, miner);
   }
   console.log(`${'mean'.padEnd(width)} ${mean(scores).toFixed(4)}  ${mean(onlineScores).toFixed(4)}     min GA ${Math.min(...scores).toFixed(4)}`);
 

@@ -43,6 +43,8 @@ const COMPOUND_DURATION_RE = /^(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|ns)){2,5}$/;
 const ISO_DURATION_RE = /^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?$/;
 const SIZE_RE = /^\d+(?:\.\d+)?(?:B|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|kB|k|K|M|G)$/;
 const DATE_RE = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T_ ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+// Common Log Format dates (`10/Oct/2000:13:55:36`, HAProxy adds `.123`).
+const CLF_DATE_RE = /^\d{1,2}\/[A-Za-z]{3}\/\d{4}(?::\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)?$/;
 const TIME_RE = /^\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?$/;
 // Relative (`./x`, `~/x`) and drive paths with one segment; absolute paths need two (`/x` alone is too ambiguous).
 const PATH_RE = /^(?:(?:~|\.{1,2}|[A-Za-z]:)[/\\][^\s]+|[/\\][^/\\\s]*[/\\][^\s]*)$/;
@@ -62,6 +64,7 @@ export const MASK_REGEXES: readonly RegExp[] = [
   ISO_DURATION_RE,
   SIZE_RE,
   DATE_RE,
+  CLF_DATE_RE,
   TIME_RE,
   PATH_RE,
 ];
@@ -154,7 +157,7 @@ function classify(core: string): Placeholder | undefined {
       return '<NUM>';
     }
     if (isIpv4(core)) return '<IP>';
-    if (DATE_RE.test(core) || TIME_RE.test(core)) return '<TS>';
+    if (DATE_RE.test(core) || TIME_RE.test(core) || CLF_DATE_RE.test(core)) return '<TS>';
     if (HEX_0X_RE.test(core)) return '<HEX>';
     if (UUID_RE.test(core)) return '<UUID>';
     if (DURATION_RE.test(core) || COMPOUND_DURATION_RE.test(core)) return '<DURATION>';

@@ -24,6 +24,10 @@ export interface MinerSnapshot {
   aliases: Record<string, string>;
   /** Sibling groups still gathering evidence. */
   families: Record<string, SnapshotFamily>;
+  /** Words seen filling a variable slot, oldest first (absent in snapshots of miners before it was kept). */
+  values?: string[];
+  /** Words by the number of family slots they showed in, oldest first (absent before it was kept). */
+  slots?: Record<string, number>;
 }
 
 export class MinerSnapshotError extends Error {
@@ -53,5 +57,11 @@ export function checkSnapshot(snapshot: MinerSnapshot): void {
     );
   if (!templatesOk || !isRecord(raw.aliases) || !isRecord(raw.families)) {
     throw new MinerSnapshotError('malformed miner snapshot: expected templates[], aliases{} and families{}');
+  }
+  if (raw.values !== undefined && !(Array.isArray(raw.values) && raw.values.every((v) => typeof v === 'string'))) {
+    throw new MinerSnapshotError('malformed miner snapshot: values must be a list of strings');
+  }
+  if (raw.slots !== undefined && !(isRecord(raw.slots) && Object.values(raw.slots).every((n) => typeof n === 'number'))) {
+    throw new MinerSnapshotError('malformed miner snapshot: slots must map words to counts');
   }
 }

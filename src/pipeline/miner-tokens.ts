@@ -60,12 +60,26 @@ export function similarity(template: readonly string[], tokens: readonly string[
       same++;
       compared++;
     } else if (!valuesAgree(t, m)) {
+      // The same key with another value is the same field: half an agreement, so a short keyed message finds its
+      // sibling. The first-char test keeps this cheap: it runs for every differing token of every template scanned.
+      if (t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) same += 0.5;
       compared++;
       const rest = n - i - 1;
       if (same + rest < floor * (compared + rest)) return 0;
     }
   }
   return compared === 0 ? 1 : same / compared;
+}
+
+/** Whether two tokens are `key=value` with one word key (`containerName="web"`, `containerName="api"`). */
+function sameKey(t: string, m: string): boolean {
+  const eq = t.indexOf('=');
+  if (eq <= 0 || eq >= m.length - 1 || eq === t.length - 1 || m.charCodeAt(eq) !== 61) return false;
+  for (let i = 0; i < eq; i++) {
+    const c = t.charCodeAt(i);
+    if (c !== m.charCodeAt(i) || (c >= 48 && c <= 57) || c === 60) return false;
+  }
+  return true;
 }
 
 /** Whether template token `t` is a wildcard (`<*>`, or `key=<*>`) that covers `m`. */
@@ -77,10 +91,16 @@ export function coveredBy(t: string, m: string): boolean {
 
 /** What two differing tokens generalise to: `key=<*>` when they share the key, else `<*>`. */
 export function wildcardFor(t: string, m: string): string {
-  const eq = t.indexOf('=');
-  if (eq <= 0 || eq === t.length - 1) return WILDCARD;
-  const key = t.slice(0, eq + 1);
-  return m.startsWith(key) && m.length > key.length && !isVariableToken(key) ? key + WILDCARD : WILDCARD;
+  const key = keyOf(t);
+  return key !== undefined && m.startsWith(key) && m.length > key.length ? key + WILDCARD : WILDCARD;
+}
+
+/** The `key=` of a `key=value` token whose key is a word and whose value is not empty, else undefined. */
+export function keyOf(token: string): string | undefined {
+  const eq = token.indexOf('=');
+  if (eq <= 0 || eq === token.length - 1) return undefined;
+  const key = token.slice(0, eq + 1);
+  return isVariableToken(key) ? undefined : key;
 }
 
 /** End (after '>') of the placeholder starting at `i`, or -1. */
@@ -176,12 +196,14 @@ function closes(word: string, close: number): boolean {
 /**
  * A masked message's tokens. A quoted string, `[…]` or `{…}` that spans several words
  * is one token: it is one field (a request line, a user agent, a bracketed date, a
- * structure), so its inner word count must not set the message's length.
+ * structure), so its inner word count must not set the message's length. So is a
+ * list of like values (`blk_<NUM> blk_<NUM> blk_<NUM>`, `<NUM>, <NUM>, <NUM>.`): one
+ * parameter however many items it holds.
  */
 export function tokenize(masked: string): string[] {
   if (masked.length === 0) return [];
   const words = masked.split(' ');
-  if (masked.indexOf('"') < 0 && masked.indexOf('[') < 0 && masked.indexOf('{') < 0) return words;
+  if (masked.indexOf('"') < 0 && masked.indexOf('[') < 0 && masked.indexOf('{') < 0) return hasList(words) ? joinLists(words) : words;
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
@@ -194,6 +216,51 @@ export function tokenize(masked: string): string[] {
     const limit = Math.min(words.length, i + MAX_SPAN_WORDS);
     for (let j = i + 1; j < limit && end < 0; j++) if (closes(words[j]!, close)) end = j;
     if (end < 0) {
+      out.push(word);
+      continue;
+    }
+    out.push(words.slice(i, end + 1).join(' '));
+    i = end;
+  }
+  return hasList(out) ? joinLists(out) : out;
+}
+
+/**
+ * Whether `word`, repeated, starts a list: a value that is more than a bare placeholder
+ * (`blk_<NUM>`, not `<NUM>`: columns of numbers are fixed fields), or any value followed
+ * by a comma. Quoted and bracketed fields (`"-" "-"`) are fields, not items; tokens
+ * holding `<*>` are a template's and never join.
+ */
+function listItem(word: string): boolean {
+  if (!isVariableToken(word) || word.includes(WILDCARD) || closerOf(word.charCodeAt(0)) !== 0) return false;
+  if (word.charCodeAt(word.length - 1) === 44) return true;
+  return placeholderEnd(word, 0) !== word.length;
+}
+
+/** Whether `next` ends a comma list of `item`s: the item without its comma, maybe with other punctuation (`<NUM>.`). */
+function endsList(item: string, next: string | undefined): boolean {
+  return next !== undefined && next !== item && next.length <= item.length && next.startsWith(item.slice(0, -1));
+}
+
+function hasList(words: readonly string[]): boolean {
+  for (let i = 1; i < words.length; i++) {
+    const prev = words[i - 1]!;
+    // Cheap exits first: a list item ends with ',' or is repeated as it is.
+    if (prev.charCodeAt(prev.length - 1) !== 44 && words[i] !== prev) continue;
+    if ((words[i] === prev || endsList(prev, words[i])) && listItem(prev)) return true;
+  }
+  return false;
+}
+
+/** Runs of two or more like list items (the last of a comma list may drop its comma: `<NUM>, <NUM>.`), as one token each. */
+function joinLists(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    let end = i;
+    while (end + 1 < words.length && words[end + 1] === word) end++;
+    if (word.endsWith(',') && endsList(word, words[end + 1])) end++;
+    if (end === i || !listItem(word)) {
       out.push(word);
       continue;
     }
@@ -236,14 +303,101 @@ export function isNameLike(token: string): boolean {
 }
 
 /**
+ * A value token (digits or placeholders) made only of letters, digits, placeholders and
+ * the joiners of names (`-_.~/:`): an id or host such as `rdd_<NUM>_<NUM>` or
+ * `220-135-151-1.hinet-ip.net`, never a span, a key=value or text around a value (`(uid=<NUM>)`).
+ */
+export function isIdLike(token: string): boolean {
+  if (!isVariableToken(token)) return false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90)) continue;
+    if (c === 45 || c === 95 || c === 46 || c === 126 || c === 47 || c === 58) continue;
+    const end = placeholderEnd(token, i);
+    if (end < 0) return false;
+    i = end - 1;
+  }
+  return true;
+}
+
+/**
+ * One quoted or bracketed word, maybe as the value of a key (`"readonly"`,
+ * `identity="app"`, `'x',`, `[logs]`, `{"phase":"hot"}`): quotes and brackets are how
+ * a statement sets off a value it prints.
+ */
+export function isQuotedWord(token: string): boolean {
+  const key = keyOf(token);
+  const start = key === undefined ? 0 : key.length;
+  const open = token.charCodeAt(start);
+  const close = open === 39 ? 39 : closerOf(open);
+  if (close === 0) return false;
+  let end = token.length - 1;
+  const last = token.charCodeAt(end);
+  if (last === 44 || last === 46 || last === 58 || last === 59 || last === 41) end--;
+  if (end <= start + 1 || token.charCodeAt(end) !== close || token.indexOf(' ', start) >= 0) return false;
+  // A quote closes once; brackets may nest (`[{"a":1}]`).
+  return open !== close || token.indexOf(String.fromCharCode(close), start + 1) === end;
+}
+
+/**
  * Whether two templates of one shape name different constants at some position: an
  * UPPER_CASE enum word (`RUNNING` / `FAILED`, `LOOKING` / `FOLLOWING`) the miner never
- * takes for a value. Such templates are different statements however close their text.
+ * takes for a value, or a plain word of prose (`No child processes` / `Bad file
+ * descriptor`) the miner kept as a word. Such templates are different statements
+ * however close their text; values, names (`web-a`), quoted, bracketed and key=value
+ * tokens say nothing.
  */
 export function differInConstant(a: string, b: string): boolean {
   const x = tokenize(a);
   const y = tokenize(b);
   if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && isConstantName(x[i]!) && isConstantName(y[i]!)) return true;
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p !== q && ((isConstantName(p) && isConstantName(q)) || (isPlainWord(p) && isPlainWord(q)))) return true;
+  }
   return false;
+}
+
+/**
+ * differInConstant, and for templates of different lengths: whether either holds a
+ * plain word the other lacks (`total of <*> ddr errors` / `<*> ddr errors`). For the
+ * pattern join, where a template close in meaning but saying other words is a new
+ * statement, not a rewording.
+ */
+export function differInStatement(a: string, b: string): boolean {
+  const x = tokenize(a);
+  const y = tokenize(b);
+  return x.length === y.length ? differInConstant(a, b) : hasNewWord(x, y) || hasNewWord(y, x);
+}
+
+/** Whether `x` holds a plain word that `y` lacks. */
+function hasNewWord(x: readonly string[], y: readonly string[]): boolean {
+  const words = new Set(y.map(wordCore));
+  return x.some((t) => {
+    const core = wordCore(t);
+    return isPlainWord(core) && !words.has(core);
+  });
+}
+
+/** A token without the brackets and punctuation around it (`(bus` → `bus`, `done.` → `done`). */
+function wordCore(token: string): string {
+  let start = 0;
+  let end = token.length;
+  while (start < end && '(["\''.includes(token[start]!)) start++;
+  while (end > start && ')]"\',.:;'.includes(token[end - 1]!)) end--;
+  return token.slice(start, end);
+}
+
+/** Letters only (two or more), one trailing `,.:;` aside. */
+function isPlainWord(token: string): boolean {
+  let n = token.length;
+  const last = token.charCodeAt(n - 1);
+  if (last === 44 || last === 46 || last === 58 || last === 59) n--;
+  if (n < 2) return false;
+  for (let i = 0; i < n; i++) {
+    const c = token.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return false;
+  }
+  return true;
 }

@@ -5,16 +5,18 @@
  * digits — may differ and become `<*>`). A message that differs from its nearest
  * template in a few words starts a sibling template in that template's family; once
  * each differing position has shown `mergeAfter` distinct words (UPPER_CASE enum
- * constants never count), the positions are variable and the family folds into its
- * most used template, which keeps its id (the others become aliases that `get`
- * still resolves). So a word slot with two or three values stays that many
- * templates, a slot with many becomes `<*>`. Pure, synchronous, one instance per service.
+ * constants never count) — or two, when the values themselves say they are values
+ * (names, ids, quoted words, words seen as values elsewhere in the service) — the
+ * positions are variable and the family folds into its most used template, which
+ * keeps its id (the others become aliases that `get` still resolves). So a slot of two
+ * or three prose words stays that many templates, a slot of values becomes `<*>`.
+ * Pure, synchronous, one instance per service.
  */
 import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isNameLike, isVariableToken, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isQuotedWord, isVariableToken, keyOf, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -97,8 +99,25 @@ export function templateId(masked: string): string {
   return createHash('sha256').update(masked).digest('hex').slice(0, 16);
 }
 
-/** Distinct name-like words (`https-in~`, `web-backend`) after which a slot is variable. */
-const NAME_LIKE_MERGE_AFTER = 2;
+/** Distinct values after which a slot is variable when the words themselves say they are values (see `needed`). */
+const EVIDENT_MERGE_AFTER = 2;
+
+/** Words remembered per miner as having filled a variable slot; the oldest is forgotten first. */
+const VALUE_WORDS = 4096;
+
+/** Longest word remembered as a value (longer ones are ids or text, rarely repeated across statements). */
+const VALUE_WORD_CHARS = 64;
+
+/** A word of three or more letters, one trailing `.,;:` aside (`ubuntu.`), as slot evidence counts it; else undefined. */
+function slotWord(token: string): string | undefined {
+  const word = /^([A-Za-z]{3,64})[.,;:]?$/.exec(token);
+  return word?.[1];
+}
+
+/** A copy of a word cut from a message, so that keeping the word does not pin the message. */
+function detached(word: string): string {
+  return Buffer.from(word, 'utf16le').toString('utf16le');
+}
 
 /** Above this many templates a bucket is searched by signature first (below it a scan is cheaper). */
 const INDEXED_BUCKET = 16;
@@ -135,6 +154,33 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   let created = 0;
   /** Ids folded by absorbCovered during the current add. */
   const absorbed: string[] = [];
+  /** Words seen in a slot that turned out variable: the same word in another slot is likely a value too (user, host, worker names). */
+  const valueWords = new Set<string>();
+
+  /** Words by the number of family slots they showed in: a word that varies in two statements is a value (a user, a host). */
+  const slotWords = new Map<string, number>();
+
+  function noteSlot(token: string): void {
+    const word = slotWord(token);
+    if (word === undefined) return;
+    const n = slotWords.get(word);
+    if (n !== undefined) slotWords.set(word, n + 1);
+    else {
+      if (slotWords.size >= VALUE_WORDS) slotWords.delete(slotWords.keys().next().value!);
+      slotWords.set(detached(word), 1);
+    }
+  }
+
+  function slotCount(token: string): number {
+    const word = slotWord(token);
+    return word === undefined ? 0 : (slotWords.get(word) ?? 0);
+  }
+
+  function rememberValue(word: string): void {
+    if (word.length > VALUE_WORD_CHARS || valueWords.has(word)) return;
+    if (valueWords.size >= VALUE_WORDS) valueWords.delete(valueWords.values().next().value!);
+    valueWords.add(detached(word));
+  }
 
   function resolve(id: string): string {
     let target = id;
@@ -245,10 +291,34 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
   }
 
-  /** Distinct values that make a slot variable: fewer when every value is name-like. */
+  /** The word values of a new template's `key=value` tokens (`user=root`): the right side of `=` is a value wherever it appears. */
+  function rememberKeyedValues(tokens: readonly string[]): void {
+    for (const t of tokens) {
+      const key = keyOf(t);
+      if (key === undefined) continue;
+      const value = t.slice(key.length);
+      if (!isVariableToken(value) && !isConstantName(value) && /^[A-Za-z][\w.-]*$/.test(value)) rememberValue(value);
+    }
+  }
+
+  /**
+   * Distinct values that make a slot variable: fewer when the values say they are
+   * values — each a name-like, quoted or bracketed word, or a word already seen filling
+   * a variable slot or varying in another statement's slot — or an id-like value or an empty field `-` beside words (`test9` beside `webmaster`; not
+   * `****` beside a number).
+   */
   function needed(seen: Set<string>): number {
-    for (const v of seen) if (!isNameLike(v)) return opts.mergeAfter;
-    return Math.min(NAME_LIKE_MERGE_AFTER, opts.mergeAfter);
+    let evident = true;
+    let ids = false;
+    let words = true;
+    for (const v of seen) {
+      if (isIdLike(v) || v === '-') ids = true;
+      else {
+        if (!isNameLike(v) && !isQuotedWord(v) && !valueWords.has(v) && slotCount(v) < 2) evident = false;
+        if (!/[A-Za-z]/.test(v)) words = false;
+      }
+    }
+    return evident || (ids && words) ? Math.min(EVIDENT_MERGE_AFTER, opts.mergeAfter) : opts.mergeAfter;
   }
 
   /**
@@ -261,7 +331,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     family.positions.forEach((p, i) => {
       const seen = family.values[i]!;
       const token = tokens[p]!;
-      if (seen.size < opts.mergeAfter && !isConstantName(token)) seen.add(token);
+      if (seen.size < opts.mergeAfter && !isConstantName(token) && !seen.has(token)) {
+        seen.add(token);
+        noteSlot(token);
+      }
       if (seen.size < needed(seen)) ready = false;
     });
     return ready;
@@ -274,6 +347,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
    */
   function fold(key: string, family: Family): { target: Cluster; folded: string[]; changed: boolean } {
     families.delete(key);
+    for (const seen of family.values) for (const v of seen) if (!isVariableToken(v)) rememberValue(v);
     const live = [...new Set(family.members.map(resolve))].map((id) => byId.get(id)!);
     const target = live.reduce((best, c) => (c.count > best.count ? c : best));
     target.families = target.families.filter((k) => k !== key);
@@ -308,6 +382,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     let family = families.get(key);
     if (!family) {
       const values = positions.map((p) => new Set(isConstantName(near.tokens[p]!) ? [] : [near.tokens[p]!]));
+      for (const seen of values) for (const v of seen) noteSlot(v);
       family = { positions, values, members: [near.id] };
       families.set(key, family);
       near.families.push(key);
@@ -370,6 +445,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
     const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
     insert(cluster);
+    rememberKeyedValues(tokens);
     return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
   }
 
@@ -390,6 +466,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       insert({ id: s.id, order: created++, key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
+    for (const word of snapshot.values ?? []) rememberValue(word);
+    for (const [word, n] of Object.entries(snapshot.slots ?? {})) slotWords.set(word, n);
     for (const [key, f] of Object.entries(snapshot.families)) {
       // A family's positions are token indices: they mean nothing for a template split anew.
       if (f.members.some((id) => resplit.has(id))) continue;
@@ -428,6 +506,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         families: Object.fromEntries(
           [...families].map(([key, f]) => [key, { positions: f.positions, values: f.values.map((v) => [...v]), members: f.members }]),
         ),
+        values: [...valueWords],
+        slots: Object.fromEntries(slotWords),
       };
     },
   };

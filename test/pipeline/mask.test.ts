@@ -26,6 +26,7 @@ describe('mask: placeholders', () => {
     ['ISO timestamp', 'at 2026-11-25T21:13:22.123Z ok', 'at <TS> ok'],
     ['date and time tokens', 'since 2015-10-18 18:01:47,978', 'since <TS> <TS>'],
     ['epoch seconds and millis', 'ts=1764105202 at 1764105202123', 'ts=<TS> at <TS>'],
+    ['Common Log Format date', '[10/Oct/2000:13:55:36 -0700] and [12/Mar/2024:15:07:25.445] on 10/Oct/2000', '[<TS> <NUM>] and [<TS>] on <TS>'],
     ['syslog/ctime date', 'booted Sun Jul 10 03:55:15 2005 cleanly', 'booted <TS> cleanly'],
     ['key=value values', 'rhost=10.1.2.3 uid=0', 'rhost=<IP> uid=<NUM>'],
     ['word-prefixed ids', 'req-38101a0b-2096-447d-96ea-a692162415ae blk_-6952295868487656571', 'req-<UUID> blk_<NUM>'],

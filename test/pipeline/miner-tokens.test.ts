@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differInConstant, isNameLike, tokenize } from '../../src/pipeline/miner-tokens.js';
+import { differInConstant, differInStatement, isIdLike, isNameLike, isQuotedWord, tokenize } from '../../src/pipeline/miner-tokens.js';
 
 describe('miner tokens', () => {
   it('keeps a quoted field, a multi-word [..] or {..} span in one token, and leaves unclosed ones split', () => {
@@ -16,15 +16,47 @@ describe('miner tokens', () => {
     expect(tokenize('')).toEqual([]);
   });
 
+  it('takes a list of like values as one token, but not columns of bare numbers, empty fields or template wildcards', () => {
+    expect(tokenize('ask <IP> to delete blk_<NUM> blk_<NUM> blk_<NUM>')).toEqual(['ask', '<IP>', 'to', 'delete', 'blk_<NUM> blk_<NUM> blk_<NUM>']);
+    expect(tokenize('Wait queue: <NUM>, <NUM>, <NUM>.')).toEqual(['Wait', 'queue:', '<NUM>, <NUM>, <NUM>.']);
+    expect(tokenize('Wait queue: <NUM>, <NUM>.')).toEqual(['Wait', 'queue:', '<NUM>, <NUM>.']);
+    expect(tokenize('Fan speeds ( <NUM> <NUM> <NUM> )')).toHaveLength(7);
+    expect(tokenize('<NUM> "-" "-" x')).toHaveLength(4);
+    expect(tokenize('k=<*> k=<*>')).toHaveLength(2);
+  });
+
+  it('tells one quoted or bracketed word from quoted text and plain words', () => {
+    for (const w of ['"readonly"', 'identity="app"', "'x',", '"orders.status".', '[logs]', '[{"phase":"hot"}]', 'cause=[rollover],']) expect(isQuotedWord(w), w).toBe(true);
+    for (const w of ['readonly', '"GET <PATH>"', '""', '[]', '"a"b"', 'x="a b"', '[a b]', '(x)']) expect(isQuotedWord(w), w).toBe(false);
+  });
+
   it('tells name-like words from prose', () => {
     for (const w of ['https-in~', 'web-backend', 'LR--', 'api.example.com,', '"shop.example.com"', 'a_b']) expect(isNameLike(w), w).toBe(true);
     for (const w of ['up', 'down', 'GET', '-', '--', '(x)', 'said:', '"GET <PATH>"', 'a-1']) expect(isNameLike(w), w).toBe(false);
   });
 
-  it('finds templates of one shape that name different enum constants', () => {
+  it('tells id-like values from spans, key=values and text around a value', () => {
+    for (const w of ['rdd_<NUM>_<NUM>', 'broadcast_<NUM>_piece0', '220-135-151-1.hinet-ip.net', '<IP>', 'node-<NUM>:<NUM>']) expect(isIdLike(w), w).toBe(true);
+    for (const w of ['root', '(uid=<NUM>)', 'LOGIN(uid=<NUM>)', '"GET <PATH>"', 'id=<NUM>', '<NUM>,', '[<NUM>]']) expect(isIdLike(w), w).toBe(false);
+  });
+
+  it('finds templates of one shape that name different enum constants or prose words', () => {
     expect(differInConstant('<*> moved from RUNNING to FAILED', '<*> moved from RUNNING to KILLED')).toBe(true);
     expect(differInConstant('<*> moved from RUNNING to FAILED', '<*> moved from RUNNING to FAILED')).toBe(false);
-    expect(differInConstant('user alice logged in', 'user bob logged in')).toBe(false);
+    expect(differInConstant('wait failed: No child processes', 'wait failed: Bad file descriptor')).toBe(true);
+    expect(differInConstant('job web-a done', 'job web-b done')).toBe(false);
+    expect(differInConstant('user "alice" logged in id=x', 'user "bob" logged in id=y')).toBe(false);
+    expect(differInConstant('user <*> logged in', 'user <NUM> logged in')).toBe(false);
     expect(differInConstant('state RUNNING', 'state RUNNING now')).toBe(false);
+  });
+
+  it('finds templates of any length that say different plain words', () => {
+    expect(differInStatement('<*> moved from RUNNING to FAILED', '<*> moved from RUNNING to KILLED')).toBe(true);
+    expect(differInStatement('state RUNNING', 'state RUNNING now')).toBe(true);
+    expect(differInStatement('total of <*> ddr errors detected', '<*> ddr errors detected')).toBe(true);
+    expect(differInStatement('took <*> to start', 'took <*> <*> to start')).toBe(false);
+    expect(differInStatement('Probing PCI hardware (bus <*>)', 'Probing PCI hardware')).toBe(true);
+    expect(differInStatement('job done (<*>)', 'job done.')).toBe(false);
+    expect(differInStatement('job web-a done', 'job web-a web-b done')).toBe(false);
   });
 });

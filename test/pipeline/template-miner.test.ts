@@ -329,6 +329,75 @@ describe('template miner: name-like words', () => {
     expect(down!.id).not.toBe(up!.id);
   });
 
+  it('takes words already seen filling a variable slot as values in another statement', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    feed(miner, ['session closed for user cyrus', 'session closed for user news', 'session closed for user test', 'session closed for user root']);
+    const [cyrus, news] = feed(miner, ['session opened for user cyrus by (uid=0)', 'session opened for user news by (uid=0)']);
+    expect(news).toMatchObject({ id: cyrus!.id, template: 'session opened for user <*> by (uid=<NUM>)' });
+    // A word never seen as a value still needs the full evidence.
+    const [up, down] = feed(miner, ['link cyrus is up now', 'link cyrus is down now']);
+    expect(down!.id).not.toBe(up!.id);
+  });
+
+  it('makes a slot of ids of different shapes variable after two, but keeps text around a value apart', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [rdd, piece] = feed(miner, ['Block rdd_2_7 stored as bytes in memory', 'Block broadcast_9_piece0 stored as bytes in memory']);
+    expect(piece).toMatchObject({ id: rdd!.id, template: 'Block <*> stored as bytes in memory' });
+    const [plain, login] = feed(miner, ['session opened by (uid=0) now', 'session opened by LOGIN(uid=0) now']);
+    expect(login!.id).not.toBe(plain!.id);
+  });
+
+  it('makes a word slot variable once an id-like value or an empty `-` shows in it, but not for a mark without letters', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [webmaster, test9] = feed(miner, ['Invalid user webmaster from 10.0.0.1', 'Invalid user test9 from 10.0.0.2']);
+    expect(test9).toMatchObject({ id: webmaster!.id, template: 'Invalid user <*> from <IP>' });
+    const [none, ops] = feed(miner, ['remote user - asked for page', 'remote user ops asked for page']);
+    expect(ops!.id).toBe(none!.id);
+    const [stars, number] = feed(miner, ['Fan speeds ( **** 3552 )', 'Fan speeds ( 3400 3552 )']);
+    expect(number!.id).not.toBe(stars!.id);
+  });
+
+  it('takes the word values of key=value tokens as values in other statements', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    feed(miner, ['auth failure rhost=<IP> user=root', 'auth failure rhost=<IP> user=admin']);
+    const [root, admin] = feed(miner, ['Failed password for root from <IP>', 'Failed password for admin from <IP>']);
+    expect(admin).toMatchObject({ id: root!.id, template: 'Failed password for <*> from <IP>' });
+    // The key=value slot itself still needs the full evidence.
+    expect(miner.templates().filter((t) => t.template.startsWith('auth failure'))).toHaveLength(2);
+  });
+
+  it('groups messages whose id lists differ in length', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, ['BLOCK* ask 10.0.0.1:50010 to delete blk_-12', 'BLOCK* ask 10.0.0.2:50010 to delete blk_7 blk_8 blk_9', 'BLOCK* ask 10.0.0.3:50010 to delete blk_1 blk_2']);
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(miner.templates()).toHaveLength(1);
+  });
+
+  it('makes a slot of quoted words variable after two', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [a, b] = feed(miner, ['password authentication failed for user "readonly"', 'password authentication failed for user "metabase"']);
+    expect(b).toMatchObject({ id: a!.id, template: 'password authentication failed for user <*>' });
+  });
+
+  it('relates short key=value messages that differ in one value, and folds them once the values are evident', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [web, api] = feed(miner, ['"Deleted CPUSet assignment" podUID="<UUID>" containerName="web"', '"Deleted CPUSet assignment" podUID="<UUID>" containerName="api"']);
+    expect(api).toMatchObject({ id: web!.id, template: '"Deleted CPUSet assignment" podUID="<UUID>" containerName=<*>' });
+    // Plain words after a key still need the full evidence.
+    const [root, guest] = feed(miner, ['auth failure user=root', 'auth failure user=guest']);
+    expect(guest!.id).not.toBe(root!.id);
+  });
+
+  it('takes words that vary in two statements as values, but not short marks', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    feed(miner, ['New session 1 of user ubuntu.', 'New session 2 of user deploy.']);
+    const [ubuntu, deploy] = feed(miner, ['Disconnected from user ubuntu <IP> port 22', 'Disconnected from user deploy <IP> port 22']);
+    expect(deploy).toMatchObject({ id: ubuntu!.id, template: 'Disconnected from user <*> <IP> port <NUM>' });
+    feed(miner, ['receiver x+ pipe error', 'receiver y+ pipe error']);
+    const [x, y] = feed(miner, ['warning for torus x+ wire', 'warning for torus y+ wire']);
+    expect(y!.id).not.toBe(x!.id);
+  });
+
   it('takes empty quoted fields as values', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
