@@ -30,7 +30,7 @@ import {
 } from './scoring.js';
 import type { ServiceContext } from './service-context.js';
 import { anomalyId, patternIdOf, templateKey } from './template-key.js';
-import { differInConstant } from './miner-tokens.js';
+import { differInStatement } from './miner-tokens.js';
 import { createTouches, samplesOf, type Touch, type Touches } from './touches.js';
 
 export interface CoreSettings {
@@ -175,7 +175,7 @@ export function planClaims(fresh: readonly NewTemplate[], vectors: readonly Floa
     const nearest = f.ctx.nearest(vector);
     const near = nearest && f.ctx.patterns.get(nearest.id);
     // Close in meaning is not enough when the texts name a different state or kind.
-    if (nearest && nearest.similarity >= config.similarity && !(near && differInConstant(f.template, near.template))) {
+    if (nearest && nearest.similarity >= config.similarity && !(near && differInStatement(f.template, near.template))) {
       const centroid = f.ctx.joinedCentroid(nearest.id, vector);
       return { fresh: f, nearest, overflow: false, claim: { service: f.ctx.name, templateKey: key, joinId: nearest.id, centroid } };
     }
