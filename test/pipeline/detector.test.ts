@@ -109,6 +109,17 @@ describe('detector: new patterns', () => {
     expect(error!.score).toBeGreaterThan(warn!.score);
   });
 
+  it('raises a new exception whose stack trace has the same frames as a known one', async () => {
+    const d = await matured();
+    const frames = Array.from({ length: 12 }, (_v, i) => `\tat com.example.checkout.Service${i}.handle(Service${i}.java:${40 + i})`).join('\n');
+    const known = [1, 2, 3].map((i) => entry(`java.net.SocketTimeoutException: Read timed out after ${i} ms\n${frames}`, clock, 'error'));
+    expect((await d.process(known)).map((a) => a.kind)).toEqual(['new_pattern']);
+    for (const headline of ['java.lang.IllegalStateException: Connection pool exhausted for tenant 42', 'java.io.IOException: No space left on device']) {
+      const [found] = await d.process([entry(`${headline}\n${frames}`, clock, 'error')]);
+      expect(found?.kind).toBe('new_pattern');
+    }
+  });
+
   it('treats a template close to a known pattern as that pattern, not a new one', async () => {
     const d = await matured();
     const [first] = await d.process([entry('Connection to ledger database lost, retrying in 5 s', clock, 'error')]);
