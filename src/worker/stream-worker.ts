@@ -195,12 +195,8 @@ export function createStreamWorker(deps: {
     return out;
   }
 
-  /**
-   * What to work next: own pending first, then claimable entries of others, then
-   * new entries; waits at most maxWaitMs. `fresh`: the shards new entries were
-   * read from (nothing of theirs was pending), which a read-ahead may read again.
-   */
-  async function next(owned: number[], maxWaitMs: number): Promise<{ delivered: Delivered[]; fresh: number[] }> {
+  /** What to work next: own pending first, then claimable entries of others, then new entries; waits at most maxWaitMs. */
+  async function next(owned: number[], maxWaitMs: number): Promise<Delivered[]> {
     const summaries = (await Promise.all(owned.map((s) => redis.call('XPENDING', keys.stream(s), CONSUMER_GROUP)))) as [
       number,
       string | null,
@@ -220,7 +216,7 @@ export function createStreamWorker(deps: {
       // Id 0 re-reads this consumer's own pending entries, oldest first.
       const reply = await redis.callBuffer('XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'STREAMS', ...mine.map((s) => keys.stream(s)), ...mine.map(() => '0'));
       const own = collect(mine, reply);
-      if (own.length > 0) return { delivered: own, fresh: [] };
+      if (own.length > 0) return own;
     }
     const claimed: Delivered[] = [];
     for (const s of others) {
@@ -230,32 +226,18 @@ export function createStreamWorker(deps: {
     if (claimed.length > 0) {
       metrics.claimed.inc(claimed.length);
       logger.info({ entries: claimed.length, shards: [...new Set(claimed.map((c) => c.shard))] }, 'claimed idle entries of another worker');
-      return { delivered: claimed, fresh: [] };
+      return claimed;
     }
     if (clear.length === 0) {
       // Only others' not-yet-idle entries: new entries must wait behind them to keep order.
       await pause(Math.min(blockMs, claimIdleMs, maxWaitMs));
-      return { delivered: [], fresh: [] };
+      return [];
     }
     const reply = await readerClient().callBuffer(
       'XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'BLOCK', Math.min(blockMs, Math.ceil(maxWaitMs)),
       'STREAMS', ...clear.map((s) => keys.stream(s)), ...clear.map(() => '>'),
     );
-    return { delivered: collect(clear, reply), fresh: clear };
-  }
-
-  /**
-   * New entries of these shards, without waiting: read and decoded while the
-   * batches before them are handled, so the detection threads need not wait for
-   * the next read. Entries read so are pending in this consumer: when they are
-   * not used (a shard failed, leases moved), the next read of own pending
-   * entries brings them back in order.
-   */
-  function readAhead(shards: number[]): Promise<Read> {
-    const reading = redis.callBuffer(
-      'XREADGROUP', 'GROUP', CONSUMER_GROUP, consumerName, 'COUNT', readCount, 'STREAMS', ...shards.map((s) => keys.stream(s)), ...shards.map(() => '>'),
-    );
-    return reading.then((reply) => decodeRead(collect(shards, reply)), () => ({ ready: [], undecodable: [] }));
+    return collect(clear, reply);
   }
 
   async function ack(items: Finished[]): Promise<void> {
@@ -301,24 +283,19 @@ export function createStreamWorker(deps: {
     batch: StreamBatch;
   }
 
-  /** A read's entries, decoded; those this version cannot read are dropped loudly, since retrying cannot help. */
-  interface Read {
-    ready: Ready[];
-    undecodable: Finished[];
-  }
-
   /** What one read came to: batches handled, entries dropped, shards held back by a failure. */
   interface Outcome {
     done: Finished[];
+    undecodable: Finished[];
     processed: number;
     /** Shards whose batch failed this time → that failure. */
     held: Map<number, unknown>;
     redisError?: Error;
   }
 
-  function decodeRead(delivered: Delivered[]): Read {
+  /** Decodes each delivered entry; one this version cannot read is dropped loudly, since retrying cannot help. */
+  function decodeDelivered(delivered: Delivered[], outcome: Outcome): Ready[] {
     const ready: Ready[] = [];
-    const undecodable: Finished[] = [];
     for (const d of delivered) {
       const fields = streamFields(d.fields);
       // The records the entry added to the backlog, which its acknowledgement takes off.
@@ -332,10 +309,10 @@ export function createStreamWorker(deps: {
       } catch (error) {
         if (!(error instanceof EntryCodecError)) throw error;
         logger.error({ err: error, shard: d.shard, streamId: d.id, records: item.records }, 'dropping undecodable stream entry');
-        undecodable.push(item);
+        outcome.undecodable.push(item);
       }
     }
-    return { ready, undecodable };
+    return ready;
   }
 
   function succeeded(ready: Ready[], outcome: Outcome): void {
@@ -388,8 +365,9 @@ export function createStreamWorker(deps: {
     }
   }
 
-  async function work({ ready, undecodable }: Read): Promise<void> {
-    const outcome: Outcome = { done: [], processed: 0, held: new Map() };
+  async function work(delivered: Delivered[]): Promise<void> {
+    const outcome: Outcome = { done: [], undecodable: [], processed: 0, held: new Map() };
+    const ready = decodeDelivered(delivered, outcome);
     // A shard retrying a failed batch goes alone, so a poison batch fails only its own attempts.
     const alone = ready.filter((r) => retry.has(r.item.shard));
     const together = ready.filter((r) => !retry.has(r.item.shard));
@@ -401,8 +379,8 @@ export function createStreamWorker(deps: {
       retry.set(shard, { backoffMs, at: Date.now() + backoffMs });
       logger.warn({ err: error, shard, backoffMs }, 'batch handling failed; retrying its shard after backoff, the other shards go on');
     }
-    await ack([...undecodable, ...outcome.done]);
-    metrics.poison.inc(undecodable.length);
+    await ack([...outcome.undecodable, ...outcome.done]);
+    metrics.poison.inc(outcome.undecodable.length);
     metrics.processed.inc(outcome.processed);
     if (outcome.redisError !== undefined) throw outcome.redisError;
   }
@@ -426,18 +404,12 @@ export function createStreamWorker(deps: {
   async function run(): Promise<void> {
     let backoffMs = 0;
     let nextRebalance = 0;
-    /** The read after the one being worked, with the shards it read. */
-    let ahead: { shards: number[]; read: Promise<Read> } | undefined;
     while (running) {
-      const early = ahead;
-      ahead = undefined;
       try {
         if (!groupsReady) await ensureGroups();
-        let rebalanced = false;
         if (Date.now() >= nextRebalance) {
           await leases.rebalance();
           nextRebalance = Date.now() + Math.floor(leaseMs / 3);
-          rebalanced = true;
         }
         const owned = leases.owned();
         forgetUnowned(owned);
@@ -459,18 +431,8 @@ export function createStreamWorker(deps: {
           continue;
         }
         // Entries already read are worked even when stopping, rather than left for a claim.
-        let read = early && (await early.read);
-        let fresh = early?.shards ?? [];
-        // Leases moved, or a shard failed since it was read: the own-pending read below brings its entries back in order.
-        if (!read || read.ready.length + read.undecodable.length === 0 || rebalanced || !fresh.every((s) => ready.includes(s))) {
-          const got = await next(ready, untilRetry);
-          read = decodeRead(got.delivered);
-          fresh = got.fresh;
-        }
-        if (read.ready.length + read.undecodable.length > 0) {
-          if (running && fresh.length > 0) ahead = { shards: fresh, read: readAhead(fresh) };
-          await work(read);
-        }
+        const delivered = await next(ready, untilRetry);
+        if (delivered.length > 0) await work(delivered);
         status.redis = 'ok';
         backoffMs = 0;
       } catch (error) {
@@ -483,14 +445,6 @@ export function createStreamWorker(deps: {
         backoffMs = nextBackoff(backoffMs);
         logger.warn({ err: error, backoffMs }, 'worker loop error; retrying after backoff');
         await pause(backoffMs);
-      }
-    }
-    // Stopping: what was read ahead is worked too, rather than left for a claim.
-    if (ahead) {
-      try {
-        await work(await ahead.read);
-      } catch (error) {
-        logger.warn({ err: error }, 'could not finish the entries read ahead; another worker claims them once idle');
       }
     }
   }
