@@ -88,8 +88,8 @@ describe('redis pattern store shared by replicas', () => {
     const id = created[0]!.patternId;
     await until(async () => (await b.store.get(id)) !== undefined);
     await new Promise((r) => setTimeout(r, 100));
-    // A different template text (one more token) that the embedding maps to a's pattern.
-    const joined = await b.detector.process([entry('Payment provider returned malformed signature again for order 78', clock, 'error')]);
+    // A different template text (one more token, a value) that the embedding maps to a's pattern.
+    const joined = await b.detector.process([entry('Payment provider returned malformed signature for order 78 (2)', clock, 'error')]);
     expect(joined).toEqual([]);
     const patterns = await b.store.list(SERVICE);
     expect(patterns).toHaveLength(2);
