@@ -7,6 +7,8 @@ export interface SnapshotTemplate {
   template: string;
   count: number;
   example: string;
+  /** A span template: the index of its variable-length middle (absent on other templates and in older snapshots). */
+  span?: number;
 }
 
 export interface SnapshotFamily {
@@ -53,7 +55,8 @@ export function checkSnapshot(snapshot: MinerSnapshot): void {
         typeof t.key === 'string' &&
         typeof t.template === 'string' &&
         typeof t.example === 'string' &&
-        typeof t.count === 'number',
+        typeof t.count === 'number' &&
+        (t.span === undefined || (Number.isInteger(t.span) && (t.span as number) >= 0)),
     );
   if (!templatesOk || !isRecord(raw.aliases) || !isRecord(raw.families)) {
     throw new MinerSnapshotError('malformed miner snapshot: expected templates[], aliases{} and families{}');

@@ -72,7 +72,7 @@ export function similarity(template: readonly string[], tokens: readonly string[
 }
 
 /** Whether two tokens are `key=value` with one word key (`containerName="web"`, `containerName="api"`). */
-function sameKey(t: string, m: string): boolean {
+export function sameKey(t: string, m: string): boolean {
   const eq = t.indexOf('=');
   if (eq <= 0 || eq >= m.length - 1 || eq === t.length - 1 || m.charCodeAt(eq) !== 61) return false;
   for (let i = 0; i < eq; i++) {
@@ -170,11 +170,15 @@ export function wildcardCount(tokens: readonly string[]): number {
 export function signatureOf(tokens: readonly string[]): string {
   let out = '';
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
     if (i > 0) out += ' ';
-    out += !isVariableToken(t) ? t : t.includes('<') || spanShape(t) !== undefined ? shapeOf(t) : RAW_VALUE;
+    out += tokenSignature(tokens[i]!);
   }
   return out;
+}
+
+/** One token as signatureOf writes it. */
+export function tokenSignature(t: string): string {
+  return !isVariableToken(t) ? t : t.includes('<') || spanShape(t) !== undefined ? shapeOf(t) : RAW_VALUE;
 }
 
 /** Most words a quoted or bracketed span may hold and still be one token; longer ones stay split. */
@@ -400,4 +404,40 @@ function isPlainWord(token: string): boolean {
     if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return false;
   }
   return true;
+}
+
+/** Fewest tokens of a record line, and the share of them that must be bare values. */
+const RECORD_TOKENS = 8;
+const RECORD_VALUES = 2 / 3;
+
+/** A value standing alone at its position: no `key=` or `Key:` naming it. */
+function isBareValue(token: string): boolean {
+  if (token === '-') return true;
+  if (!isVariableToken(token) || keyOf(token) !== undefined) return false;
+  const colon = token.indexOf(':');
+  return colon <= 0 || !/^[A-Za-z][\w.-]*$/.test(token.slice(0, colon));
+}
+
+/**
+ * A record line: many fields, most of them bare values whose meaning is their position
+ * (an access log's client, time, request, status, sizes, user agent, upstream). Every
+ * field of a record is a parameter, the few words among them too (`DC`, `via_upstream`).
+ */
+export function isRecord(tokens: readonly string[]): boolean {
+  if (tokens.length < RECORD_TOKENS) return false;
+  const most = tokens.length * (1 - RECORD_VALUES);
+  let others = 0;
+  for (const t of tokens) if (!isBareValue(t) && ++others > most) return false;
+  return true;
+}
+
+/** Share of a record's positions that agree: equal, covered by a wildcard, or two values (whatever their shapes). */
+export function recordSimilarity(template: readonly string[], tokens: readonly string[]): number {
+  let same = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = template[i]!;
+    const m = tokens[i]!;
+    if (t === m || coveredBy(t, m) || (isBareValue(t) && isBareValue(m))) same++;
+  }
+  return same / tokens.length;
 }

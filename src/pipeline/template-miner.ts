@@ -16,7 +16,8 @@ import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isQuotedWord, isVariableToken, keyOf, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { alignToSpan, commonEnds, headOf, isVariableSpan, spanTokens, type CommonEnds } from './miner-spans.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -76,6 +77,10 @@ interface Cluster {
   example: string;
   /** Keys of the families this template belongs to. */
   families: string[];
+  /** A span template: the index of its variable-length middle (see miner-spans). */
+  span?: number;
+  /** The head it is indexed under (its first token may generalise later). */
+  head?: string;
 }
 
 interface Bucket {
@@ -93,6 +98,15 @@ interface Family {
   values: Array<Set<string>>;
   members: string[];
 }
+
+/** Templates of other lengths a new template is compared with for a shared start and end (the newest first). */
+const SPAN_SCAN = 64;
+
+/** Bucket key prefix of span templates, by head: never a token count. */
+const SPAN_BUCKET = '~ ';
+
+/** Bucket key suffix of record lines (see isRecord), after the token count. */
+const RECORD_BUCKET = ' <record>';
 
 /** A deterministic id from the masked text that started the template. */
 export function templateId(masked: string): string {
@@ -159,6 +173,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   /** Words by the number of family slots they showed in: a word that varies in two statements is a value (a user, a host). */
   const slotWords = new Map<string, number>();
+  /** Live templates of every length by head, oldest first: where a new template looks for a shared start and end. */
+  const byHead = new Map<string, Cluster[]>();
+  /** Live span templates: while there are none, a message skips the span lookup. */
+  let spanTemplates = 0;
 
   function noteSlot(token: string): void {
     const word = slotWord(token);
@@ -189,9 +207,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return target;
   }
 
-  /** Token count and first word (the first token that is not a value). */
+  /** Token count and first word (the first token that is not a value); records by token count alone. */
   function bucketKey(tokens: string[]): string {
     const n = tokens.length;
+    if (isRecord(tokens)) return `${n}${RECORD_BUCKET}`;
     const word = tokens.find((t) => !isVariableToken(t) && !isNameLike(t)) ?? tokens.find((t) => !isVariableToken(t));
     const wildKey = `${n} ${WILDCARD}`;
     if (word === undefined) return wildKey;
@@ -206,11 +225,35 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       bucket = { clusters: [], bySignature: new SignatureIndex(), stamp: ++stamps };
       buckets.set(cluster.key, bucket);
       const n = cluster.tokens.length;
-      if (!cluster.key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
+      if (cluster.span === undefined && !cluster.key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
     }
     bucket.clusters.push(cluster);
     index(bucket, cluster);
     byId.set(cluster.id, cluster);
+    if (cluster.span !== undefined) spanTemplates++;
+    const head = headOf(cluster.tokens);
+    cluster.head = head;
+    const peers = byHead.get(head);
+    if (peers) peers.push(cluster);
+    else byHead.set(head, [cluster]);
+  }
+
+  /** Take a template out of its bucket and the head index. */
+  function detach(cluster: Cluster): void {
+    const bucket = buckets.get(cluster.key)!;
+    unindex(bucket, cluster);
+    bucket.clusters.splice(bucket.clusters.indexOf(cluster), 1);
+    const peers = byHead.get(cluster.head!);
+    const at = peers?.indexOf(cluster) ?? -1;
+    if (at >= 0) peers!.splice(at, 1);
+    if (cluster.span !== undefined) spanTemplates--;
+  }
+
+  /** A template folded into `into`: its id resolves to `into` from now on. */
+  function retire(cluster: Cluster, into: Cluster): void {
+    detach(cluster);
+    byId.delete(cluster.id);
+    aliases.set(cluster.id, into.id);
   }
 
   /** Every change to a bucket's templates passes here or through unindex: both renew its stamp. */
@@ -229,11 +272,12 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
    * specific), then the oldest. In a big bucket a template with the message's
    * signature is a perfect match found without a scan; scans stop after maxScan templates.
    */
-  function bestMatch(bucket: Bucket, tokens: string[]): { cluster: Cluster; score: number } | undefined {
+  function bestMatch(bucket: Bucket, tokens: string[], record: boolean): { cluster: Cluster; score: number } | undefined {
     if (bucket.clusters.length > INDEXED_BUCKET) {
       const exact = bucket.bySignature.get(signatureOf(tokens));
       if (exact) return { cluster: exact, score: 1 };
     }
+    if (record) return bestRecord(bucket, tokens);
     let best: Cluster | undefined;
     let bestScore = opts.similarity - 1e-9;
     let bestWild = Infinity;
@@ -251,6 +295,18 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       }
     }
     return best && { cluster: best, score: bestScore };
+  }
+
+  /** The record template most alike at every position, when alike enough; the oldest on a tie. */
+  function bestRecord(bucket: Bucket, tokens: string[]): { cluster: Cluster; score: number } | undefined {
+    let best: { cluster: Cluster; score: number } | undefined;
+    const end = Math.min(bucket.clusters.length, opts.maxScan);
+    for (let i = 0; i < end; i++) {
+      const cluster = bucket.clusters[i]!;
+      const score = recordSimilarity(cluster.tokens, tokens);
+      if (score >= opts.similarity && (!best || score > best.score)) best = { cluster, score };
+    }
+    return best;
   }
 
   /** Positions that differ become `<*>`; true when the template changed. */
@@ -282,10 +338,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (let k = Math.min(bucket.clusters.length, opts.maxScan) - 1; k >= 0; k--) {
       const other = bucket.clusters[k]!;
       if (other === cluster || !coversAll(t, other.tokens)) continue;
-      unindex(bucket, other);
-      bucket.clusters.splice(k, 1);
-      byId.delete(other.id);
-      aliases.set(other.id, cluster.id);
+      retire(other, cluster);
       cluster.count += other.count;
       absorbed.push(other.id);
     }
@@ -358,11 +411,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       if (generalise(target, other.tokens)) changed = true;
       if (!byId.has(other.id)) continue;
       target.count += other.count;
-      const bucket = buckets.get(other.key)!;
-      unindex(bucket, other);
-      bucket.clusters.splice(bucket.clusters.indexOf(other), 1);
-      byId.delete(other.id);
-      aliases.set(other.id, target.id);
+      retire(other, target);
     }
     // Members in the family's order, then the templates absorbed on the way.
     const folded = live.filter((c) => c !== target).map((c) => c.id);
@@ -390,6 +439,76 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     family.members.push(cluster.id);
     cluster.families.push(key);
     return observe(family, tokens) ? folded(key, family, cluster.id) : undefined;
+  }
+
+  /** The span template of the message's head that its start and end agree with, and the message lined up with it. */
+  function matchSpan(tokens: readonly string[]): { cluster: Cluster; aligned: string[] } | undefined {
+    const bucket = buckets.get(SPAN_BUCKET + headOf(tokens));
+    if (!bucket) return undefined;
+    for (const cluster of bucket.clusters) {
+      const aligned = alignToSpan(cluster.tokens, cluster.span!, tokens);
+      if (aligned) return { cluster, aligned };
+    }
+    return undefined;
+  }
+
+  /**
+   * A new template and the most alike template of another length with its head share
+   * a start and an end; once the templates of the head they cover show `mergeAfter`
+   * distinct middles, those templates fold into one span template, so a middle of any
+   * length matches it from now on.
+   */
+  function relateSpan(cluster: Cluster): MineResult | undefined {
+    const peers = byHead.get(cluster.head!);
+    if (!peers) return undefined;
+    let best: { near: Cluster; ends: CommonEnds } | undefined;
+    for (let k = peers.length - 1, scanned = 0; k >= 0 && scanned < SPAN_SCAN; k--) {
+      const near = peers[k]!;
+      if (near === cluster) continue;
+      scanned++;
+      const ends = commonEnds(near.tokens, cluster.tokens);
+      if (ends && (!best || ends.prefix + ends.suffix > best.ends.prefix + best.ends.suffix)) best = { near, ends };
+    }
+    if (!best) return undefined;
+    const span = spanTokens(best.near.tokens, best.ends);
+    const covered: Cluster[] = [];
+    const middles: string[] = [];
+    for (let k = peers.length - 1, scanned = 0; k >= 0 && scanned < SPAN_SCAN; k--, scanned++) {
+      const peer = peers[k]!;
+      const aligned = alignToSpan(span, best.ends.prefix, peer.tokens);
+      if (!aligned) continue;
+      covered.push(peer);
+      middles.push(aligned[best.ends.prefix]!);
+    }
+    return isVariableSpan(middles, opts.mergeAfter) ? foldSpan(covered, best.ends, cluster.id) : undefined;
+  }
+
+  /** Fold templates into the most used of them, which becomes a span template; `hiddenId` as in `folded`. */
+  function foldSpan(covered: readonly Cluster[], ends: CommonEnds, hiddenId: string): MineResult {
+    const target = covered.reduce((best, c) => (c.count > best.count ? c : best));
+    const lined = covered.map((c) => ({ c, aligned: alignToSpan(spanTokens(target.tokens, ends), ends.prefix, c.tokens) }));
+    // Position families are token indices of templates that are about to change length: they end here.
+    for (const c of covered) for (const key of c.families) families.delete(key);
+    detach(target);
+    target.tokens = spanTokens(target.tokens, ends);
+    target.template = target.tokens.join(' ');
+    target.span = ends.prefix;
+    target.families = [];
+    target.key = SPAN_BUCKET + headOf(target.tokens);
+    insert(target);
+    const folded: string[] = [];
+    for (const { c, aligned } of lined) {
+      if (c === target) continue;
+      if (aligned) generalise(target, aligned);
+      if (!byId.has(c.id)) continue;
+      target.count += c.count;
+      retire(c, target);
+      folded.push(c.id);
+    }
+    for (const id of absorbed) if (!folded.includes(id)) folded.push(id);
+    absorbed.length = 0;
+    const merged = folded.filter((id) => id !== hiddenId);
+    return { id: target.id, template: target.template, created: false, changed: true, ...(merged.length > 0 ? { merged } : {}) };
   }
 
   /** `hiddenId`: the template this very message created, never returned to the caller. */
@@ -434,10 +553,20 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const known = exactMatches.get(masked);
     if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, masked);
     const tokens = tokenize(masked);
+    const spanned = spanTemplates > 0 ? matchSpan(tokens) : undefined;
+    if (spanned) {
+      const spanBucket = buckets.get(spanned.cluster.key)!;
+      const stamp = spanBucket.stamp;
+      const result = join(spanned.cluster, spanned.aligned, masked);
+      if (spanBucket.stamp === stamp) exactMatches.set(known, masked, tokens, spanned.cluster, stamp);
+      return result;
+    }
     const key = bucketKey(tokens);
     const bucket = buckets.get(key);
-    const match = bucket ? bestMatch(bucket, tokens) : undefined;
-    if (bucket && match && match.score === 1) {
+    const record = key.endsWith(RECORD_BUCKET);
+    const match = bucket ? bestMatch(bucket, tokens, record) : undefined;
+    // A record joins its nearest template at once: the fields that differ are its parameters.
+    if (bucket && match && (match.score === 1 || record)) {
       const stamp = bucket.stamp;
       const result = join(match.cluster, tokens, masked);
       if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
@@ -446,7 +575,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
     insert(cluster);
     rememberKeyedValues(tokens);
-    return (match && relate(match.cluster, cluster, tokens)) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
+    return (match && relate(match.cluster, cluster, tokens)) ?? relateSpan(cluster) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
   }
 
   if (snapshot) {
@@ -455,12 +584,17 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const resplit = new Set<string>();
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
+      if (s.span !== undefined && s.span < tokens.length && tokens[s.span] === WILDCARD) {
+        insert({ id: s.id, order: created++, key: SPAN_BUCKET + headOf(tokens), tokens, template: s.template, count: s.count, example: s.example, families: [], span: s.span });
+        continue;
+      }
       let key = s.key;
       const split = Number.parseInt(key, 10) !== tokens.length;
       if (split) resplit.add(s.id);
-      if (split || isNameLike(key.slice(key.indexOf(' ') + 1))) {
+      const example = tokenize(s.example);
+      if (split || isNameLike(key.slice(key.indexOf(' ') + 1)) || (!key.endsWith(RECORD_BUCKET) && isRecord(example))) {
         // Saved by a miner that split or bucketed differently: the bucket its first message goes to now.
-        const fresh = bucketKey(tokenize(s.example));
+        const fresh = bucketKey(example);
         key = Number.parseInt(fresh, 10) === tokens.length ? fresh : bucketKey(tokens);
       }
       insert({ id: s.id, order: created++, key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
@@ -501,6 +635,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
           template: c.template,
           count: c.count,
           example: c.example,
+          ...(c.span !== undefined ? { span: c.span } : {}),
         })),
         aliases: Object.fromEntries([...aliases.keys()].map((id) => [id, resolve(id)])),
         families: Object.fromEntries(

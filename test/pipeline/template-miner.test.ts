@@ -272,10 +272,28 @@ describe('template miner: quoted and bracketed spans', () => {
     expect(miner.templates()).toHaveLength(1);
   });
 
-  it('keeps a quoted span apart when its leading word differs', () => {
+  it('keeps a quoted span apart when its leading word differs, in a line of labelled fields', () => {
     const miner = createTemplateMiner();
-    const [get, post] = feed(miner, [access(1, '/a/b', 200, '-', 'curl/8.0'), access(2, '/a/b', 200, '-', 'curl/8.0').replace('"GET', '"POST')]);
+    const line = (method: string, n: number): string => `10.0.0.${n} "${method} /v2/servers/${n} HTTP/1.1" status: 200 len: ${n} time: 0.${n}`;
+    const [get, post] = feed(miner, [line('GET', 1), line('POST', 2)]);
     expect(post!.id).not.toBe(get!.id);
+  });
+
+  it('takes every field of a record line (an access log) as a parameter, words and request methods too', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, [
+      access(1, '/a/b', 200, '-', 'curl/8.0'),
+      access(2, '/a/b', 200, '-', 'curl/8.0').replace('"GET', '"POST'),
+      access(3, '/a/c', 502, '-', 'curl/8.0').replace('- -', 'DC upstream_reset'),
+    ]);
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(results[2]).toMatchObject({ created: false, changed: true });
+  });
+
+  it('does not take a line of prose with a few values for a record', () => {
+    const miner = createTemplateMiner();
+    const [one, two] = feed(miner, ['worker 1 of pool 2 started on host 3 in 4 ms', 'worker 1 of pool 2 stopped on host 3 in 4 ms']);
+    expect(two!.id).not.toBe(one!.id);
   });
 
   it('leaves an unclosed quote as plain words', () => {
@@ -402,5 +420,76 @@ describe('template miner: name-like words', () => {
     const miner = createTemplateMiner();
     const [one, two] = feed(miner, ['request "" from "-" refused', 'request "42 items" from "curl/8.0" refused']);
     expect(two!.id).toBe(one!.id);
+  });
+});
+
+describe('template miner: variable-length spans', () => {
+  const statements = [
+    'SELECT id FROM orders WHERE customer_id = 17',
+    "UPDATE inventory SET reserved = reserved + 2 WHERE sku = 'SKU-1'",
+    "DELETE FROM outbox WHERE published_at < now() - interval '7 days'",
+    'INSERT INTO payments (id, amount) VALUES (9, 1200)',
+    'SELECT count(*) FROM order_events WHERE created_at > 3 AND kind = 4 LIMIT 100',
+  ];
+  const logged = (sql: string, ms: number): string => `LOG: duration: ${ms}.5 ms statement: ${sql}`;
+
+  it('folds the statements after one start into a span template once the middles show a parameter of many lengths', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, statements.slice(0, 4).map((sql, i) => logged(sql, i + 1)));
+    expect(results.slice(0, 3).every((r) => r.created)).toBe(true);
+    const last = results[3]!;
+    expect(last).toMatchObject({ created: false, changed: true, template: 'LOG: duration: <DURATION> statement: <*>' });
+    expect(new Set(results.map((r) => miner.get(r.id)!.id)).size).toBe(1);
+    // The most used member keeps its id; a statement of a length never seen matches at once.
+    const next = miner.add(mask(logged(statements[4]!, 9)));
+    expect(next).toMatchObject({ id: last.id, created: false });
+    expect(miner.get(last.id)!.count).toBe(5);
+    expect(miner.templates()).toHaveLength(1);
+  });
+
+  it('keeps different statements apart when only their prose endings differ', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, [
+      'Error creating node map from file /p/a: No child processes',
+      'Error creating node map from file /p/b: Bad file descriptor',
+      'Error creating node map from file /p/c: Permission denied',
+      'Error creating node map from file /p/d: Block device required to be here',
+      'Error creating node map from file /p/e: No such file or directory',
+    ]);
+    expect(new Set(results.map((r) => r.id)).size).toBe(5);
+  });
+
+  it('keeps a statement with optional tokens after a value apart from the one without them', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, [
+      'Processing the event EventType: JOB_SETUP',
+      'Processing the event EventType: CONTAINER_LAUNCH for container 12 taskAttempt 3',
+      'Processing the event EventType: TASK_ABORT',
+      'Processing the event EventType: CONTAINER_CLEANUP for container 14 taskAttempt 5 on node 7',
+      'Processing the event EventType: JOB_COMMIT',
+    ]);
+    expect(miner.get(results[1]!.id)!.id).not.toBe(miner.get(results[0]!.id)!.id);
+  });
+
+  it('a span template survives a snapshot: the restored miner matches a new length with the same id', () => {
+    const miner = createTemplateMiner();
+    const [, , , last] = feed(miner, statements.slice(0, 4).map((sql, i) => logged(sql, i + 1)));
+    const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
+    expect(restored.add(mask(logged(statements[4]!, 3)))).toMatchObject({ id: last!.id, created: false });
+    expect(restored.add(mask(logged('VACUUM', 3)))).toMatchObject({ id: last!.id, created: false });
+  });
+});
+
+describe('template miner: snapshots of the miner before records', () => {
+  it('moves a saved access-log template to the record bucket, so a line with another method still joins it', () => {
+    const line = (method: string, n: number): string =>
+      `10.0.0.${n} - - [10/Mar/2024:06:00:1${n} +0000] "${method} /a/${n} HTTP/1.1" 200 ${100 + n} "-" "curl/8.${n}"`;
+    const miner = createTemplateMiner();
+    const first = miner.add(mask(line('GET', 1)));
+    const saved = miner.snapshot();
+    // The key a miner before records gave it: token count and first word.
+    saved.templates[0]!.key = `${saved.templates[0]!.key.split(' ')[0]} -`;
+    const restored = createTemplateMiner({}, saved);
+    expect(restored.add(mask(line('POST', 2)))).toMatchObject({ id: first.id, created: false });
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * Spans of variable length: one statement whose parameter takes a different number of
+ * tokens each time (`statement: <sql>`, `with 404 Not Found in`, an error text after
+ * `due to:`). Two templates of different lengths that agree on a long enough start
+ * and end differ only in the middle; once a start and end have shown enough distinct
+ * middles, the middle is one variable span. Pure token logic; the miner keeps the state.
+ */
+import { WILDCARD, coveredBy, isConstantName, isVariableToken, sameKey, tokenSignature, valuesAgree } from './miner-tokens.js';
+
+/** Plain words a start and end must hold between them: fewer and a shared head word (`ciod:`) would pass for a statement. */
+const CONTEXT_WORDS = 3;
+
+/** Plain words the start alone must hold. */
+const START_WORDS = 2;
+
+/** Tokens a template and a message (or two templates) agree on at their start and at their end. */
+export interface CommonEnds {
+  prefix: number;
+  suffix: number;
+}
+
+/** Tokens that may stand at one position of one statement: equal, covered, two values, or one key with two values. */
+function agree(t: string, m: string): boolean {
+  return t === m || coveredBy(t, m) || coveredBy(m, t) || valuesAgree(t, m) || sameKey(t, m);
+}
+
+/**
+ * The start and end two token lists of different lengths agree on, when each keeps a
+ * middle of at least one token (the longer one is not the shorter plus optional tokens)
+ * and the start and end hold enough plain words; else undefined.
+ */
+export function commonEnds(a: readonly string[], b: readonly string[]): CommonEnds | undefined {
+  const shorter = Math.min(a.length, b.length);
+  if (a.length === b.length || shorter < 2) return undefined;
+  let prefix = 0;
+  while (prefix < shorter && agree(a[prefix]!, b[prefix]!)) prefix++;
+  let suffix = 0;
+  while (suffix < shorter && agree(a[a.length - 1 - suffix]!, b[b.length - 1 - suffix]!)) suffix++;
+  // The shorter one would have no middle: the longer adds optional tokens, which makes it another statement.
+  if (prefix === 0 || prefix + suffix >= shorter) return undefined;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  // The same, when the shorter's one-token middle and the longer's first differing token are alike (`JOB_SETUP` /
+  // `TASK_ABORT for container <*>`): one value, then optional tokens.
+  if (prefix + suffix === shorter - 1 && alike(short[prefix]!, long[prefix]!)) return undefined;
+  let words = 0;
+  for (let i = 0; i < prefix; i++) if (!isVariableToken(a[i]!)) words++;
+  // A statement says what happened first: a start of labels or values only (`*<NUM>` … `client: <IP>,`) is no evidence.
+  if (words < START_WORDS) return undefined;
+  for (let i = 0; i < suffix; i++) if (!isVariableToken(a[a.length - 1 - i]!)) words++;
+  return words >= CONTEXT_WORDS ? { prefix, suffix } : undefined;
+}
+
+/** Two tokens of one kind: both values, or both UPPER_CASE constants. */
+function alike(t: string, m: string): boolean {
+  return (isVariableToken(t) && isVariableToken(m)) || (isConstantName(t) && isConstantName(m));
+}
+
+/** Distinct lengths the middles of a variable span show: a parameter of variable length varies in length. */
+const SPAN_LENGTHS = 3;
+
+/**
+ * Whether the middles seen between one start and end are one parameter of variable
+ * length: `distinct` different middles of at least three lengths, at least half of them
+ * holding a value (a statement's data: SQL, parameter lists). Different endings of
+ * different statements (`: Bad file descriptor`, `: Permission denied`) are prose of a
+ * few lengths, and stay apart.
+ */
+export function isVariableSpan(middles: readonly string[], distinct: number): boolean {
+  const unique = new Set(middles);
+  if (unique.size < distinct) return false;
+  const lengths = new Set<number>();
+  let withValue = 0;
+  for (const middle of unique) {
+    const words = middle.split(' ');
+    lengths.add(words.length);
+    if (words.some(isVariableToken)) withValue++;
+  }
+  return lengths.size >= SPAN_LENGTHS && withValue * 2 >= unique.size;
+}
+
+/** A span template's tokens: the start, one wildcard for the middle, the end. */
+export function spanTokens(tokens: readonly string[], ends: CommonEnds): string[] {
+  return [...tokens.slice(0, ends.prefix), WILDCARD, ...tokens.slice(tokens.length - ends.suffix)];
+}
+
+/**
+ * A message's tokens lined up with a span template (`span`: the index of its middle),
+ * the middle joined into one token; undefined when the message is too short or a word
+ * of the start or end differs. The result has the template's length, so the miner's
+ * position logic (generalise, families) applies to it unchanged.
+ */
+export function alignToSpan(template: readonly string[], span: number, tokens: readonly string[]): string[] | undefined {
+  const suffix = template.length - span - 1;
+  if (tokens.length < span + suffix + 1) return undefined;
+  for (let i = 0; i < span; i++) if (!agree(template[i]!, tokens[i]!)) return undefined;
+  const offset = tokens.length - template.length;
+  for (let i = span + 1; i < template.length; i++) if (!agree(template[i]!, tokens[i + offset]!)) return undefined;
+  return [...tokens.slice(0, span), tokens.slice(span, span + offset + 1).join(' '), ...tokens.slice(span + offset + 1)];
+}
+
+/** The head a template or message is indexed by across lengths: its first token's signature. */
+export function headOf(tokens: readonly string[]): string {
+  return tokens.length === 0 ? '' : tokenSignature(tokens[0]!);
+}
