@@ -347,9 +347,9 @@ export function isQuotedWord(token: string): boolean {
  * Whether two templates of one shape name different constants at some position: an
  * UPPER_CASE enum word (`RUNNING` / `FAILED`, `LOOKING` / `FOLLOWING`) the miner never
  * takes for a value, or a plain word of prose (`No child processes` / `Bad file
- * descriptor`) the miner kept as a word. Such templates are different statements
- * however close their text; values, names (`web-a`), quoted, bracketed and key=value
- * tokens say nothing.
+ * descriptor`) the miner kept as a word, or a signed letter (`x+` / `z-`, directions and
+ * polarities). Such templates are different statements however close their text;
+ * values, names (`web-a`), quoted, bracketed and key=value tokens say nothing.
  */
 export function differInConstant(a: string, b: string): boolean {
   const x = tokenize(a);
@@ -358,7 +358,7 @@ export function differInConstant(a: string, b: string): boolean {
   for (let i = 0; i < x.length; i++) {
     const p = x[i]!;
     const q = y[i]!;
-    if (p !== q && ((isConstantName(p) && isConstantName(q)) || (isPlainWord(p) && isPlainWord(q)))) return true;
+    if (p !== q && ((isConstantName(p) && isConstantName(q)) || (isWordOrSign(p) && isWordOrSign(q)))) return true;
   }
   return false;
 }
@@ -375,13 +375,18 @@ export function differInStatement(a: string, b: string): boolean {
   return x.length === y.length ? differInConstant(a, b) : hasNewWord(x, y) || hasNewWord(y, x);
 }
 
-/** Whether `x` holds a plain word that `y` lacks. */
+/** Whether `x` holds a plain word (one letter is a word here: `L1 I cache` / `L2 cache`) that `y` lacks. */
 function hasNewWord(x: readonly string[], y: readonly string[]): boolean {
   const words = new Set(y.map(wordCore));
   return x.some((t) => {
     const core = wordCore(t);
-    return isPlainWord(core) && !words.has(core);
+    return (isPlainWord(core) || /^[A-Za-z]$/.test(core)) && !words.has(core);
   });
+}
+
+/** A plain word, or one to three letters signed with `+` or `-` (`x+`, `z-`, `C++`). */
+function isWordOrSign(token: string): boolean {
+  return isPlainWord(token) || /^[A-Za-z]{1,3}[+-]{1,2}$/.test(token);
 }
 
 /** A token without the brackets and punctuation around it (`(bus` → `bus`, `done.` → `done`). */

@@ -48,6 +48,9 @@ describe('miner tokens', () => {
     expect(differInConstant('user "alice" logged in id=x', 'user "bob" logged in id=y')).toBe(false);
     expect(differInConstant('user <*> logged in', 'user <NUM> logged in')).toBe(false);
     expect(differInConstant('state RUNNING', 'state RUNNING now')).toBe(false);
+    // Signed letters are directions and polarities, constants of the statement.
+    expect(differInConstant('<*> torus receiver x+ input pipe error(s)', '<*> torus receiver z+ input pipe error(s)')).toBe(true);
+    expect(differInConstant('warning for torus y+ wire', 'warning for torus z- wire')).toBe(true);
   });
 
   it('finds templates of any length that say different plain words', () => {
@@ -58,5 +61,7 @@ describe('miner tokens', () => {
     expect(differInStatement('Probing PCI hardware (bus <*>)', 'Probing PCI hardware')).toBe(true);
     expect(differInStatement('job done (<*>)', 'job done.')).toBe(false);
     expect(differInStatement('job web-a done', 'job web-a web-b done')).toBe(false);
+    // One letter is a word when it is what a longer template adds.
+    expect(differInStatement('CPU: L1 I cache: <*>', 'CPU: L2 cache: <*>')).toBe(true);
   });
 });
