@@ -5,7 +5,7 @@
  * and end differ only in the middle; once a start and end have shown enough distinct
  * middles, the middle is one variable span. Pure token logic; the miner keeps the state.
  */
-import { WILDCARD, coveredBy, isConstantName, isVariableToken, sameKey, tokenSignature, valuesAgree } from './miner-tokens.js';
+import { WILDCARD, coveredBy, isConstantName, isNameLike, isVariableToken, keyOf, sameKey, tokenSignature, valuesAgree } from './miner-tokens.js';
 
 /** Plain words a start and end must hold between them: fewer and a shared head word (`ciod:`) would pass for a statement. */
 const CONTEXT_WORDS = 3;
@@ -21,7 +21,7 @@ export interface CommonEnds {
 
 /** Tokens that may stand at one position of one statement: equal, covered, two values, or one key with two values. */
 function agree(t: string, m: string): boolean {
-  return t === m || coveredBy(t, m) || coveredBy(m, t) || valuesAgree(t, m) || sameKey(t, m);
+  return t === m || coveredBy(t, m) || coveredBy(m, t) || valuesAgree(t, m) || sameKey(t, m) || (isNameLike(t) && isNameLike(m));
 }
 
 /**
@@ -36,18 +36,56 @@ export function commonEnds(a: readonly string[], b: readonly string[]): CommonEn
   while (prefix < shorter && agree(a[prefix]!, b[prefix]!)) prefix++;
   let suffix = 0;
   while (suffix < shorter && agree(a[a.length - 1 - suffix]!, b[b.length - 1 - suffix]!)) suffix++;
-  // The shorter one would have no middle: the longer adds optional tokens, which makes it another statement.
-  if (prefix === 0 || prefix + suffix >= shorter) return undefined;
+  if (prefix === 0) return undefined;
   const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  if (prefix + suffix >= shorter) {
+    // The shorter one has no middle: the longer adds optional words or fields (another statement), or more values
+    // (a longer list: the shorter keeps its last item as its middle).
+    const head = Math.min(prefix, shorter);
+    if (addsWord(long.slice(head, long.length - Math.min(suffix, shorter - head)), short) || head === 1) return undefined;
+    if (head === shorter) {
+      prefix = shorter - 1;
+      suffix = 0;
+    } else suffix = shorter - prefix - 1;
+  }
   // The same, when the shorter's one-token middle and the longer's first differing token are alike (`JOB_SETUP` /
-  // `TASK_ABORT for container <*>`): one value, then optional tokens.
-  if (prefix + suffix === shorter - 1 && alike(short[prefix]!, long[prefix]!)) return undefined;
+  // `TASK_ABORT for container <*>`): one value, then optional words. More values only (a longer list) is a parameter.
+  if (prefix + suffix === shorter - 1 && alike(short[prefix]!, long[prefix]!) && addsWord(long.slice(prefix + 1, long.length - suffix), short)) {
+    return undefined;
+  }
+  // The middle starts after a token that can introduce a parameter; words before it belong to the statement.
+  let start = prefix;
+  while (start > 0 && !introduces(a[start - 1]!)) start--;
   let words = 0;
-  for (let i = 0; i < prefix; i++) if (!isVariableToken(a[i]!)) words++;
+  for (let i = 0; i < start; i++) if (isWord(a[i]!)) words++;
   // A statement says what happened first: a start of labels or values only (`*<NUM>` … `client: <IP>,`) is no evidence.
   if (words < START_WORDS) return undefined;
-  for (let i = 0; i < suffix; i++) if (!isVariableToken(a[a.length - 1 - i]!)) words++;
-  return words >= CONTEXT_WORDS ? { prefix, suffix } : undefined;
+  for (let i = 0; i < suffix; i++) if (isWord(a[a.length - 1 - i]!)) words++;
+  return words >= CONTEXT_WORDS ? { prefix: start, suffix } : undefined;
+}
+
+/**
+ * Whether the last token of a start can introduce a free parameter: a label (`statement:`,
+ * `due to:`, `key=`) or a value (`execute <*>:`). After a plain word (`automatic`) the
+ * next word still belongs to the statement (`vacuum …` / `analyze …` are two statements).
+ */
+function introduces(token: string): boolean {
+  const last = token.charCodeAt(token.length - 1);
+  return last === 58 || last === 61 || isVariableToken(token);
+}
+
+/** Whether `extra` holds a word of letters or a `key=` that `base` lacks. */
+function addsWord(extra: readonly string[], base: readonly string[]): boolean {
+  return extra.some((t) => {
+    const key = keyOf(t);
+    if (key !== undefined) return !base.some((u) => u.startsWith(key));
+    return /^[A-Za-z]{2,}[.,:;]?$/.test(t) && !base.includes(t);
+  });
+}
+
+/** A token of the statement's own text: neither a value nor a name. */
+function isWord(token: string): boolean {
+  return !isVariableToken(token) && !isNameLike(token);
 }
 
 /** Two tokens of one kind: both values, or both UPPER_CASE constants. */

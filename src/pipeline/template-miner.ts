@@ -102,6 +102,9 @@ interface Family {
 /** Templates of other lengths a new template is compared with for a shared start and end (the newest first). */
 const SPAN_SCAN = 64;
 
+/** Distinct starts and ends a new template tries as a span. */
+const SPAN_CANDIDATES = 4;
+
 /** Bucket key prefix of span templates, by head: never a token count. */
 const SPAN_BUCKET = '~ ';
 
@@ -461,26 +464,30 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   function relateSpan(cluster: Cluster): MineResult | undefined {
     const peers = byHead.get(cluster.head!);
     if (!peers) return undefined;
-    let best: { near: Cluster; ends: CommonEnds } | undefined;
+    // Starts and ends the new template shares with templates of other lengths; the most specific is tried first.
+    const candidates = new Map<string, CommonEnds>();
     for (let k = peers.length - 1, scanned = 0; k >= 0 && scanned < SPAN_SCAN; k--) {
       const near = peers[k]!;
       if (near === cluster) continue;
       scanned++;
       const ends = commonEnds(near.tokens, cluster.tokens);
-      if (ends && (!best || ends.prefix + ends.suffix > best.ends.prefix + best.ends.suffix)) best = { near, ends };
+      if (ends) candidates.set(`${ends.prefix} ${ends.suffix}`, ends);
     }
-    if (!best) return undefined;
-    const span = spanTokens(best.near.tokens, best.ends);
-    const covered: Cluster[] = [];
-    const middles: string[] = [];
-    for (let k = peers.length - 1, scanned = 0; k >= 0 && scanned < SPAN_SCAN; k--, scanned++) {
-      const peer = peers[k]!;
-      const aligned = alignToSpan(span, best.ends.prefix, peer.tokens);
-      if (!aligned) continue;
-      covered.push(peer);
-      middles.push(aligned[best.ends.prefix]!);
+    const tried = [...candidates.values()].sort((x, y) => y.prefix + y.suffix - (x.prefix + x.suffix)).slice(0, SPAN_CANDIDATES);
+    for (const ends of tried) {
+      const span = spanTokens(cluster.tokens, ends);
+      const covered: Cluster[] = [];
+      const middles: string[] = [];
+      for (let k = peers.length - 1, scanned = 0; k >= 0 && scanned < SPAN_SCAN; k--, scanned++) {
+        const peer = peers[k]!;
+        const aligned = alignToSpan(span, ends.prefix, peer.tokens);
+        if (!aligned) continue;
+        covered.push(peer);
+        middles.push(aligned[ends.prefix]!);
+      }
+      if (isVariableSpan(middles, opts.mergeAfter)) return foldSpan(covered, ends, cluster.id);
     }
-    return isVariableSpan(middles, opts.mergeAfter) ? foldSpan(covered, best.ends, cluster.id) : undefined;
+    return undefined;
   }
 
   /** Fold templates into the most used of them, which becomes a span template; `hiddenId` as in `folded`. */

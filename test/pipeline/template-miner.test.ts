@@ -471,6 +471,37 @@ describe('template miner: variable-length spans', () => {
     expect(miner.get(results[1]!.id)!.id).not.toBe(miner.get(results[0]!.id)!.id);
   });
 
+  it('folds a list of parameters that grows item by item, but not an optional field or words', () => {
+    const miner = createTemplateMiner();
+    const params = (n: number): string => `DETAIL: parameters: ${Array.from({ length: n }, (_, i) => `$${i + 1} = '${i * 7}'`).join(', ')}`;
+    const results = feed(miner, [params(1), params(2), params(4), params(6), params(3)]);
+    expect(results[3]).toMatchObject({ created: false, template: 'DETAIL: parameters: $<NUM> = <*>' });
+    expect(results[4]).toMatchObject({ id: results[3]!.id, created: false });
+
+    const other = createTemplateMiner();
+    const auth = feed(other, [
+      'authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.1',
+      'authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.2 user=root',
+      'authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.3',
+      'authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.4 user=root',
+    ]);
+    expect(auth[1]!.id).not.toBe(auth[0]!.id);
+  });
+
+  it('starts a span only after a label or a value: the word after a plain word still names the statement', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, [
+      'LOG: automatic vacuum of table "a.public.x": index scans: 1 pages: 2 removed system usage: CPU: user: 0.01 s',
+      'LOG: automatic analyze of table "a.public.y" system usage: CPU: user: 0.02 s',
+      'LOG: automatic vacuum of table "a.public.z": index scans: 0 pages: 5 removed, 7 remain system usage: CPU: user: 0.03 s',
+      'LOG: automatic analyze of table "b.public.q" rows 4 system usage: CPU: user: 0.04 s',
+      'LOG: automatic vacuum of table "a.public.w": index scans: 3 system usage: CPU: user: 0.05 s',
+    ]);
+    const vacuum = miner.get(results[0]!.id)!.id;
+    expect(miner.get(results[1]!.id)!.id).not.toBe(vacuum);
+    expect(miner.get(results[3]!.id)!.id).not.toBe(vacuum);
+  });
+
   it('a span template survives a snapshot: the restored miner matches a new length with the same id', () => {
     const miner = createTemplateMiner();
     const [, , , last] = feed(miner, statements.slice(0, 4).map((sql, i) => logged(sql, i + 1)));
