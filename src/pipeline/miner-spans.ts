@@ -66,12 +66,13 @@ export function commonEnds(a: readonly string[], b: readonly string[]): CommonEn
 
 /**
  * Whether the last token of a start can introduce a free parameter: a label (`statement:`,
- * `due to:`, `key=`) or a value (`execute <*>:`). After a plain word (`automatic`) the
- * next word still belongs to the statement (`vacuum …` / `analyze …` are two statements).
+ * `due to:`, `key=`, `execute <*>:`). After a word or a value (`automatic`, `server <*>`)
+ * the next word still belongs to the statement (`vacuum …` / `analyze …`, `failed, …` /
+ * `succeeded, …` are two statements each).
  */
 function introduces(token: string): boolean {
   const last = token.charCodeAt(token.length - 1);
-  return last === 58 || last === 61 || isVariableToken(token);
+  return last === 58 || last === 61;
 }
 
 /** Whether `extra` holds a word of letters or a `key=` that `base` lacks. */
