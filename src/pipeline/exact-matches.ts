@@ -10,6 +10,8 @@
 export interface ExactMatch<T> {
   value: T;
   stamp: number;
+  /** The message's tokens, so a repeat need not split it again. */
+  words: readonly string[];
 }
 
 export interface ExactMatches<T> {
@@ -55,9 +57,16 @@ export function createExactMatches<T>(capacity: number, maxChars: number): Exact
         return;
       }
       const key = words.join(' ');
+      // The tokens again, as slices of the fresh key: they pin nothing but it.
+      let from = 0;
+      const own = words.map((w) => {
+        const t = key.slice(from, from + w.length);
+        from += w.length + 1;
+        return t;
+      });
       const oldest = order[next];
       if (oldest !== undefined) entries.delete(oldest);
-      entries.set(key, { value, stamp });
+      entries.set(key, { value, stamp, words: own });
       order[next] = key;
       next = (next + 1) % capacity;
     },

@@ -391,7 +391,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         seen.add(token);
         noteSlot(token);
       }
-      if (seen.size < needed(seen)) ready = false;
+      // needed() lies between EVIDENT_MERGE_AFTER and mergeAfter: ask it only in between, and only while still ready.
+      if (ready && seen.size < opts.mergeAfter && (seen.size < EVIDENT_MERGE_AFTER || seen.size < needed(seen))) ready = false;
     });
     return ready;
   }
@@ -525,14 +526,13 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return { id: target.id, template: target.template, created: false, changed, ...(merged.length > 0 ? { merged } : {}) };
   }
 
-  /** `tokens` undefined: a repeat of a message that joined `cluster` without changing it (an exact match). */
-  function join(cluster: Cluster, tokens: readonly string[] | undefined, masked: string): MineResult {
+  /** `tokens` undefined: a repeat of a message that joined `cluster` without changing it (an exact match), of tokens `words`. */
+  function join(cluster: Cluster, tokens: readonly string[] | undefined, words: readonly string[]): MineResult {
     cluster.count++;
     const changed = tokens !== undefined && generalise(cluster, tokens);
     if (cluster.families.length > 0) {
       // Families folded through another member are gone: forget them.
       cluster.families = cluster.families.filter((key) => families.has(key));
-      const words = tokens ?? tokenize(masked);
       for (const key of cluster.families) {
         const family = families.get(key)!;
         if (observe(family, words)) {
@@ -558,13 +558,13 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   function mine(masked: string): MineResult {
     // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
     const known = exactMatches.get(masked);
-    if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, masked);
+    if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, known.words);
     const tokens = tokenize(masked);
     const spanned = spanTemplates > 0 ? matchSpan(tokens) : undefined;
     if (spanned) {
       const spanBucket = buckets.get(spanned.cluster.key)!;
       const stamp = spanBucket.stamp;
-      const result = join(spanned.cluster, spanned.aligned, masked);
+      const result = join(spanned.cluster, spanned.aligned, spanned.aligned);
       if (spanBucket.stamp === stamp) exactMatches.set(known, masked, tokens, spanned.cluster, stamp);
       return result;
     }
@@ -575,7 +575,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     // A record joins its nearest template at once: the fields that differ are its parameters.
     if (bucket && match && (match.score === 1 || record)) {
       const stamp = bucket.stamp;
-      const result = join(match.cluster, tokens, masked);
+      const result = join(match.cluster, tokens, tokens);
       if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
       return result;
     }

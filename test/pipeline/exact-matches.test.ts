@@ -11,7 +11,7 @@ describe('exact matches', () => {
     remember(memo, 'worker <NUM> started', 'a');
     expect(memo.get('worker <NUM> started')).toBeUndefined();
     remember(memo, 'worker <NUM> started', 'a', 7);
-    expect(memo.get(['worker', '<NUM>', 'started'].join(' '))).toEqual({ value: 'a', stamp: 7 });
+    expect(memo.get(['worker', '<NUM>', 'started'].join(' '))).toEqual({ value: 'a', stamp: 7, words: ['worker', '<NUM>', 'started'] });
   });
 
   it('updates what it remembers for a message', () => {
@@ -19,7 +19,7 @@ describe('exact matches', () => {
     remember(memo, 'job done', 'a');
     remember(memo, 'job done', 'a');
     remember(memo, 'job done', 'b', 9);
-    expect(memo.get('job done')).toEqual({ value: 'b', stamp: 9 });
+    expect(memo.get('job done')).toEqual({ value: 'b', stamp: 9, words: ['job', 'done'] });
   });
 
   it('holds at most its capacity, forgetting the oldest first', () => {
