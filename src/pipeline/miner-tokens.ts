@@ -43,9 +43,11 @@ export function isConstantName(token: string): boolean {
  * Share of comparable positions whose words agree. A template wildcard agrees with
  * anything; two values are not compared (they are always variable). Gives 0 as soon
  * as the share can no longer reach `floor`, so scanning unrelated templates is cheap.
+ * `keyed`: whether `tokens` may hold a `key=value` (see hasKeyedToken); false skips that test.
  */
-export function similarity(template: readonly string[], tokens: readonly string[], floor = 0): number {
-  let same = 0;
+export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, keyed = true): number {
+  // Agreements are counted in halves: whole numbers keep this loop in integer arithmetic.
+  let halves = 0;
   let compared = 0;
   const n = tokens.length;
   for (let i = 0; i < n; i++) {
@@ -53,22 +55,28 @@ export function similarity(template: readonly string[], tokens: readonly string[
     const m = tokens[i]!;
     if (t === m) {
       if (!isVariableToken(m)) {
-        same++;
+        halves += 2;
         compared++;
       }
     } else if (coveredBy(t, m)) {
-      same++;
+      halves += 2;
       compared++;
     } else if (!valuesAgree(t, m)) {
       // The same key with another value is the same field: half an agreement, so a short keyed message finds its
-      // sibling. The first-char test keeps this cheap: it runs for every differing token of every template scanned.
-      if (t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) same += 0.5;
+      // sibling. Asked only of keyed messages: even a cheap test here slows the scan of a large bucket.
+      if (keyed && t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) halves++;
       compared++;
       const rest = n - i - 1;
-      if (same + rest < floor * (compared + rest)) return 0;
+      if (halves + 2 * rest < 2 * floor * (compared + rest)) return 0;
     }
   }
-  return compared === 0 ? 1 : same / compared;
+  return compared === 0 ? 1 : halves / (2 * compared);
+}
+
+/** Whether any token has an `=` after its first char: only such a message can share a key with a template. */
+export function hasKeyedToken(tokens: readonly string[]): boolean {
+  for (const t of tokens) if (t.indexOf('=') > 0) return true;
+  return false;
 }
 
 /** Whether two tokens are `key=value` with one word key (`containerName="web"`, `containerName="api"`). */

@@ -17,7 +17,7 @@ import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
 import { alignToSpan, commonEnds, headOf, isVariableSpan, spanTokens, type CommonEnds } from './miner-spans.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, hasKeyedToken, isConstantName, isIdLike, isNameLike, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -78,9 +78,9 @@ interface Cluster {
   /** Keys of the families this template belongs to. */
   families: string[];
   /** A span template: the index of its variable-length middle (see miner-spans). */
-  span?: number;
-  /** The head it is indexed under (its first token may generalise later). */
-  head?: string;
+  span: number | undefined;
+  /** The head it is indexed under, set by insert (its first token may generalise later). */
+  head: string;
 }
 
 interface Bucket {
@@ -246,7 +246,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const bucket = buckets.get(cluster.key)!;
     unindex(bucket, cluster);
     bucket.clusters.splice(bucket.clusters.indexOf(cluster), 1);
-    const peers = byHead.get(cluster.head!);
+    const peers = byHead.get(cluster.head);
     const at = peers?.indexOf(cluster) ?? -1;
     if (at >= 0) peers!.splice(at, 1);
     if (cluster.span !== undefined) spanTemplates--;
@@ -286,9 +286,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     let bestWild = Infinity;
     const list = bucket.clusters;
     const end = Math.min(list.length, opts.maxScan);
+    const keyed = hasKeyedToken(tokens);
     for (let i = 0; i < end; i++) {
       const cluster = list[i]!;
-      const score = similarity(cluster.tokens, tokens, bestScore);
+      const score = similarity(cluster.tokens, tokens, bestScore, keyed);
       if (score < bestScore) continue;
       const wild = wildcardCount(cluster.tokens);
       if (score > bestScore || wild < bestWild) {
@@ -463,7 +464,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
    * length matches it from now on.
    */
   function relateSpan(cluster: Cluster): MineResult | undefined {
-    const peers = byHead.get(cluster.head!);
+    const peers = byHead.get(cluster.head);
     if (!peers) return undefined;
     // Starts and ends the new template shares with templates of other lengths; the most specific is tried first.
     const candidates = new Map<string, CommonEnds>();
@@ -579,7 +580,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
       return result;
     }
-    const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [] };
+    const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [], span: undefined, head: '' };
     insert(cluster);
     rememberKeyedValues(tokens);
     return (match && relate(match.cluster, cluster, tokens)) ?? relateSpan(cluster) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
@@ -592,7 +593,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
       if (s.span !== undefined && s.span < tokens.length && tokens[s.span] === WILDCARD) {
-        insert({ id: s.id, order: created++, key: SPAN_BUCKET + headOf(tokens), tokens, template: s.template, count: s.count, example: s.example, families: [], span: s.span });
+        insert({ id: s.id, order: created++, key: SPAN_BUCKET + headOf(tokens), tokens, template: s.template, count: s.count, example: s.example, families: [], span: s.span, head: '' });
         continue;
       }
       let key = s.key;
@@ -604,7 +605,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         const fresh = bucketKey(example);
         key = Number.parseInt(fresh, 10) === tokens.length ? fresh : bucketKey(tokens);
       }
-      insert({ id: s.id, order: created++, key, tokens, template: s.template, count: s.count, example: s.example, families: [] });
+      insert({ id: s.id, order: created++, key, tokens, template: s.template, count: s.count, example: s.example, families: [], span: undefined, head: '' });
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
     for (const word of snapshot.values ?? []) rememberValue(word);
