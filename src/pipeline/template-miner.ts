@@ -461,9 +461,11 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
    * A new template and the most alike template of another length with its head share
    * a start and an end; once the templates of the head they cover show `mergeAfter`
    * distinct middles, those templates fold into one span template, so a middle of any
-   * length matches it from now on.
+   * length matches it from now on. Also asked when a template generalises: a start that
+   * did not agree before (`execute <unnamed>:` / `execute S_1:`) may agree now. `hiddenId`
+   * as in `folded`.
    */
-  function relateSpan(cluster: Cluster): MineResult | undefined {
+  function relateSpan(cluster: Cluster, hiddenId?: string): MineResult | undefined {
     const peers = byHead.get(cluster.head);
     if (!peers) return undefined;
     // Starts and ends the new template shares with templates of other lengths; the most specific is tried first.
@@ -487,13 +489,13 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         covered.push(peer);
         middles.push(aligned[ends.prefix]!);
       }
-      if (isVariableSpan(middles, opts.mergeAfter)) return foldSpan(covered, ends, cluster.id);
+      if (isVariableSpan(middles, opts.mergeAfter)) return foldSpan(covered, ends, hiddenId);
     }
     return undefined;
   }
 
   /** Fold templates into the most used of them, which becomes a span template; `hiddenId` as in `folded`. */
-  function foldSpan(covered: readonly Cluster[], ends: CommonEnds, hiddenId: string): MineResult {
+  function foldSpan(covered: readonly Cluster[], ends: CommonEnds, hiddenId: string | undefined): MineResult {
     const target = covered.reduce((best, c) => (c.count > best.count ? c : best));
     const lined = covered.map((c) => ({ c, aligned: alignToSpan(spanTokens(target.tokens, ends), ends.prefix, c.tokens) }));
     // Position families are token indices of templates that are about to change length: they end here.
@@ -523,8 +525,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   /** `hiddenId`: the template this very message created, never returned to the caller. */
   function folded(key: string, family: Family, hiddenId?: string): MineResult {
     const { target, folded: ids, changed } = fold(key, family);
-    const merged = ids.filter((id) => id !== hiddenId);
-    return { id: target.id, template: target.template, created: false, changed, ...(merged.length > 0 ? { merged } : {}) };
+    const spanned = changed && target.span === undefined ? relateSpan(target) : undefined;
+    const merged = [...ids, ...(spanned?.merged ?? [])].filter((id) => id !== hiddenId);
+    const into = spanned ?? target;
+    return { id: into.id, template: into.template, created: false, changed: changed || spanned !== undefined, ...(merged.length > 0 ? { merged } : {}) };
   }
 
   /** `tokens` undefined: a repeat of a message that joined `cluster` without changing it (an exact match), of tokens `words`. */
@@ -542,7 +546,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         }
       }
     }
-    return { id: cluster.id, template: cluster.template, created: false, changed };
+    const spanned = changed && cluster.span === undefined ? relateSpan(cluster) : undefined;
+    return spanned ?? { id: cluster.id, template: cluster.template, created: false, changed };
   }
 
   function uniqueId(masked: string): string {
@@ -583,7 +588,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [], span: undefined, head: '' };
     insert(cluster);
     rememberKeyedValues(tokens);
-    return (match && relate(match.cluster, cluster, tokens)) ?? relateSpan(cluster) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
+    return (match && relate(match.cluster, cluster, tokens)) ?? relateSpan(cluster, cluster.id) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
   }
 
   if (snapshot) {

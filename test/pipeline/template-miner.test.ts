@@ -447,6 +447,24 @@ describe('template miner: variable-length spans', () => {
     expect(miner.templates()).toHaveLength(1);
   });
 
+  it('folds a span once a start that differed generalises: `execute <unnamed>:` beside `execute S_1:`', () => {
+    const miner = createTemplateMiner();
+    const executed = (name: string, sql: string, ms: number): string => `LOG: duration: ${ms}.5 ms execute ${name}: ${sql}`;
+    const results = feed(miner, [
+      executed('S_1', statements[0]!, 1),
+      executed('S_2', statements[1]!, 2),
+      executed('S_3', statements[2]!, 3),
+      executed('<unnamed>', statements[3]!, 4),
+    ]);
+    // Three middles after `S_<NUM>:`, and a fourth after another start: no span yet.
+    expect(new Set(results.map((r) => miner.get(r.id)!.id)).size).toBe(4);
+    const joined = miner.add(mask(executed('S_4', statements[3]!, 5)));
+    expect(joined).toMatchObject({ created: false, changed: true });
+    expect(new Set([...results, joined].map((r) => miner.get(r.id)!.id))).toEqual(new Set([joined.id]));
+    expect(miner.get(joined.id)!.template).toMatch(/^LOG: duration: <DURATION> execute <\*> <\*>$/);
+    expect(miner.add(mask(executed('S_9', statements[4]!, 6)))).toMatchObject({ id: joined.id, created: false });
+  });
+
   it('keeps different statements apart when only their prose endings differ', () => {
     const miner = createTemplateMiner();
     const results = feed(miner, [
