@@ -39,13 +39,20 @@ export function isConstantName(token: string): boolean {
   return letters >= 2;
 }
 
+/** What a message may hold that earns half an agreement in `similarity` (see `similarityHints`). */
+export const KEYED_HINT = 1;
+export const NAMED_HINT = 2;
+
 /**
  * Share of comparable positions whose words agree. A template wildcard agrees with
- * anything; two values are not compared (they are always variable). Gives 0 as soon
- * as the share can no longer reach `floor`, so scanning unrelated templates is cheap.
- * `keyed`: whether `tokens` may hold a `key=value` (see hasKeyedToken); false skips that test.
+ * anything; two values are not compared (they are always variable). Two differing
+ * tokens that are one field (the same key with another value) or both names or ids
+ * (`cdn.example.com:<NUM>`, `org.apache.Foo`) agree by half, so a short message finds
+ * its sibling and the miner can weigh the evidence. Gives 0 as soon as the share can
+ * no longer reach `floor`, so scanning unrelated templates is cheap. `hints`: what
+ * `tokens` may hold (similarityHints); a hint left out skips its test.
  */
-export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, keyed = true): number {
+export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | NAMED_HINT): number {
   // Agreements are counted in halves: whole numbers keep this loop in integer arithmetic.
   let halves = 0;
   let compared = 0;
@@ -62,9 +69,8 @@ export function similarity(template: readonly string[], tokens: readonly string[
       halves += 2;
       compared++;
     } else if (!valuesAgree(t, m)) {
-      // The same key with another value is the same field: half an agreement, so a short keyed message finds its
-      // sibling. Asked only of keyed messages: even a cheap test here slows the scan of a large bucket.
-      if (keyed && t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) halves++;
+      // Asked only when the message has such tokens: even a cheap test here slows the scan of a large bucket.
+      if (hints !== 0 && halfAgree(t, m, hints)) halves++;
       compared++;
       const rest = n - i - 1;
       if (halves + 2 * rest < 2 * floor * (compared + rest)) return 0;
@@ -73,10 +79,24 @@ export function similarity(template: readonly string[], tokens: readonly string[
   return compared === 0 ? 1 : halves / (2 * compared);
 }
 
-/** Whether any token has an `=` after its first char: only such a message can share a key with a template. */
-export function hasKeyedToken(tokens: readonly string[]): boolean {
-  for (const t of tokens) if (t.indexOf('=') > 0) return true;
-  return false;
+function halfAgree(t: string, m: string, hints: number): boolean {
+  if ((hints & KEYED_HINT) !== 0 && t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) return true;
+  return (hints & NAMED_HINT) !== 0 && isNamed(m) && isNamed(t);
+}
+
+/** A value shaped like a host or an id (`cdn.example.com:<NUM>`, `rdd_<NUM>_<NUM>`). */
+function isNamed(token: string): boolean {
+  return isIdLike(token);
+}
+
+/** Which half agreements a message can earn: KEYED_HINT for a `key=value` token, NAMED_HINT for a name or id. */
+export function similarityHints(tokens: readonly string[]): number {
+  let hints = 0;
+  for (const t of tokens) {
+    if (t.indexOf('=') > 0) hints |= KEYED_HINT;
+    else if (isNamed(t)) hints |= NAMED_HINT;
+  }
+  return hints;
 }
 
 /** Whether two tokens are `key=value` with one word key (`containerName="web"`, `containerName="api"`). */

@@ -17,7 +17,7 @@ import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
 import { alignToSpan, commonEnds, headOf, isVariableSpan, spanTokens, type CommonEnds } from './miner-spans.js';
-import { WILDCARD, coveredBy, coversAll, hasKeyedToken, isConstantName, isIdLike, isNameLike, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, similarityHints, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -286,10 +286,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     let bestWild = Infinity;
     const list = bucket.clusters;
     const end = Math.min(list.length, opts.maxScan);
-    const keyed = hasKeyedToken(tokens);
+    const hints = similarityHints(tokens);
     for (let i = 0; i < end; i++) {
       const cluster = list[i]!;
-      const score = similarity(cluster.tokens, tokens, bestScore, keyed);
+      const score = similarity(cluster.tokens, tokens, bestScore, hints);
       if (score < bestScore) continue;
       const wild = wildcardCount(cluster.tokens);
       if (score > bestScore || wild < bestWild) {

@@ -347,6 +347,17 @@ describe('template miner: name-like words', () => {
     expect(down!.id).not.toBe(up!.id);
   });
 
+  it('finds the sibling of a short message whose one value is a host and port, and folds after two hosts', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    // One differing token of three: a third of the message, yet the same statement.
+    const [a, b, c] = feed(miner, ['Connecting to cdn.example.com:443', 'Connecting to api.example.net:8443', 'Connecting to db.internal:5432']);
+    expect(b).toMatchObject({ id: a!.id, template: 'Connecting to <*>' });
+    expect(c).toMatchObject({ id: a!.id, created: false });
+    // Plain words in that place are not hosts: two of them are two statements.
+    const [up, down] = feed(createTemplateMiner({ mergeAfter: 4 }), ['Connecting to primary', 'Connecting to replica']);
+    expect(down!.id).not.toBe(up!.id);
+  });
+
   it('takes words already seen filling a variable slot as values in another statement', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
     feed(miner, ['session closed for user cyrus', 'session closed for user news', 'session closed for user test', 'session closed for user root']);
