@@ -15,6 +15,10 @@
  * is true when it is the first new_pattern anomaly for a new template; every other
  * alarm is false. Precision = true alarms / alarms; recall = new templates alarmed /
  * new templates. Default configuration.
+ *
+ * Add --otlp for the same protocol through the product (novelty-otlp.ts): the
+ * first half taught with `anomalog learn`, the second half streamed over
+ * OTLP/gRPC to `anomalog serve`, each system in a fresh data directory.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +29,8 @@ import { createLocalEmbedder } from '../src/embeddings/local-embedder.js';
 import type { Level, LogEntry } from '../src/log-entry.js';
 import { createDetector } from '../src/pipeline/detector.js';
 import { createMemoryPatternStore } from '../src/store/memory-pattern-store.js';
-import { chooseData, loadLoghubSystem, loghubSystems, type DataChoice } from './loghub.js';
+import { chooseData, loadLoghubSystem } from './loghub.js';
+import { halfOf, reportHalves, scoreHalves, type SystemNovelty } from './novelty-halves.js';
 
 const LEARN_SHARE = 0.1;
 
@@ -111,21 +116,10 @@ async function bglNovelty(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-interface SystemNovelty {
-  name: string;
-  lines: number;
-  newTemplates: number;
-  alarms: number;
-  trueAlarms: number;
-  /** Line numbers (1-based) and text of false alarms and of missed new templates, for --verbose. */
-  falseAlarms: string[];
-  missed: string[];
-}
-
-/** Issue 10's protocol on one system: teach the first half, stream the second half at ERROR. */
+/** Issue 10's protocol on one system, in process: teach the first half with learn(), process the second half at ERROR. */
 async function halfNovelty(name: string, dir: string): Promise<SystemNovelty> {
   const { lines } = loadLoghubSystem(name, dir);
-  const half = Math.floor(lines.length / 2);
+  const half = halfOf(lines);
   const config = loadConfig({});
   const logger = pino({ level: 'silent' });
   const dataDir = await mkdtemp(join(tmpdir(), 'anomalog-novelty-'));
@@ -138,60 +132,24 @@ async function halfNovelty(name: string, dir: string): Promise<SystemNovelty> {
   const taught = lines.slice(0, half).map((l) => entry(l.content, 'info', start));
   for (let i = 0; i < taught.length; i += 1000) await detector.learn(taught.slice(i, i + 1000));
 
-  const firstLine = new Map<string, number>();
-  lines.forEach((l, i) => {
-    if (!firstLine.has(l.eventId)) firstLine.set(l.eventId, i);
-  });
-  const fresh = new Set([...firstLine].filter(([, i]) => i >= half).map(([id]) => id));
-  const alarmed = new Set<string>();
-  const result: SystemNovelty = { name, lines: lines.length, newTemplates: fresh.size, alarms: 0, trueAlarms: 0, falseAlarms: [], missed: [] };
+  const alarmLines: number[] = [];
   for (let i = half; i < lines.length; i++) {
     clock = start + (i - half + 1) * 1000;
-    const line = lines[i]!;
-    for (const anomaly of await detector.process([entry(line.content, 'error', clock)])) {
-      if (anomaly.kind !== 'new_pattern') continue;
-      result.alarms += 1;
-      if (fresh.has(line.eventId) && !alarmed.has(line.eventId)) {
-        alarmed.add(line.eventId);
-        result.trueAlarms += 1;
-      } else {
-        result.falseAlarms.push(`line ${i + 1} ${line.eventId}: ${line.content.split('\n')[0]!.slice(0, 110)}`);
-      }
+    for (const anomaly of await detector.process([entry(lines[i]!.content, 'error', clock)])) {
+      if (anomaly.kind === 'new_pattern') alarmLines.push(i);
     }
   }
-  for (const id of fresh) if (!alarmed.has(id)) result.missed.push(`line ${firstLine.get(id)! + 1} ${id}: ${lines[firstLine.get(id)!]!.template.split('\n')[0]!.slice(0, 110)}`);
   await store.close();
   await rm(dataDir, { recursive: true, force: true });
-  return result;
-}
-
-function ratio(part: number, whole: number): string {
-  return whole === 0 ? '  -  ' : (part / whole).toFixed(3);
-}
-
-async function halvesNovelty(data: DataChoice): Promise<void> {
-  const verbose = data.rest.includes('--verbose');
-  const only = data.rest.filter((a) => !a.startsWith('--'));
-  const names = loghubSystems(data.dir).filter((s) => only.length === 0 || only.includes(s));
-  const width = Math.max(11, ...names.map((n) => n.length + 1));
-  console.log(`data: ${data.name} (${data.dir}); first half taught, second half at ERROR, one record per call`);
-  console.log(`${'system'.padEnd(width)} lines  new templates  alarms  true  precision  recall`);
-  const results: SystemNovelty[] = [];
-  for (const name of names) {
-    const r = await halfNovelty(name, data.dir);
-    results.push(r);
-    console.log(`${r.name.padEnd(width)} ${String(r.lines).padStart(5)}  ${String(r.newTemplates).padStart(13)}  ${String(r.alarms).padStart(6)}  ${String(r.trueAlarms).padStart(4)}  ${ratio(r.trueAlarms, r.alarms).padStart(9)}  ${ratio(r.trueAlarms, r.newTemplates).padStart(6)}`);
-    if (verbose) {
-      for (const f of r.falseAlarms) console.log(`    false alarm ${f}`);
-      for (const m of r.missed) console.log(`    missed      ${m}`);
-    }
-  }
-  const sum = (f: (r: SystemNovelty) => number): number => results.reduce((a, r) => a + f(r), 0);
-  const [alarms, trueAlarms, fresh] = [sum((r) => r.alarms), sum((r) => r.trueAlarms), sum((r) => r.newTemplates)];
-  console.log(`${'all'.padEnd(width)} ${String(sum((r) => r.lines)).padStart(5)}  ${String(fresh).padStart(13)}  ${String(alarms).padStart(6)}  ${String(trueAlarms).padStart(4)}  ${ratio(trueAlarms, alarms).padStart(9)}  ${ratio(trueAlarms, fresh).padStart(6)}`);
-  console.log(`precision ${ratio(trueAlarms, alarms)} (${trueAlarms} of ${alarms} alarms), recall ${ratio(trueAlarms, fresh)} (${trueAlarms} of ${fresh} new templates)`);
+  return scoreHalves(name, lines, half, alarmLines);
 }
 
 const argv = process.argv.slice(2);
-if (argv.some((a) => a === '--data' || a === '--dir' || a.startsWith('--data=') || a.startsWith('--dir='))) await halvesNovelty(chooseData(argv));
-else await bglNovelty();
+if (argv.some((a) => a === '--data' || a === '--dir' || a.startsWith('--data=') || a.startsWith('--dir='))) {
+  const data = chooseData(argv);
+  // The end-to-end run's imports (child processes, the OTel SDK) load only when asked for.
+  if (data.rest.includes('--otlp')) await (await import('./novelty-otlp.js')).otlpHalvesNovelty(data);
+  else await reportHalves(data, 'first half taught, second half at ERROR, one record per call', halfNovelty);
+} else {
+  await bglNovelty();
+}
