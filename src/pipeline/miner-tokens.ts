@@ -128,6 +128,8 @@ export function keyOf(token: string): string | undefined {
   const eq = token.indexOf('=');
   if (eq <= 0 || eq === token.length - 1) return undefined;
   const key = token.slice(0, eq + 1);
+  // A span (`[LocalLog partition=a, dir=b]`) is one value, not a key: `[LocalLog partition=<*>` would split in two.
+  if (closerOf(token.charCodeAt(0)) !== 0 || key.includes(' ')) return undefined;
   return isVariableToken(key) ? undefined : key;
 }
 

@@ -197,6 +197,17 @@ describe('template miner: snapshots', () => {
     expect(restored.templates()).toEqual(original.templates());
   });
 
+  it('restores a template whose bracketed span of key=value pairs became a value, at its own length', () => {
+    const original = createTemplateMiner();
+    const rolled = (topic: string, offset: number): string => `[LocalLog partition=${topic}, dir=/var/lib/kafka/data] Rolled new log segment at offset ${offset} in 3 ms.`;
+    feed(original, ['orders-1', 'orders-2', 'payments-0', 'audit-3'].map((topic, i) => rolled(topic, 100 + i)));
+    expect(original.templates().map((t) => t.template)).toEqual(['<*> Rolled new log segment at offset <NUM> in <DURATION>.']);
+    const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(original.snapshot())) as ReturnType<TemplateMiner['snapshot']>);
+    const next = rolled('orders-7', 200);
+    expect(restored.add(mask(next))).toEqual(original.add(mask(next)));
+    expect(restored.templates()).toHaveLength(1);
+  });
+
   /** Restores `before`'s snapshot, then feeds `after` to both miners: their results must agree. */
   function expectRestoredToMatch(options: Partial<MinerOptions>, before: string[], after: string[]): void {
     const original = createTemplateMiner(options);
