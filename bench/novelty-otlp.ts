@@ -3,7 +3,8 @@
  * product. Per system, in a data directory of its own (the embedded default:
  * memory pattern store snapshotted there, PGlite; no Redis, no Postgres, no
  * Slack, no event export): the first half of its Content lines is written to a
- * file and taught with `anomalog learn FILE --service NAME`; then `anomalog
+ * file as JSON Lines (a multi-line message stays one) and taught with
+ * `anomalog learn FILE --service NAME --format jsonl`; then `anomalog
  * serve` starts on free ports and the second half is streamed to it with the
  * OpenTelemetry JS SDK's OTLP/gRPC exporter, in order, one export per record
  * (each awaited until acknowledged, and the service acknowledges an export only
@@ -146,9 +147,9 @@ async function otlpHalfNovelty(name: string, dir: string, runs: SystemRun[]): Pr
   const problems: string[] = [];
   try {
     const taught = join(root, `${service}.log`);
-    await writeFile(taught, lines.slice(0, half).map((l) => `${l.content}\n`).join(''));
+    await writeFile(taught, lines.slice(0, half).map((l) => `${JSON.stringify(l.content)}\n`).join(''));
     const learnStart = Date.now();
-    const learned = await run(process.execPath, [...cliNodeFlags(), CLI_PATH, 'learn', taught, '--service', service], { env, maxBuffer: 16 * 1024 * 1024 });
+    const learned = await run(process.execPath, [...cliNodeFlags(), CLI_PATH, 'learn', taught, '--service', service, '--format', 'jsonl'], { env, maxBuffer: 16 * 1024 * 1024 });
     const learnMs = Date.now() - learnStart;
 
     const serveStart = Date.now();

@@ -1,7 +1,10 @@
 /**
- * `anomalog learn FILE --service NAME [--level LEVEL]`: feeds historical
- * messages (one per line, FILE or '-' for stdin) to the detector as learning,
- * which also ends the service's learning period.
+ * `anomalog learn FILE --service NAME [--level LEVEL] [--format lines|jsonl]`:
+ * feeds historical messages (FILE or '-' for stdin) to the detector as learning,
+ * which also ends the service's learning period. `lines`: one message per line.
+ * `jsonl`: one JSON value per line, a string or an object with a string `message`
+ * (or `body`) and optionally a `level` — the way to teach multi-line messages
+ * (stack traces) as the service receives them.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -9,7 +12,9 @@ import { isLevel, type Level, type LogEntry } from '../log-entry.js';
 import type { Detector } from '../pipeline/detector.js';
 
 const BATCH = 1000;
-const USAGE = 'usage: anomalog learn FILE|- --service NAME [--level trace|debug|info|warn|error|fatal]\n';
+const USAGE = 'usage: anomalog learn FILE|- --service NAME [--level trace|debug|info|warn|error|fatal] [--format lines|jsonl]\n';
+const FORMATS = ['lines', 'jsonl'] as const;
+type Format = (typeof FORMATS)[number];
 
 export interface LearnIo {
   stdin: NodeJS.ReadableStream;
@@ -21,20 +26,23 @@ interface LearnArgs {
   file: string;
   service: string;
   level: Level;
+  format: Format;
 }
 
 function parseArgs(argv: string[]): LearnArgs | string {
   let file: string | undefined;
   let service: string | undefined;
   let level = 'info';
+  let format = 'lines';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') ? (arg.split(/=(.*)/s, 2) as [string, string | undefined]) : [arg, undefined];
-    if (flag === '--service' || flag === '--level') {
+    if (flag === '--service' || flag === '--level' || flag === '--format') {
       const value = inline ?? argv[++i];
       if (value === undefined || value === '') return `${flag} needs a value`;
       if (flag === '--service') service = value;
-      else level = value;
+      else if (flag === '--level') level = value;
+      else format = value;
     } else if (arg.startsWith('--')) {
       return `unknown option ${arg}`;
     } else if (file === undefined) {
@@ -46,7 +54,29 @@ function parseArgs(argv: string[]): LearnArgs | string {
   if (file === undefined) return 'FILE is required (or - for stdin)';
   if (service === undefined) return '--service is required';
   if (!isLevel(level)) return `--level must be one of trace, debug, info, warn, error, fatal (got ${level})`;
-  return { file, service, level };
+  if (!isFormat(format)) return `--format must be lines or jsonl (got ${format})`;
+  return { file, service, level, format };
+}
+
+function isFormat(value: string): value is Format {
+  return (FORMATS as readonly string[]).includes(value);
+}
+
+/** One JSON Lines record as a message and maybe its level; a string says why the line is not one. */
+function fromJsonLine(line: string): { message: string; level?: Level } | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof value === 'string') return { message: value };
+  if (typeof value !== 'object' || value === null) return 'neither a string nor an object';
+  const record = value as Record<string, unknown>;
+  const message = record.message ?? record.body;
+  if (typeof message !== 'string') return 'no string message or body';
+  const level = typeof record.level === 'string' ? record.level.toLowerCase() : undefined;
+  return level !== undefined && isLevel(level) ? { message, level } : { message };
 }
 
 export async function runLearn(argv: string[], deps: { detector: Detector; io: LearnIo; now?: () => number }): Promise<number> {
@@ -61,6 +91,9 @@ export async function runLearn(argv: string[], deps: { detector: Detector; io: L
   const now = deps.now ?? Date.now;
   let batch: LogEntry[] = [];
   let learned = 0;
+  let lineNumber = 0;
+  let skipped = 0;
+  let firstSkip = '';
   let templates = 0;
   let patterns = 0;
   const flush = async (): Promise<void> => {
@@ -72,9 +105,16 @@ export async function runLearn(argv: string[], deps: { detector: Detector; io: L
   };
   try {
     for await (const line of lines) {
+      lineNumber++;
       if (line.trim() === '') continue;
+      const parsed = args.format === 'jsonl' ? fromJsonLine(line) : { message: line };
+      if (typeof parsed === 'string') {
+        if (skipped++ === 0) firstSkip = `line ${lineNumber}: ${parsed}`;
+        continue;
+      }
       const time = now();
-      batch.push({ time, service: args.service, level: args.level, message: line, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' });
+      const level = parsed.level ?? args.level;
+      batch.push({ time, service: args.service, level, message: parsed.message, traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' });
       if (batch.length >= BATCH) await flush();
     }
     if (batch.length > 0) await flush();
@@ -89,5 +129,8 @@ export async function runLearn(argv: string[], deps: { detector: Detector; io: L
     `learned ${learned} lines for ${args.service}: ${templates} new templates, ${patterns} new patterns; ` +
       `${args.service} is now past its learning period\n`,
   );
-  return 0;
+  if (skipped === 0) return 0;
+  // The rest is learned; the exit code tells a script that some of the file was not.
+  io.stderr.write(`anomalog learn: skipped ${skipped} lines of ${args.file} that hold no JSON message (first: ${firstSkip})\n`);
+  return 1;
 }

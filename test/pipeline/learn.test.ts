@@ -60,6 +60,24 @@ describe('anomalog learn', () => {
     expect((await detector.process([entry('Payment ledger out of balance')])).map((a) => a.kind)).toEqual(['new_pattern']);
   });
 
+  it('learns JSON Lines, so a multi-line message is taught whole, and names the lines it skips', async () => {
+    const trace = 'Payment failed for order 17\njava.lang.IllegalStateException: order 17 is closed\n\tat com.shop.Order.pay(Order.java:42)';
+    const file = join(dir, 'history.jsonl');
+    const records = [JSON.stringify(trace), JSON.stringify({ body: 'Cache miss for key user:9', level: 'WARN' }), '{"message": 42}', JSON.stringify({ message: trace.replace(/17/g, '18') })];
+    await writeFile(file, `${records.join('\n')}\n`);
+    const t = io();
+    expect(await runLearn([file, '--service', 'shop', '--format', 'jsonl'], { detector, io: t.io })).toBe(1);
+    expect(t.out.join('')).toMatch(/^learned 3 lines for shop: 2 new templates/);
+    expect(t.err.join('')).toBe(`anomalog learn: skipped 1 lines of ${file} that hold no JSON message (first: line 3: no string message or body)\n`);
+    const patterns = await store.list('shop');
+    expect(patterns.map((p) => p.level).sort()).toEqual(['info', 'warn']);
+    // The service receives the stack trace as one record: it is known, not new.
+    const entry = { time: NOW, service: 'shop', level: 'error' as const, message: trace.replace(/17/g, '19'), traceId: '', spanId: '', attributes: {}, resource: {}, scope: '' };
+    expect(await detector.process([entry])).toEqual([]);
+    expect(await runLearn([file, '--service', 'shop', '--format', 'xml'], { detector, io: t.io })).toBe(2);
+    expect(t.err.join('')).toMatch(/--format must be lines or jsonl \(got xml\)/);
+  });
+
   it('reads standard input for -', async () => {
     const t = io('Job 1 done\nJob 2 done\n');
     expect(await runLearn(['-', '--service', 'batch'], { detector, io: t.io })).toBe(0);
