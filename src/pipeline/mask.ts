@@ -292,6 +292,14 @@ function unitAt(text: string, start: number, end: number): string | undefined {
   return undefined;
 }
 
+/** Where `<NUM>` starts in a masked token that is a number, maybe after opening brackets (`(<NUM>`); else -1. */
+function numberLead(masked: string): number {
+  const lead = masked.length - 5;
+  if (lead < 0 || !masked.endsWith('<NUM>')) return -1;
+  for (let k = 0; k < lead; k++) if (masked.charCodeAt(k) !== 40 && masked.charCodeAt(k) !== 91) return -1;
+  return lead;
+}
+
 /**
  * The masked message, built from runs of the text kept as they are (tokens one space
  * apart) and the replacements between them: no string per kept token.
@@ -394,11 +402,11 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
     let masked: string | null = null;
     if (digitsOnly) masked = (j - i === 10 || j - i === 13) && text.charCodeAt(i) === 49 ? '<TS>' : '<NUM>';
     else if (variable) masked = tokenMemo.masked(text, i, j, maskToken);
-    // A number, masked here or earlier (`<NUM>` as it is), may take the unit word after it.
-    const number = masked === null ? j - i === 5 && text.startsWith('<NUM>', i) : masked === '<NUM>';
-    const unit = number && next < n ? unitAt(text, next, tokenEnd(text, next)) : undefined;
+    // A number, masked here or earlier (`<NUM>` as it is), may take the unit word after it, also after a bracket (`(2.26 KB)`).
+    const lead = masked === null ? (j - i === 5 && text.startsWith('<NUM>', i) ? 0 : -1) : numberLead(masked);
+    const unit = lead >= 0 && next < n ? unitAt(text, next, tokenEnd(text, next)) : undefined;
     if (unit !== undefined) {
-      out.put(unit);
+      out.put(lead > 0 ? masked!.slice(0, lead) + unit : unit);
       i = skipSpaces(text, tokenEnd(text, next));
     } else {
       if (masked === null) out.keep(i, j);

@@ -183,6 +183,10 @@ function spanShape(token: string): string | undefined {
  */
 export function valuesAgree(t: string, m: string): boolean {
   if (!isVariableToken(t) || !isVariableToken(m)) return false;
+  if (t.endsWith(')') || m.endsWith(')')) {
+    t = withoutAnnotation(t);
+    m = withoutAnnotation(m);
+  }
   if ((!t.includes('<') || !m.includes('<')) && spanShape(t) === undefined && spanShape(m) === undefined) return true;
   return shapeOf(t) === shapeOf(m);
 }
@@ -236,6 +240,37 @@ function closes(word: string, close: number): boolean {
  */
 export function tokenize(masked: string): string[] {
   if (masked.length === 0) return [];
+  const tokens = spanned(masked);
+  return masked.indexOf(' (') >= 0 ? joinAnnotations(tokens) : tokens;
+}
+
+/** A value in parentheses and nothing else (`(<SIZE>)`, `(<NUM>%)`), as a masked message writes it. */
+const ANNOTATION_RE = /^\((?:<[A-Z]+>|[\d.,%:+-])+\)$/;
+
+/**
+ * A value followed by a value in parentheses is one parameter stated twice (`<SIZE>
+ * (<SIZE>)`, `<NUM> (<NUM>%)`): the annotation is optional, so it joins the value
+ * rather than lengthen the statement.
+ */
+function joinAnnotations(tokens: string[]): string[] {
+  const out: string[] = [];
+  for (const word of tokens) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && word.charCodeAt(0) === 40 && ANNOTATION_RE.test(word) && isVariableToken(prev) && !prev.endsWith(')')) {
+      out[out.length - 1] = `${prev} ${word}`;
+    } else out.push(word);
+  }
+  return out;
+}
+
+/** A token without the value in parentheses that joinAnnotations put after it. */
+function withoutAnnotation(token: string): string {
+  const open = token.lastIndexOf(' (');
+  return open > 0 && ANNOTATION_RE.test(token.slice(open + 1)) ? token.slice(0, open) : token;
+}
+
+/** tokenize without annotations: quoted and bracketed spans and lists joined. */
+function spanned(masked: string): string[] {
   const words = masked.split(' ');
   if (masked.indexOf('"') < 0 && masked.indexOf('[') < 0 && masked.indexOf('{') < 0) return hasList(words) ? joinLists(words) : words;
   const out: string[] = [];

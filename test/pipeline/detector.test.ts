@@ -126,7 +126,7 @@ describe('detector: new patterns', () => {
     expect(first?.kind).toBe('new_pattern');
     // Different token count, so the miner makes a new template; the embedding joins it to the
     // pattern, since what it adds is a value, not a word (a new word would make it a new statement).
-    const again = await d.process([entry('Connection to ledger database lost, retrying in 5 s (3)', clock, 'error')]);
+    const again = await d.process([entry('Connection to ledger database lost, retrying in 5 s #3', clock, 'error')]);
     expect(again).toEqual([]);
     const patterns = await store.list('payment-gateway');
     expect(patterns).toHaveLength(4);

@@ -81,6 +81,8 @@ describe('mask: tokens in context', () => {
   it('joins a number to the unit word after it, across any whitespace, keeping the unit\'s punctuation', () => {
     expect(mask('x 12\tMB, used')).toBe('x <SIZE>, used');
     expect(mask('took 250 seconds.')).toBe('took <DURATION>.');
+    expect(mask('sent 2310 bytes (2.26 KB) in [3 ms]')).toBe('sent <SIZE> (<SIZE>) in [<DURATION>]');
+    expect(mask('(2.26 KB) (x2 KB)')).toBe('(<SIZE>) (x2 KB)');
   });
 
   it('joins an already masked number to its unit, so masking stays idempotent', () => {

@@ -487,6 +487,17 @@ describe('template miner: variable-length spans', () => {
     expect(miner.add(mask(executed('S_9', statements[4]!, 6)))).toMatchObject({ id: joined.id, created: false });
   });
 
+  it('takes a value in parentheses after a value as an optional part of it, not another statement', () => {
+    const miner = createTemplateMiner();
+    const results = feed(miner, ['sent 2310 bytes (2.26 KB) to peer 4', 'sent 87 bytes to peer 5', 'sent 9999 bytes (9.76 KB) to peer 6', 'sent 42 bytes (7%) to peer 7']);
+    expect(new Set(results.map((r) => miner.get(r.id)!.id)).size).toBe(1);
+    expect(miner.templates().map((t) => t.template)).toEqual(['sent <*> to peer <NUM>']);
+    // Words in the parentheses are part of the statement.
+    const other = createTemplateMiner();
+    const [plain, worded] = feed(other, ['sent 87 bytes to peer 5', 'sent 87 bytes (retry 2) to peer 5']);
+    expect(worded!.id).not.toBe(plain!.id);
+  });
+
   it('keeps different statements apart when only their prose endings differ', () => {
     const miner = createTemplateMiner();
     const results = feed(miner, [
