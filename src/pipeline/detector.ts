@@ -90,9 +90,9 @@ export function createDetector(deps: DetectorDeps): Detector {
   const settings: CoreSettings = { config: deps.config, limits: deps.limits };
   const now = deps.now ?? Date.now;
   const windowMs = deps.config.spikeWindowSeconds * 1000;
-  const services = createServiceRegistry({ store, logger: deps.logger });
   const miners = deps.miners ?? createInlineMinerPool((service, error) => deps.logger?.warn({ err: error, service }, 'miner snapshot unusable; mining from scratch'));
   miners.adopt((store.attachState('miners', () => miners.snapshots()) ?? {}) as Record<string, MinerSnapshot>);
+  const services = createServiceRegistry({ store, logger: deps.logger });
   const state = createDetectionState();
   const anomaliesTotal = deps.registry
     ? new Counter({

@@ -3,7 +3,9 @@
  * and template key to pattern, the pattern index, and the learning state (its
  * miner lives in the miner pool). Loaded from the store the first time a service is seen, kept
  * equal across processes by the store's pattern events, and dropped once the
- * service has been idle for ANOMALOG_SERVICE_IDLE_TTL.
+ * service has been idle for ANOMALOG_SERVICE_IDLE_TTL. The map from miner template
+ * to pattern is saved with the store's snapshots, beside the miners: a restored
+ * template keeps its pattern when its text changes, which the template key cannot tell.
  */
 import { normalise } from '../embeddings/embedder.js';
 import type { Logger } from '../logger.js';
@@ -130,9 +132,46 @@ export interface ServiceRegistry {
   claiming(keys: string[], on: boolean): void;
 }
 
+/** Name of the saved miner template → pattern maps in the store's snapshots. */
+const SAVED_STATE = 'minerPatterns';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The saved maps, per service, as read back from disk: untrusted, so an entry of another shape is left out (and said). */
+function readSaved(state: unknown, logger: Logger | undefined): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  let dropped = 0;
+  for (const [service, map] of Object.entries(isRecord(state) ? state : {})) {
+    if (!isRecord(map)) {
+      dropped += 1;
+      continue;
+    }
+    const entries = Object.entries(map).filter((e): e is [string, string] => typeof e[1] === 'string');
+    dropped += Object.keys(map).length - entries.length;
+    out.set(service, Object.fromEntries(entries));
+  }
+  if (dropped > 0 || (state !== undefined && !isRecord(state))) logger?.warn({ dropped }, 'saved miner template map partly unusable; those templates map by text');
+  return out;
+}
+
+/**
+ * Register it after the miners (the store takes its snapshots' parts in that
+ * order): the map saved is then at least as new as the miners saved.
+ */
 export function createServiceRegistry(deps: { store: PatternLibrary; logger: Logger | undefined }): ServiceRegistry {
   const contexts = new Map<string, ServiceContext>();
   const inFlight = new Set<string>();
+  /** The saved maps of services not loaded since the restart, kept until loaded or forgotten (as the miners are). */
+  const saved = readSaved(
+    deps.store.attachState(SAVED_STATE, () => {
+      const out = Object.fromEntries(saved);
+      for (const [name, ctx] of contexts) out[name] = Object.fromEntries(ctx.byMinerId);
+      return out;
+    }),
+    deps.logger,
+  );
 
   deps.store.onPatternEvent((event) => {
     const ctx = contexts.get(event.service);
@@ -156,6 +195,9 @@ export function createServiceRegistry(deps: { store: PatternLibrary; logger: Log
     const ctx = createServiceContext(name, state, at);
     for (const record of loaded.patterns) ctx.commit(record);
     for (const [key, id] of loaded.templates) ctx.templateKeys.set(key, id);
+    // A saved entry whose pattern the store no longer has (the service was forgotten meanwhile) maps nothing.
+    for (const [minerId, id] of Object.entries(saved.get(name) ?? {})) if (ctx.patterns.has(id)) ctx.byMinerId.set(minerId, id);
+    saved.delete(name);
     contexts.set(name, ctx);
   }
 
@@ -180,7 +222,10 @@ export function createServiceRegistry(deps: { store: PatternLibrary; logger: Log
         if (ctx) dropped.push(ctx);
         contexts.delete(name);
       };
-      for (const name of named) drop(name);
+      for (const name of named) {
+        drop(name);
+        saved.delete(name);
+      }
       for (const [name, ctx] of contexts) if (ctx.lastSeen < before) drop(name);
       return dropped;
     },
