@@ -292,6 +292,60 @@ function unitAt(text: string, start: number, end: number): string | undefined {
   return undefined;
 }
 
+/** HTTP reason phrases (RFC 9110 and common extensions), by first word: the words after a status code are part of it. */
+const REASON_PHRASES = new Map<string, string[][]>();
+for (const phrase of [
+  'Continue', 'Switching Protocols', 'OK', 'Created', 'Accepted', 'Non-Authoritative Information', 'No Content',
+  'Reset Content', 'Partial Content', 'Multiple Choices', 'Moved Permanently', 'Found', 'See Other', 'Not Modified',
+  'Temporary Redirect', 'Permanent Redirect', 'Bad Request', 'Unauthorized', 'Payment Required', 'Forbidden',
+  'Not Found', 'Method Not Allowed', 'Not Acceptable', 'Proxy Authentication Required', 'Request Timeout', 'Conflict',
+  'Gone', 'Length Required', 'Precondition Failed', 'Content Too Large', 'Payload Too Large', 'URI Too Long',
+  'Unsupported Media Type', 'Range Not Satisfiable', 'Expectation Failed', 'Misdirected Request', 'Unprocessable Entity',
+  'Unprocessable Content', 'Too Early', 'Upgrade Required', 'Precondition Required', 'Too Many Requests',
+  'Request Header Fields Too Large', 'Unavailable For Legal Reasons', 'Internal Server Error', 'Not Implemented',
+  'Bad Gateway', 'Service Unavailable', 'Gateway Timeout', 'HTTP Version Not Supported',
+]) {
+  const words = phrase.split(' ');
+  const list = REASON_PHRASES.get(words[0]!) ?? [];
+  list.push(words);
+  // Longest first: `Not Found` must not stop `Not Acceptable` from being tried, nor `Request` its longer phrases.
+  list.sort((a, b) => b.length - a.length);
+  REASON_PHRASES.set(words[0]!, list);
+}
+
+/**
+ * After an HTTP status code (three digits, 1xx–5xx) at text[start…]: the end of its reason phrase's
+ * words and of its last token (which may carry punctuation), or undefined.
+ */
+function reasonAt(text: string, start: number): { words: number; token: number } | undefined {
+  const firstEnd = tokenEnd(text, start);
+  let firstWordEnd = firstEnd;
+  while (firstWordEnd > start && isWrapper(text.charCodeAt(firstWordEnd - 1))) firstWordEnd--;
+  const candidates = REASON_PHRASES.get(text.slice(start, firstWordEnd));
+  if (!candidates) return undefined;
+  for (const phrase of candidates) {
+    let at = start;
+    let matched: { words: number; token: number } | undefined;
+    for (let w = 0; w < phrase.length; w++) {
+      const end = tokenEnd(text, at);
+      const word = phrase[w]!;
+      const last = w === phrase.length - 1;
+      // Inner words stand bare; the last may carry punctuation (`Not Found,`).
+      const wordEnd = at + word.length;
+      if (!text.startsWith(word, at) || (last ? !onlyWrappers(text, wordEnd, end) : wordEnd !== end)) break;
+      if (last) matched = { words: wordEnd, token: end };
+      at = skipSpaces(text, end);
+    }
+    if (matched) return matched;
+  }
+  return undefined;
+}
+
+function onlyWrappers(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (!isWrapper(text.charCodeAt(k))) return false;
+  return true;
+}
+
 /** Where `<NUM>` starts in a masked token that is a number, maybe after opening brackets (`(<NUM>`); else -1. */
 function numberLead(masked: string): number {
   const lead = masked.length - 5;
@@ -409,6 +463,13 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
       out.put(lead > 0 ? masked!.slice(0, lead) + unit : unit);
       i = skipSpaces(text, tokenEnd(text, next));
     } else {
+      // A status code takes its reason phrase (`404 Not Found`): one value, however many words.
+      const reason = digitsOnly && j - i === 3 && next < n && text.charCodeAt(i) >= 49 && text.charCodeAt(i) <= 53 ? reasonAt(text, next) : undefined;
+      if (reason !== undefined) {
+        out.put(`<NUM>${text.slice(reason.words, reason.token)}`);
+        i = skipSpaces(text, reason.token);
+        continue;
+      }
       if (masked === null) out.keep(i, j);
       else out.put(masked);
       i = next;

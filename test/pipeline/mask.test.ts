@@ -85,6 +85,14 @@ describe('mask: tokens in context', () => {
     expect(mask('(2.26 KB) (x2 KB)')).toBe('(<SIZE>) (x2 KB)');
   });
 
+  it('takes an HTTP status code with its reason phrase as one value, and nothing else after a number', () => {
+    expect(mask('Completed GET with 404 Not Found in 3 ms')).toBe('Completed GET with <NUM> in <DURATION>');
+    expect(mask('got 500 Internal Server Error, retrying')).toBe('got <NUM>, retrying');
+    expect(mask('got 200 OK')).toBe(mask('got 503 Service Unavailable'));
+    // Not a phrase, not a status code, or a phrase cut short: the words stay.
+    expect(mask('code 404 Notfound; 999 OK; 200 OKAY; 400 Bad')).toBe('code <NUM> Notfound; <NUM> OK; <NUM> OKAY; <NUM> Bad');
+  });
+
   it('joins an already masked number to its unit, so masking stays idempotent', () => {
     expect(mask('<NUM> ms after <NUM>')).toBe('<DURATION> after <NUM>');
   });
