@@ -223,12 +223,16 @@ function closerOf(open: number): number {
   return open === 34 ? 34 : open === 91 ? 93 : open === 123 ? 125 : 0;
 }
 
-/** Whether `word` ends a span closed by `close`: its last char, or the one before a trailing `,;:.)`. */
+/** Whether `word` ends a span closed by `close`: its last char, or the one before up to two trailing `,;:.)` (`]).`). */
 function closes(word: string, close: number): boolean {
-  const n = word.length;
-  const last = word.charCodeAt(n - 1);
-  if (last === close) return true;
-  return n > 1 && (last === 44 || last === 59 || last === 58 || last === 46 || last === 41) && word.charCodeAt(n - 2) === close;
+  let n = word.length;
+  for (let stripped = 0; n > 0; stripped++) {
+    const last = word.charCodeAt(n - 1);
+    if (last === close) return true;
+    if (stripped === 2 || !(last === 44 || last === 59 || last === 58 || last === 46 || last === 41)) return false;
+    n--;
+  }
+  return false;
 }
 
 /**
@@ -276,14 +280,19 @@ function spanned(masked: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    const close = closerOf(word.charCodeAt(0));
-    if (close === 0 || (word.length > 1 && closes(word, close))) {
+    const open = word.charCodeAt(0);
+    const close = closerOf(open);
+    // Brackets nest (`[shards started [[a][0], [b][0]]])`): a bracketed span ends where its depth returns to 0.
+    let depth = close === 34 ? 0 : nesting(word, open, close);
+    if (close === 0 || (close === 34 ? word.length > 1 && closes(word, close) : depth <= 0)) {
       out.push(word);
       continue;
     }
     let end = -1;
     const limit = Math.min(words.length, i + MAX_SPAN_WORDS);
-    for (let j = i + 1; j < limit && end < 0; j++) if (closes(words[j]!, close)) end = j;
+    for (let j = i + 1; j < limit && end < 0; j++) {
+      if (close === 34 ? closes(words[j]!, close) : (depth += nesting(words[j]!, open, close)) <= 0) end = j;
+    }
     if (end < 0) {
       out.push(word);
       continue;
@@ -292,6 +301,17 @@ function spanned(masked: string): string[] {
     i = end;
   }
   return hasList(out) ? joinLists(out) : out;
+}
+
+/** Brackets `open` opened minus those `close` closed in `word`. */
+function nesting(word: string, open: number, close: number): number {
+  let depth = 0;
+  for (let k = 0; k < word.length; k++) {
+    const c = word.charCodeAt(k);
+    if (c === open) depth++;
+    else if (c === close) depth--;
+  }
+  return depth;
 }
 
 /**

@@ -16,6 +16,13 @@ describe('miner tokens', () => {
     expect(tokenize('')).toEqual([]);
   });
 
+  it('ends a bracketed span where its brackets balance, through nested spans and trailing punctuation', () => {
+    expect(tokenize('(reason: [shards started [[a][<NUM>], [b][<NUM>]]]). done')).toEqual(['(reason:', '[shards started [[a][<NUM>], [b][<NUM>]]]).', 'done']);
+    expect(tokenize('map {a: {b: <NUM>}, c: <NUM>} x')).toEqual(['map', '{a: {b: <NUM>}, c: <NUM>}', 'x']);
+    expect(tokenize('[a] [b c]: d')).toEqual(['[a]', '[b c]:', 'd']);
+    expect(tokenize('[never closed x y')).toEqual(['[never', 'closed', 'x', 'y']);
+  });
+
   it('takes a list of like values as one token, but not columns of bare numbers, empty fields or template wildcards', () => {
     expect(tokenize('ask <IP> to delete blk_<NUM> blk_<NUM> blk_<NUM>')).toEqual(['ask', '<IP>', 'to', 'delete', 'blk_<NUM> blk_<NUM> blk_<NUM>']);
     expect(tokenize('Wait queue: <NUM>, <NUM>, <NUM>.')).toEqual(['Wait', 'queue:', '<NUM>, <NUM>, <NUM>.']);
