@@ -360,9 +360,10 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   /**
    * Distinct values that make a slot variable: fewer when the values say they are
-   * values — each a name-like, quoted or bracketed word, or a word already seen filling
-   * a variable slot or varying in another statement's slot — or an id-like value or an empty field `-` beside words (`test9` beside `webmaster`; not
-   * `****` beside a number).
+   * values — each a name-like, quoted or bracketed word, a single letter (`job a`), or
+   * a word already seen filling a variable slot or varying in another statement's slot —
+   * or an id-like value or an empty field `-` beside words (`test9` beside `webmaster`;
+   * not `****` beside a number).
    */
   function needed(seen: Set<string>): number {
     let evident = true;
@@ -371,7 +372,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (const v of seen) {
       if (isIdLike(v) || v === '-') ids = true;
       else {
-        if (!isNameLike(v) && !isQuotedWord(v) && !valueWords.has(v) && slotCount(v) < 2) evident = false;
+        if (!isNameLike(v) && !isQuotedWord(v) && !/^[A-Za-z]$/.test(v) && !valueWords.has(v) && slotCount(v) < 2) evident = false;
         if (!/[A-Za-z]/.test(v)) words = false;
       }
     }

@@ -369,6 +369,14 @@ describe('template miner: name-like words', () => {
     expect(down!.id).not.toBe(up!.id);
   });
 
+  it('takes single letters in one slot as values after two', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [a, b] = feed(miner, ['job a finished in 3 s', 'job b finished in 4 s']);
+    expect(b).toMatchObject({ id: a!.id, template: 'job <*> finished in <DURATION>' });
+    const [one, other] = feed(miner, ['lease of node a renewed', 'lease of node the renewed']);
+    expect(other!.id).not.toBe(one!.id);
+  });
+
   it('takes words already seen filling a variable slot as values in another statement', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
     feed(miner, ['session closed for user cyrus', 'session closed for user news', 'session closed for user test', 'session closed for user root']);
