@@ -365,6 +365,8 @@ class MaskedText {
   private tokens = 0;
   /** Start of the last token when it was kept as it is, else -1. */
   private lastKept = -1;
+  /** The last token when it was a replacement, else undefined. */
+  lastPut: string | undefined;
 
   constructor(private readonly text: string) {}
 
@@ -379,6 +381,7 @@ class MaskedText {
     }
     this.tokens++;
     this.lastKept = start;
+    this.lastPut = undefined;
   }
 
   put(replacement: string): void {
@@ -386,6 +389,7 @@ class MaskedText {
     this.done += this.tokens > 0 ? ` ${replacement}` : replacement;
     this.tokens++;
     this.lastKept = -1;
+    this.lastPut = replacement;
   }
 
   /** Drops the last token when it is a weekday kept as it is: it belongs to the date that follows. */
@@ -471,7 +475,8 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
         continue;
       }
       if (masked === null) out.keep(i, j);
-      else out.put(masked);
+      // One duration in parts (`1min 2.345s`, `1h 5min`) is one value.
+      else if (masked !== '<DURATION>' || out.lastPut !== '<DURATION>') out.put(masked);
       i = next;
     }
   }

@@ -85,6 +85,12 @@ describe('mask: tokens in context', () => {
     expect(mask('(2.26 KB) (x2 KB)')).toBe('(<SIZE>) (x2 KB)');
   });
 
+  it('takes a duration written in parts as one duration', () => {
+    expect(mask('Consumed 1min 2.345s CPU time')).toBe(mask('Consumed 2.345s CPU time'));
+    expect(mask('Consumed 1h 2min 3.4s CPU time')).toBe('Consumed <DURATION> CPU time');
+    expect(mask('waits 5s, 6s more')).toBe('waits <DURATION>, <DURATION> more');
+  });
+
   it('takes an HTTP status code with its reason phrase as one value, and nothing else after a number', () => {
     expect(mask('Completed GET with 404 Not Found in 3 ms')).toBe('Completed GET with <NUM> in <DURATION>');
     expect(mask('got 500 Internal Server Error, retrying')).toBe('got <NUM>, retrying');
