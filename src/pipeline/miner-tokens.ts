@@ -188,7 +188,21 @@ export function valuesAgree(t: string, m: string): boolean {
     m = withoutAnnotation(m);
   }
   if ((!t.includes('<') || !m.includes('<')) && spanShape(t) === undefined && spanShape(m) === undefined) return true;
-  return shapeOf(t) === shapeOf(m);
+  return shapeOf(t) === shapeOf(m) || sameCall(t, m);
+}
+
+/**
+ * `ubuntu(uid=<NUM>)` and `deploy(uid=<NUM>)`: a name with its attributes in parentheses,
+ * the same but for the name, is one value. An UPPER_CASE name (`LOGIN(uid=<NUM>)`) or
+ * none (`(uid=<NUM>)`) is the statement's own.
+ */
+function sameCall(t: string, m: string): boolean {
+  const a = t.indexOf('(');
+  const b = m.indexOf('(');
+  if (a <= 0 || b <= 0 || t.length - a !== m.length - b || !t.endsWith(m.slice(b))) return false;
+  const x = t.slice(0, a);
+  const y = m.slice(0, b);
+  return /^[a-z][a-z0-9_-]*$/.test(x) && /^[a-z][a-z0-9_-]*$/.test(y);
 }
 
 export function wildcardCount(tokens: readonly string[]): number {

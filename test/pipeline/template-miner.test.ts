@@ -377,6 +377,15 @@ describe('template miner: name-like words', () => {
     expect(other!.id).not.toBe(one!.id);
   });
 
+  it('takes a name with the same attributes in parentheses as one value, but not an UPPER_CASE or missing name', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [a, b] = feed(miner, ['session opened for user ubuntu(uid=1000) by ubuntu(uid=0)', 'session opened for user deploy(uid=1001) by deploy(uid=0)']);
+    expect(b).toMatchObject({ id: a!.id, template: 'session opened for user <*> by <*>' });
+    const other = createTemplateMiner({ mergeAfter: 4 });
+    const [login, bare] = feed(other, ['session opened for user root by LOGIN(uid=0)', 'session opened for user root by (uid=0)']);
+    expect(bare!.id).not.toBe(login!.id);
+  });
+
   it('takes words already seen filling a variable slot as values in another statement', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
     feed(miner, ['session closed for user cyrus', 'session closed for user news', 'session closed for user test', 'session closed for user root']);
