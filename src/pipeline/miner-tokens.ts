@@ -93,8 +93,16 @@ function isNamed(token: string): boolean {
 export function similarityHints(tokens: readonly string[]): number {
   let hints = 0;
   for (const t of tokens) {
-    if (t.indexOf('=') > 0) hints |= KEYED_HINT;
-    else if (isNamed(t)) hints |= NAMED_HINT;
+    // One pass over the token: an `=` after its first char, or a digit or `<` (a value that may be an id).
+    let value = false;
+    let keyed = false;
+    for (let k = 0; k < t.length; k++) {
+      const c = t.charCodeAt(k);
+      if (c === 61 && k > 0) keyed = true;
+      else if ((c >= 48 && c <= 57) || c === 60) value = true;
+    }
+    if (keyed) hints |= KEYED_HINT;
+    else if (value && isNamed(t)) hints |= NAMED_HINT;
   }
   return hints;
 }
@@ -219,7 +227,9 @@ export function signatureOf(tokens: readonly string[]): string {
   let out = '';
   for (let i = 0; i < tokens.length; i++) {
     if (i > 0) out += ' ';
-    out += tokenSignature(tokens[i]!);
+    const t = tokens[i]!;
+    // Plain words as they are, without a call: most tokens of most messages.
+    out += isVariableToken(t) ? tokenSignature(t) : t;
   }
   return out;
 }
