@@ -41,18 +41,18 @@ export function isConstantName(token: string): boolean {
 
 /** What a message may hold that earns half an agreement in `similarity` (see `similarityHints`). */
 export const KEYED_HINT = 1;
-export const NAMED_HINT = 2;
+export const ID_HINT = 2;
 
 /**
  * Share of comparable positions whose words agree. A template wildcard agrees with
  * anything; two values are not compared (they are always variable). Two differing
- * tokens that are one field (the same key with another value) or both names or ids
- * (`cdn.example.com:<NUM>`, `org.apache.Foo`) agree by half, so a short message finds
+ * tokens that are one field (the same key with another value) or both hosts or ids
+ * (`cdn.example.com:<NUM>`, `rdd_<NUM>_<NUM>`) agree by half, so a short message finds
  * its sibling and the miner can weigh the evidence. Gives 0 as soon as the share can
  * no longer reach `floor`, so scanning unrelated templates is cheap. `hints`: what
  * `tokens` may hold (similarityHints); a hint left out skips its test.
  */
-export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | NAMED_HINT): number {
+export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | ID_HINT): number {
   // Agreements are counted in halves: whole numbers keep this loop in integer arithmetic.
   let halves = 0;
   let compared = 0;
@@ -81,15 +81,10 @@ export function similarity(template: readonly string[], tokens: readonly string[
 
 function halfAgree(t: string, m: string, hints: number): boolean {
   if ((hints & KEYED_HINT) !== 0 && t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) return true;
-  return (hints & NAMED_HINT) !== 0 && isNamed(m) && isNamed(t);
+  return (hints & ID_HINT) !== 0 && isIdLike(m) && isIdLike(t);
 }
 
-/** A value shaped like a host or an id (`cdn.example.com:<NUM>`, `rdd_<NUM>_<NUM>`). */
-function isNamed(token: string): boolean {
-  return isIdLike(token);
-}
-
-/** Which half agreements a message can earn: KEYED_HINT for a `key=value` token, NAMED_HINT for a name or id. */
+/** Which half agreements a message can earn: KEYED_HINT for a `key=value` token, ID_HINT for a host or id. */
 export function similarityHints(tokens: readonly string[]): number {
   let hints = 0;
   for (const t of tokens) {
@@ -102,7 +97,7 @@ export function similarityHints(tokens: readonly string[]): number {
       else if ((c >= 48 && c <= 57) || c === 60) value = true;
     }
     if (keyed) hints |= KEYED_HINT;
-    else if (value && isNamed(t)) hints |= NAMED_HINT;
+    else if (value && isIdLike(t)) hints |= ID_HINT;
   }
   return hints;
 }
