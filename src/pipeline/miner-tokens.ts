@@ -263,8 +263,43 @@ function closes(word: string, close: number): boolean {
  */
 export function tokenize(masked: string): string[] {
   if (masked.length === 0) return [];
+  const json = masked.startsWith('{"') && masked.endsWith('}') ? jsonTokens(masked) : undefined;
+  if (json) return json;
   const tokens = spanned(masked);
   return masked.indexOf(' (') >= 0 ? joinAnnotations(tokens) : tokens;
+}
+
+/**
+ * A message that is one JSON object (structured logging: `{"level":"info","msg":"applied
+ * snapshot","index":<NUM>}`) as tokens: its top-level fields, split after each comma, with
+ * the words of their strings kept apart, so `"msg":"applied snapshot"` reads as text and
+ * the fields as key and value; a nested object or array is one value. Undefined when the
+ * object closes before the message ends (`{"a":1} then {"b":2}`).
+ */
+function jsonTokens(masked: string): string[] | undefined {
+  const out: string[] = [];
+  let start = 0;
+  let depth = 0;
+  let quoted = false;
+  const cut = (end: number, next: number): void => {
+    if (end > start) out.push(masked.slice(start, end));
+    start = next;
+  };
+  for (let k = 0; k < masked.length; k++) {
+    const c = masked.charCodeAt(k);
+    if (quoted) {
+      if (c === 92) k++;
+      else if (c === 34) quoted = false;
+      else if (c === 32 && depth === 1) cut(k, k + 1);
+    } else if (c === 34) quoted = true;
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      if (--depth === 0 && k < masked.length - 1) return undefined;
+    } else if (depth === 1 && c === 44) cut(k + 1, k + 1);
+    else if (depth === 1 && c === 32) cut(k, k + 1);
+  }
+  cut(masked.length, masked.length);
+  return out;
 }
 
 /** A value in parentheses and nothing else (`(<SIZE>)`, `(<NUM>%)`), as a masked message writes it. */

@@ -16,6 +16,19 @@ describe('miner tokens', () => {
     expect(tokenize('')).toEqual([]);
   });
 
+  it('reads a message that is one JSON object as its fields, with the words of its strings apart', () => {
+    expect(tokenize('{"level":"info","msg":"applied snapshot","index":<NUM>,"peer":{"id":"a","addr":"<IP>"}}')).toEqual([
+      '{"level":"info",',
+      '"msg":"applied',
+      'snapshot",',
+      '"index":<NUM>,',
+      '"peer":{"id":"a","addr":"<IP>"}}',
+    ]);
+    expect(tokenize('{"level": "warn", "msg": "took too \\"long\\""}')).toEqual(['{"level":', '"warn",', '"msg":', '"took', 'too', '\\"long\\""}']);
+    // Not one object: text as usual.
+    expect(tokenize('{"a":1} then {"b":2}')).toEqual(['{"a":1}', 'then', '{"b":2}']);
+  });
+
   it('ends a bracketed span where its brackets balance, through nested spans and trailing punctuation', () => {
     expect(tokenize('(reason: [shards started [[a][<NUM>], [b][<NUM>]]]). done')).toEqual(['(reason:', '[shards started [[a][<NUM>], [b][<NUM>]]]).', 'done']);
     expect(tokenize('map {a: {b: <NUM>}, c: <NUM>} x')).toEqual(['map', '{a: {b: <NUM>}, c: <NUM>}', 'x']);

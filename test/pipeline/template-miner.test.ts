@@ -208,6 +208,20 @@ describe('template miner: snapshots', () => {
     expect(restored.templates()).toHaveLength(1);
   });
 
+  it('groups JSON log lines by what they say, and restores their templates at their own length', () => {
+    const original = createTemplateMiner();
+    const line = (ctx: string, msg: string, port: number): string =>
+      `{"t":{"$date":"2024-03-12T08:00:0${port % 10}.123+00:00"},"s":"I","c":"NETWORK","ctx":"${ctx}","msg":"${msg}","attr":{"remote":"10.0.0.${port % 200}:${port}"}}`;
+    const results = feed(original, [line('listener', 'Connection accepted', 51234), line('conn12', 'Connection ended', 51234), line('listener', 'Connection accepted', 51299), line('conn13', 'Connection ended', 51299)]);
+    expect(results[2]!.id).toBe(results[0]!.id);
+    expect(results[1]!.id).not.toBe(results[0]!.id);
+    expect(original.templates()).toHaveLength(2);
+    const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(original.snapshot())) as ReturnType<TemplateMiner['snapshot']>);
+    const next = line('conn14', 'Connection ended', 40001);
+    expect(restored.add(mask(next))).toEqual(original.add(mask(next)));
+    expect(restored.templates()).toEqual(original.templates());
+  });
+
   /** Restores `before`'s snapshot, then feeds `after` to both miners: their results must agree. */
   function expectRestoredToMatch(options: Partial<MinerOptions>, before: string[], after: string[]): void {
     const original = createTemplateMiner(options);
