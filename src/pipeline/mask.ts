@@ -196,7 +196,8 @@ function maskAtom(atom: string): string {
   let start = 0;
   let end = atom.length;
   while (start < end && isWrapper(atom.charCodeAt(start))) start++;
-  while (end > start && isWrapper(atom.charCodeAt(end - 1))) end--;
+  // A trailing '-' is never part of a value: `24M->8M` is an arrow after a size.
+  while (end > start && (isWrapper(atom.charCodeAt(end - 1)) || atom.charCodeAt(end - 1) === 45)) end--;
   const core = atom.slice(start, end);
   if (core.length === 0) return atom;
   const kind = classify(core);

@@ -85,6 +85,11 @@ describe('mask: tokens in context', () => {
     expect(mask('(2.26 KB) (x2 KB)')).toBe('(<SIZE>) (x2 KB)');
   });
 
+  it('masks the values around an arrow', () => {
+    expect(mask('GC(12) Pause Young 24M->8M(256M) 3.456ms')).toBe('GC(<NUM>) Pause Young <SIZE>-><SIZE>(<SIZE>) <DURATION>');
+    expect(mask('state 3->4')).toBe('state <NUM>-><NUM>');
+  });
+
   it('takes a duration written in parts as one duration', () => {
     expect(mask('Consumed 1min 2.345s CPU time')).toBe(mask('Consumed 2.345s CPU time'));
     expect(mask('Consumed 1h 2min 3.4s CPU time')).toBe('Consumed <DURATION> CPU time');
