@@ -367,7 +367,7 @@ class MaskedText {
   /** Start of the last token when it was kept as it is, else -1. */
   private lastKept = -1;
   /** The last token when it was a replacement, else undefined. */
-  lastPut: string | undefined;
+  private lastPut: string | undefined;
 
   constructor(private readonly text: string) {}
 
@@ -391,6 +391,11 @@ class MaskedText {
     this.tokens++;
     this.lastKept = -1;
     this.lastPut = replacement;
+  }
+
+  /** Whether the last token is `replacement`, put there by put(). */
+  endsWithPut(replacement: string): boolean {
+    return this.lastPut === replacement;
   }
 
   /** Drops the last token when it is a weekday kept as it is: it belongs to the date that follows. */
@@ -477,7 +482,7 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
       }
       if (masked === null) out.keep(i, j);
       // One duration in parts (`1min 2.345s`, `1h 5min`) is one value.
-      else if (masked !== '<DURATION>' || out.lastPut !== '<DURATION>') out.put(masked);
+      else if (masked !== '<DURATION>' || !out.endsWithPut('<DURATION>')) out.put(masked);
       i = next;
     }
   }

@@ -551,6 +551,11 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return spanned ?? { id: cluster.id, template: cluster.template, created: false, changed };
   }
 
+  /** Every template is made here, in one object shape (the bucket scan reads thousands of them); insert() sets its head. */
+  function newCluster(id: string, key: string, tokens: string[], template: string, count: number, example: string, span?: number): Cluster {
+    return { id, order: created++, key, tokens, template, count, example, families: [], span, head: '' };
+  }
+
   function uniqueId(masked: string): string {
     let id = templateId(masked);
     for (let n = 1; byId.has(id) || aliases.has(id); n++) id = templateId(`${masked}\u0000${n}`);
@@ -586,7 +591,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
       return result;
     }
-    const cluster: Cluster = { id: uniqueId(masked), order: created++, key, tokens, template: masked, count: 1, example: masked, families: [], span: undefined, head: '' };
+    const cluster = newCluster(uniqueId(masked), key, tokens, masked, 1, masked);
     insert(cluster);
     rememberKeyedValues(tokens);
     return (match && relate(match.cluster, cluster, tokens)) ?? relateSpan(cluster, cluster.id) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };
@@ -599,7 +604,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
       if (s.span !== undefined && s.span < tokens.length && tokens[s.span] === WILDCARD) {
-        insert({ id: s.id, order: created++, key: SPAN_BUCKET + headOf(tokens), tokens, template: s.template, count: s.count, example: s.example, families: [], span: s.span, head: '' });
+        insert(newCluster(s.id, SPAN_BUCKET + headOf(tokens), tokens, s.template, s.count, s.example, s.span));
         continue;
       }
       let key = s.key;
@@ -611,7 +616,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         const fresh = bucketKey(example);
         key = Number.parseInt(fresh, 10) === tokens.length ? fresh : bucketKey(tokens);
       }
-      insert({ id: s.id, order: created++, key, tokens, template: s.template, count: s.count, example: s.example, families: [], span: undefined, head: '' });
+      insert(newCluster(s.id, key, tokens, s.template, s.count, s.example));
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
     for (const word of snapshot.values ?? []) rememberValue(word);
