@@ -78,6 +78,21 @@ describe('anomalog learn', () => {
     expect(t.err.join('')).toMatch(/--format must be lines or jsonl \(got xml\)/);
   });
 
+  it('learns JSON Lines holding odd bytes and a 1 MB message, and names a line of broken JSON', async () => {
+    const file = join(dir, 'odd.jsonl');
+    const huge = `Upload failed: ${'x'.repeat(1024 * 1024)}`;
+    const records = [JSON.stringify('Job 1 \u0000 done \ud800 \u202e'), JSON.stringify({ message: huge }), '{"message": "cut', JSON.stringify('Job 2 \u0000 done \ud800 \u202e')];
+    await writeFile(file, `${records.join('\n')}\n`);
+    const t = io();
+    expect(await runLearn([file, '--service', 'odd', '--format=jsonl'], { detector, io: t.io })).toBe(1);
+    expect(t.out.join('')).toMatch(/^learned 3 lines for odd: 2 new templates/);
+    expect(t.err.join('')).toMatch(/skipped 1 lines .* \(first: line 3: not JSON\)/);
+    const patterns = await store.list('odd');
+    expect(patterns.map((p) => p.count).sort()).toEqual([1, 2]);
+    // Stored cut to the configured size, not whole.
+    expect(Math.max(...patterns.map((p) => p.example.length))).toBeLessThanOrEqual(8192);
+  });
+
   it('reads standard input for -', async () => {
     const t = io('Job 1 done\nJob 2 done\n');
     expect(await runLearn(['-', '--service', 'batch'], { detector, io: t.io })).toBe(0);

@@ -27,6 +27,10 @@ describe('miner tokens', () => {
     expect(tokenize('{"level": "warn", "msg": "took too \\"long\\""}')).toEqual(['{"level":', '"warn",', '"msg":', '"took', 'too', '\\"long\\""}']);
     // Not one object: text as usual.
     expect(tokenize('{"a":1} then {"b":2}')).toEqual(['{"a":1}', 'then', '{"b":2}']);
+    expect(tokenize('{"a":1}}')).toEqual(['{"a":1}}']);
+    // An unclosed string (a mask took its closing quote's backslash) still splits at spaces only, as it is.
+    expect(tokenize('{"msg":"a b}').join(' ')).toBe('{"msg":"a b}');
+    expect(tokenize('{"k":"\u0000 x"}')).toEqual(['{"k":"\u0000', 'x"}']);
   });
 
   it('ends a bracketed span where its brackets balance, through nested spans and trailing punctuation', () => {
