@@ -42,8 +42,12 @@ export function commonEnds(a: readonly string[], b: readonly string[]): CommonEn
     // The shorter one has no middle: the longer adds optional words or fields (another statement), or more values
     // (a longer list: the shorter keeps its last item as its middle).
     const head = Math.min(prefix, shorter);
-    if (addsWord(long.slice(head, long.length - Math.min(suffix, shorter - head)), short) || head === 1) return undefined;
-    if (head === shorter) {
+    if (continuesValue(short, long, head, suffix)) {
+      // The value of `key=` takes more words in the longer (`application_name=PostgreSQL JDBC Driver`): it is the middle.
+      prefix = head - 1;
+      suffix = Math.min(suffix, shorter - head);
+    } else if (addsWord(long.slice(head, long.length - Math.min(suffix, shorter - head)), short) || head === 1) return undefined;
+    else if (head === shorter) {
       prefix = shorter - 1;
       suffix = 0;
     } else suffix = shorter - prefix - 1;
@@ -55,7 +59,7 @@ export function commonEnds(a: readonly string[], b: readonly string[]): CommonEn
   }
   // The middle starts after a token that can introduce a parameter; words before it belong to the statement.
   let start = prefix;
-  while (start > 0 && !introduces(a[start - 1]!)) start--;
+  if (keyOf(a[start]!) === undefined) while (start > 0 && !introduces(a[start - 1]!)) start--;
   let words = 0;
   for (let i = 0; i < start; i++) if (isWord(a[i]!)) words++;
   // A statement says what happened first: a start of labels or values only (`*<NUM>` … `client: <IP>,`) is no evidence.
@@ -73,6 +77,16 @@ export function commonEnds(a: readonly string[], b: readonly string[]): CommonEn
 function introduces(token: string): boolean {
   const last = token.charCodeAt(token.length - 1);
   return last === 58 || last === 61;
+}
+
+/**
+ * Whether the tokens the longer adds after the agreed start `head` continue the value of
+ * the start's last token, a `key=value`: they hold no key of their own.
+ */
+function continuesValue(short: readonly string[], long: readonly string[], head: number, suffix: number): boolean {
+  if (head === 0 || keyOf(short[head - 1]!) === undefined) return false;
+  const extra = long.slice(head, long.length - Math.min(suffix, short.length - head));
+  return extra.length > 0 && extra.every((t) => keyOf(t) === undefined);
 }
 
 /** Whether `extra` holds a word of letters or a `key=` that `base` lacks. */
@@ -112,14 +126,16 @@ export function isVariableSpan(middles: readonly string[], distinct: number): bo
   for (const middle of unique) {
     const words = middle.split(' ');
     lengths.add(words.length);
-    if (words.some(isVariableToken)) withValue++;
+    // A middle that starts as `key=` is that key's value.
+    if (words.some(isVariableToken) || keyOf(words[0]!) !== undefined) withValue++;
   }
   return lengths.size >= SPAN_LENGTHS && withValue * 2 >= unique.size;
 }
 
-/** A span template's tokens: the start, one wildcard for the middle, the end. */
+/** A span template's tokens: the start, one wildcard for the middle (`key=<*>` when it is a key's value), the end. */
 export function spanTokens(tokens: readonly string[], ends: CommonEnds): string[] {
-  return [...tokens.slice(0, ends.prefix), WILDCARD, ...tokens.slice(tokens.length - ends.suffix)];
+  const key = keyOf(tokens[ends.prefix]!);
+  return [...tokens.slice(0, ends.prefix), (key ?? '') + WILDCARD, ...tokens.slice(tokens.length - ends.suffix)];
 }
 
 /**

@@ -570,6 +570,19 @@ describe('template miner: variable-length spans', () => {
     expect(auth[1]!.id).not.toBe(auth[0]!.id);
   });
 
+  it('takes a key=value whose value runs over several words as one variable value, not optional words', () => {
+    const miner = createTemplateMiner();
+    const session = (client: string, n: number): string => `session opened: user=u${n} client=${client} compression on (tls=1.3, port=${n})`;
+    const results = feed(miner, [session('web-ui', 1), session('Acme Mobile App', 2), session('curl', 3), session('Grafana v10', 4)]);
+    expect(new Set(results.map((r) => miner.get(r.id)!.id)).size).toBe(1);
+    expect(miner.get(results[0]!.id)!.template).toBe('session opened: user=<*> client=<*> compression on (tls=<NUM>, port=<NUM>)');
+    expect(miner.add(mask(session('Some Other Client Name', 5)))).toMatchObject({ id: miner.get(results[0]!.id)!.id, created: false });
+    // Words after a value that is not a key's stay the statement's own.
+    const other = createTemplateMiner();
+    const plain = feed(other, ['session opened for u1 compression on', 'session opened for u2 now compression on', 'session opened for u3 compression on', 'session opened for u4 from cache compression on']);
+    expect(new Set(plain.map((r) => other.get(r.id)!.id)).size).toBe(3);
+  });
+
   it('starts a span only after a label or a value: the word after a plain word still names the statement', () => {
     const miner = createTemplateMiner();
     const results = feed(miner, [
