@@ -47,7 +47,7 @@ export const ID_HINT = 2;
  * Share of comparable positions whose words agree. A template wildcard agrees with
  * anything; two values are not compared (they are always variable). Two differing
  * tokens that are one field (the same key with another value) or both hosts or ids
- * (`cdn.example.com:<NUM>`, `rdd_<NUM>_<NUM>`) agree by half, so a short message finds
+ * (`cdn.example.com:<NUM>`, `rdd_<NUM>_<NUM>`) or names glued to ids (`cleanup[<UUID>]`) agree by half, so a short message finds
  * its sibling and the miner can weigh the evidence. Gives 0 as soon as the share can
  * no longer reach `floor`, so scanning unrelated templates is cheap. `hints`: what
  * `tokens` may hold (similarityHints); a hint left out skips its test.
@@ -81,7 +81,7 @@ export function similarity(template: readonly string[], tokens: readonly string[
 
 function halfAgree(t: string, m: string, hints: number): boolean {
   if ((hints & KEYED_HINT) !== 0 && t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) return true;
-  return (hints & ID_HINT) !== 0 && isIdLike(m) && isIdLike(t);
+  return (hints & ID_HINT) !== 0 && ((isIdLike(m) && isIdLike(t)) || (isNamedValue(m) && isNamedValue(t)));
 }
 
 /** Which half agreements a message can earn: KEYED_HINT for a `key=value` token, ID_HINT for a host or id. */
@@ -97,7 +97,7 @@ export function similarityHints(tokens: readonly string[]): number {
       else if ((c >= 48 && c <= 57) || c === 60) value = true;
     }
     if (keyed) hints |= KEYED_HINT;
-    else if (value && isIdLike(t)) hints |= ID_HINT;
+    else if (value && (isIdLike(t) || isNamedValue(t))) hints |= ID_HINT;
   }
   return hints;
 }
@@ -462,6 +462,17 @@ export function isIdLike(token: string): boolean {
   }
   return true;
 }
+
+/**
+ * A name glued to the value it names in brackets, as tasks, jobs and threads print
+ * themselves (`cleanup[<UUID>]`, `worker-3(<NUM>)`): the name is printed with the id, so
+ * it is a value too.
+ */
+export function isNamedValue(token: string): boolean {
+  return NAMED_VALUE.test(token);
+}
+
+const NAMED_VALUE = /^[A-Za-z][\w.-]*[[(]<[A-Z*]+>[\])][,;:]?$/;
 
 /**
  * One quoted or bracketed word, maybe as the value of a key (`"readonly"`,

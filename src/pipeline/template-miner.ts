@@ -17,7 +17,7 @@ import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
 import { alignToSpan, commonEnds, headOf, isVariableSpan, spanTokens, type CommonEnds } from './miner-spans.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, similarityHints, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isNamedValue, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, similarityHints, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -372,7 +372,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (const v of seen) {
       if (isIdLike(v) || v === '-') ids = true;
       else {
-        if (!isNameLike(v) && !isQuotedWord(v) && !/^[A-Za-z]$/.test(v) && !valueWords.has(v) && slotCount(v) < 2) evident = false;
+        if (!isNameLike(v) && !isQuotedWord(v) && !isNamedValue(v) && !/^[A-Za-z]$/.test(v) && !valueWords.has(v) && slotCount(v) < 2) evident = false;
         if (!/[A-Za-z]/.test(v)) words = false;
       }
     }

@@ -391,6 +391,15 @@ describe('template miner: name-like words', () => {
     expect(other!.id).not.toBe(one!.id);
   });
 
+  it('takes a name glued to its id in brackets as a value after two, even in a short message', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const [a, b] = feed(miner, ['Executing task cleanup[5f3a2b1c-1111-2222-3333-444455556666]', 'Executing task reindex[7f3a2b1c-1111-2222-3333-444455556666]']);
+    expect(b).toMatchObject({ id: a!.id, template: 'Executing task <*>' });
+    // A name beside an id that is not glued to one is still a word of the statement.
+    const [x, y] = feed(miner, ['Executing task cleanup now', 'Executing task reindex now']);
+    expect(y!.id).not.toBe(x!.id);
+  });
+
   it('takes a name with the same attributes in parentheses as one value, but not an UPPER_CASE or missing name', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
     const [a, b] = feed(miner, ['session opened for user ubuntu(uid=1000) by ubuntu(uid=0)', 'session opened for user deploy(uid=1001) by deploy(uid=0)']);
