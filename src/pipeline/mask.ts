@@ -222,9 +222,19 @@ function maskToken(token: string): string {
   if (!mayHoldVariable(token)) return token;
   let start = 0;
   let end = token.length;
-  // A leading '.' that starts `./` or `../` belongs to a path.
-  while (start < end && isWrapper(token.charCodeAt(start)) && !startsRelativePath(token, start)) start++;
-  while (end > start && isWrapper(token.charCodeAt(end - 1))) end--;
+  // A leading '.' that starts `./` or `../` belongs to a path. An escaped quote (`\"name\"` inside a quoted
+  // message) wraps a value like a quote: its backslash is no path separator.
+  while (start < end) {
+    const c = token.charCodeAt(start);
+    if (c === 92 && token.charCodeAt(start + 1) === 34) start += 2;
+    else if (isWrapper(c) && !startsRelativePath(token, start)) start++;
+    else break;
+  }
+  while (end > start) {
+    const c = token.charCodeAt(end - 1);
+    if (isWrapper(c) || (c === 92 && token.charCodeAt(end) === 34)) end--;
+    else break;
+  }
   if (start === end) return token;
   const core = token.slice(start, end);
   const kind = classify(core);

@@ -29,7 +29,8 @@ export function isVariableToken(token: string): boolean {
  */
 export function isConstantName(token: string): boolean {
   const last = token.charCodeAt(token.length - 1);
-  const end = last === 44 || last === 46 || last === 58 || last === 59 ? token.length - 1 : token.length;
+  // `,.:;`, or the quote that closes a quoted message (`"SyncLoop ADD"`).
+  const end = last === 44 || last === 46 || last === 58 || last === 59 || last === 34 ? token.length - 1 : token.length;
   let letters = 0;
   for (let i = 0; i < end; i++) {
     const c = token.charCodeAt(i);
@@ -247,7 +248,8 @@ function closes(word: string, close: number): boolean {
   let n = word.length;
   for (let stripped = 0; n > 0; stripped++) {
     const last = word.charCodeAt(n - 1);
-    if (last === close) return true;
+    // An escaped quote (`\"name\"` inside a quoted message) does not close it.
+    if (last === close) return close !== 34 || word.charCodeAt(n - 2) !== 92;
     if (stripped === 2 || !(last === 44 || last === 59 || last === 58 || last === 46 || last === 41)) return false;
     n--;
   }
@@ -338,7 +340,8 @@ function spanned(masked: string): string[] {
     const close = closerOf(open);
     // Brackets nest (`[shards started [[a][0], [b][0]]])`): a bracketed span ends where its depth returns to 0.
     let depth = close === 34 ? 0 : nesting(word, open, close);
-    if (close === 0 || (close === 34 ? word.length > 1 && closes(word, close) : depth <= 0)) {
+    // A quoted text that starts the message is the statement's own text (klog's `"Probe failed" pod=…`): its words.
+    if (close === 0 || (close === 34 ? i === 0 || (word.length > 1 && closes(word, close)) : depth <= 0)) {
       out.push(word);
       continue;
     }
@@ -482,6 +485,8 @@ const NAMED_VALUE = /^[A-Za-z][\w.-]*[[(]<[A-Z*]+>[\])][,;:]?$/;
 export function isQuotedWord(token: string): boolean {
   const key = keyOf(token);
   const start = key === undefined ? 0 : key.length;
+  // An escaped quote (`\"config\"` inside a quoted message) quotes a word the same way.
+  if (token.charCodeAt(start) === 92 && token.charCodeAt(start + 1) === 34) return isQuotedWord(token.slice(start + 1).replace('\\"', '"'));
   const open = token.charCodeAt(start);
   const close = open === 39 ? 39 : closerOf(open);
   if (close === 0) return false;

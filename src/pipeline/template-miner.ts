@@ -362,7 +362,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
    * Distinct values that make a slot variable: fewer when the values say they are
    * values — each a name-like, quoted or bracketed word, a single letter (`job a`), or
    * a word already seen filling a variable slot or varying in another statement's slot —
-   * or an id-like value or an empty field `-` beside words (`test9` beside `webmaster`;
+   * or an id-like value or an empty field (`-`, `status=""`) beside words (`test9` beside `webmaster`;
    * not `****` beside a number).
    */
   function needed(seen: Set<string>): number {
@@ -370,13 +370,19 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     let ids = false;
     let words = true;
     for (const v of seen) {
-      if (isIdLike(v) || v === '-') ids = true;
+      if (isIdLike(v) || isEmptyField(v)) ids = true;
       else {
         if (!isNameLike(v) && !isQuotedWord(v) && !isNamedValue(v) && !/^[A-Za-z]$/.test(v) && !valueWords.has(v) && slotCount(v) < 2) evident = false;
         if (!/[A-Za-z]/.test(v)) words = false;
       }
     }
     return evident || (ids && words) ? Math.min(EVIDENT_MERGE_AFTER, opts.mergeAfter) : opts.mergeAfter;
+  }
+
+  /** An empty field: `-`, `""`, or a key with either (`status=""`). */
+  function isEmptyField(v: string): boolean {
+    const value = v.slice(keyOf(v)?.length ?? 0);
+    return value === '-' || value === '""' || value === "''";
   }
 
   /**

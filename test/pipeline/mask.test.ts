@@ -104,6 +104,11 @@ describe('mask: tokens in context', () => {
     expect(mask('code 404 Notfound; 999 OK; 200 OKAY; 400 Bad')).toBe('code <NUM> Notfound; <NUM> OK; <NUM> OKAY; <NUM> Bad');
   });
 
+  it('reads an escaped quote around a value as a quote, not as a path', () => {
+    expect(mask('volume \\"kube-api-2s4v0\\" (UID: \\"931a00e8-4c73-4b0b-8a9b-503abc08c9b5\\")')).toBe('volume \\"kube-api-2s4v0\\" (UID: \\"<UUID>\\")');
+    expect(mask('open \\srv\\share\\f.txt')).toBe('open <PATH>');
+  });
+
   it('joins an already masked number to its unit, so masking stays idempotent', () => {
     expect(mask('<NUM> ms after <NUM>')).toBe('<DURATION> after <NUM>');
   });

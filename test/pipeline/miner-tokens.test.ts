@@ -49,8 +49,13 @@ describe('miner tokens', () => {
     expect(tokenize('k=<*> k=<*>')).toHaveLength(2);
   });
 
+  it('reads a quoted text that starts the message as words, and an escaped quote inside a quoted field as no end', () => {
+    expect(tokenize('"SyncLoop ADD" source="api" pods=[<NUM>]')).toEqual(['"SyncLoop', 'ADD"', 'source="api"', 'pods=[<NUM>]']);
+    expect(tokenize('at "a \\"b c\\" d" e')).toEqual(['at', '"a \\"b c\\" d"', 'e']);
+  });
+
   it('tells one quoted or bracketed word from quoted text and plain words', () => {
-    for (const w of ['"readonly"', 'identity="app"', "'x',", '"orders.status".', '[logs]', '[{"phase":"hot"}]', 'cause=[rollover],']) expect(isQuotedWord(w), w).toBe(true);
+    for (const w of ['"readonly"', 'identity="app"', "'x',", '"orders.status".', '[logs]', '[{"phase":"hot"}]', 'cause=[rollover],', '\\"config\\"', '\\"config\\")']) expect(isQuotedWord(w), w).toBe(true);
     for (const w of ['readonly', '"GET <PATH>"', '""', '[]', '"a"b"', 'x="a b"', '[a b]', '(x)']) expect(isQuotedWord(w), w).toBe(false);
   });
 

@@ -391,6 +391,28 @@ describe('template miner: name-like words', () => {
     expect(other!.id).not.toBe(one!.id);
   });
 
+  it('groups klog lines by their quoted message, with UPPER_CASE verbs in it kept apart and escaped quoted names as values', () => {
+    const miner = createTemplateMiner();
+    const verbs = ['ADD', 'UPDATE', 'RECONCILE', 'DELETE', 'REMOVE'];
+    const synced = feed(miner, verbs.flatMap((v, i) => [`"SyncLoop ${v}" source="api" pods=["default/web-${i}"]`, `"SyncLoop ${v}" source="api" pods=["default/api-${i}"]`]));
+    expect(new Set(synced.map((r) => miner.get(r.id)!.id)).size).toBe(verbs.length);
+    const mounted = feed(miner, ['config', 'kube-api-access-2s4v0', 'data', 'tls-certs'].map((v) => `"MountVolume.SetUp succeeded for volume \\"${v}\\" pod \\"web-1\\"" pod="default/web-1"`));
+    expect(new Set(mounted.map((r) => miner.get(r.id)!.id)).size).toBe(1);
+  });
+
+  it('groups the same way whichever of two evident slots shows its second value first', () => {
+    const lines = (probe: string, status: string, n: number): string => `"SyncLoop (probe)" probe="${probe}" status="${status}" pod="default/web-${n}"`;
+    const orders = [
+      [lines('readiness', '', 1), lines('readiness', '', 2), lines('readiness', 'ready', 3), lines('liveness', 'unhealthy', 4), lines('liveness', 'unhealthy', 5), lines('readiness', 'ready', 6)],
+      [lines('liveness', 'unhealthy', 1), lines('readiness', '', 2), lines('readiness', 'ready', 3), lines('readiness', '', 4)],
+    ];
+    for (const order of orders) {
+      const miner = createTemplateMiner();
+      const results = feed(miner, order);
+      expect(new Set(results.map((r) => miner.get(r.id)!.id)).size).toBe(1);
+    }
+  });
+
   it('takes a name glued to its id in brackets as a value after two, even in a short message', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
     const [a, b] = feed(miner, ['Executing task cleanup[5f3a2b1c-1111-2222-3333-444455556666]', 'Executing task reindex[7f3a2b1c-1111-2222-3333-444455556666]']);
