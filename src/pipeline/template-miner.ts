@@ -116,6 +116,9 @@ export function templateId(masked: string): string {
   return createHash('sha256').update(masked).digest('hex').slice(0, 16);
 }
 
+/** A word that may be a value: letters first, then letters, digits or `_.-`. */
+const PLAIN_WORD = /^[A-Za-z][\w.-]*$/;
+
 /** Distinct values after which a slot is variable when the words themselves say they are values (see `needed`). */
 const EVIDENT_MERGE_AFTER = 2;
 
@@ -348,13 +351,21 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
   }
 
+  /** Plain words a message puts in a template's `<*>` slots are values wherever they appear (`user <*>` took `cyrus`). */
+  function rememberSlotWords(cluster: Cluster, tokens: readonly string[]): void {
+    const t = cluster.tokens;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === WILDCARD && cluster.span !== i && PLAIN_WORD.test(tokens[i]!) && !isConstantName(tokens[i]!)) rememberValue(tokens[i]!);
+    }
+  }
+
   /** The word values of a new template's `key=value` tokens (`user=root`): the right side of `=` is a value wherever it appears. */
   function rememberKeyedValues(tokens: readonly string[]): void {
     for (const t of tokens) {
       const key = keyOf(t);
       if (key === undefined) continue;
       const value = t.slice(key.length);
-      if (!isVariableToken(value) && !isConstantName(value) && /^[A-Za-z][\w.-]*$/.test(value)) rememberValue(value);
+      if (!isVariableToken(value) && !isConstantName(value) && PLAIN_WORD.test(value)) rememberValue(value);
     }
   }
 
@@ -541,6 +552,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   /** `tokens` undefined: a repeat of a message that joined `cluster` without changing it (an exact match), of tokens `words`. */
   function join(cluster: Cluster, tokens: readonly string[] | undefined, words: readonly string[]): MineResult {
     cluster.count++;
+    if (tokens !== undefined) rememberSlotWords(cluster, tokens);
     const changed = tokens !== undefined && generalise(cluster, tokens);
     if (cluster.families.length > 0) {
       // Families folded through another member are gone: forget them.

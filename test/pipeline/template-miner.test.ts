@@ -441,6 +441,14 @@ describe('template miner: name-like words', () => {
     expect(down!.id).not.toBe(up!.id);
   });
 
+  it('takes words that fill a slot after it became variable as values too, whatever order the statements came in', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    feed(miner, ['session closed for user cyrus', 'session closed for user news', 'session closed for user test', 'session closed for user root']);
+    feed(miner, ['session closed for user zed', 'session closed for user amy']);
+    const [zed, amy] = feed(miner, ['session opened for user zed by (uid=0)', 'session opened for user amy by (uid=0)']);
+    expect(amy).toMatchObject({ id: zed!.id, template: 'session opened for user <*> by (uid=<NUM>)' });
+  });
+
   it('makes a slot of ids of different shapes variable after two, but keeps text around a value apart', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
     const [rdd, piece] = feed(miner, ['Block rdd_2_7 stored as bytes in memory', 'Block broadcast_9_piece0 stored as bytes in memory']);
