@@ -3,7 +3,9 @@
  * tokens each time (`statement: <sql>`, `with 404 Not Found in`, an error text after
  * `due to:`). Two templates of different lengths that agree on a long enough start
  * and end differ only in the middle; once a start and end have shown enough distinct
- * middles, the middle is one variable span. Pure token logic; the miner keeps the state.
+ * middles, the middle is one variable span. The end may lie inside the last token, as
+ * punctuation glued to it, when the middle starts with a name (`Starting <unit> - <description>...`).
+ * Pure token logic; the miner keeps the state.
  */
 import { WILDCARD, coveredBy, isConstantName, isNameLike, isVariableToken, keyOf, sameKey, tokenSignature, valuesAgree } from './miner-tokens.js';
 
@@ -17,6 +19,8 @@ const START_WORDS = 2;
 export interface CommonEnds {
   prefix: number;
   suffix: number;
+  /** Punctuation the middle ends with, glued to its last word (`Starting <*>...`): the end inside the last token. */
+  tail?: string;
 }
 
 /** Tokens that may stand at one position of one statement: equal, covered, two values, or one key with two values. */
@@ -37,6 +41,7 @@ export function commonEnds(a: readonly string[], b: readonly string[]): CommonEn
   let suffix = 0;
   while (suffix < shorter && agree(a[a.length - 1 - suffix]!, b[b.length - 1 - suffix]!)) suffix++;
   if (prefix === 0) return undefined;
+  const tail = suffix === 0 ? gluedTail(a[a.length - 1]!, b[b.length - 1]!) : undefined;
   const [short, long] = a.length < b.length ? [a, b] : [b, a];
   if (prefix + suffix >= shorter) {
     // The shorter one has no middle: the longer adds optional words or fields (another statement), or more values
@@ -60,12 +65,42 @@ export function commonEnds(a: readonly string[], b: readonly string[]): CommonEn
   // The middle starts after a token that can introduce a parameter; words before it belong to the statement.
   let start = prefix;
   if (keyOf(a[start]!) === undefined) while (start > 0 && !introduces(a[start - 1]!)) start--;
-  let words = 0;
-  for (let i = 0; i < start; i++) if (isWord(a[i]!)) words++;
+  let startWords = 0;
+  for (let i = 0; i < start; i++) if (isWord(a[i]!)) startWords++;
+  let endWords = 0;
+  for (let i = 0; i < suffix; i++) if (isWord(a[a.length - 1 - i]!)) endWords++;
   // A statement says what happened first: a start of labels or values only (`*<NUM>` … `client: <IP>,`) is no evidence.
-  if (words < START_WORDS) return undefined;
-  for (let i = 0; i < suffix; i++) if (isWord(a[a.length - 1 - i]!)) words++;
-  return words >= CONTEXT_WORDS ? { prefix: start, suffix } : undefined;
+  if (startWords >= START_WORDS && startWords + endWords >= CONTEXT_WORDS) {
+    return { prefix: start, suffix, ...(suffix === 0 && tail !== undefined ? { tail } : {}) };
+  }
+  return tail === undefined ? undefined : namedEnds(a, b, prefix, tail);
+}
+
+/**
+ * Words, then a name or value in both, up to punctuation glued to the last word
+ * (`Starting <unit> - <description>...`, `Reached target <unit> - <description>.`): the
+ * name begins a parameter that runs to the end. Else undefined.
+ */
+function namedEnds(a: readonly string[], b: readonly string[], prefix: number, tail: string): CommonEnds | undefined {
+  for (let i = 1; i <= prefix && i < a.length && i < b.length; i++) {
+    if (!isWord(a[i - 1]!)) return undefined;
+    if (namesFirst(a[i]!) && namesFirst(b[i]!)) return { prefix: i, suffix: 0, tail };
+  }
+  return undefined;
+}
+
+/** Punctuation that ends a free-text parameter (`...`, `.`, `!`), glued to the last word of both: at most three marks. */
+const TAIL_RE = /[A-Za-z0-9>]([.!?]{1,3})$/;
+
+/** The punctuation both last tokens end with after a letter, digit or placeholder; else undefined. */
+function gluedTail(x: string, y: string): string | undefined {
+  const tx = TAIL_RE.exec(x)?.[1];
+  return tx !== undefined && tx === TAIL_RE.exec(y)?.[1] ? tx : undefined;
+}
+
+/** A token that starts a parameter by itself: a value or a name (`docker.service`, `<EMAIL>`). */
+function namesFirst(token: string): boolean {
+  return isVariableToken(token) || isNameLike(token);
 }
 
 /**
@@ -126,16 +161,24 @@ export function isVariableSpan(middles: readonly string[], distinct: number): bo
   for (const middle of unique) {
     const words = middle.split(' ');
     lengths.add(words.length);
-    // A middle that starts as `key=` is that key's value.
-    if (words.some(isVariableToken) || keyOf(words[0]!) !== undefined) withValue++;
+    // A middle that starts as `key=` is that key's value; one that starts with a name is that name's text.
+    if (words.some(isVariableToken) || keyOf(words[0]!) !== undefined || isNameLike(words[0]!)) withValue++;
   }
   return lengths.size >= SPAN_LENGTHS && withValue * 2 >= unique.size;
 }
 
-/** A span template's tokens: the start, one wildcard for the middle (`key=<*>` when it is a key's value), the end. */
+/**
+ * A span template's tokens: the start, one wildcard for the middle (`key=<*>` when it is
+ * a key's value, `<*>...` when it ends glued to punctuation), the end.
+ */
 export function spanTokens(tokens: readonly string[], ends: CommonEnds): string[] {
   const key = keyOf(tokens[ends.prefix]!);
-  return [...tokens.slice(0, ends.prefix), (key ?? '') + WILDCARD, ...tokens.slice(tokens.length - ends.suffix)];
+  return [...tokens.slice(0, ends.prefix), (key ?? '') + WILDCARD + (ends.tail ?? ''), ...tokens.slice(tokens.length - ends.suffix)];
+}
+
+/** The punctuation a span token's middle must end with (`<*>...` → `...`), or ''. */
+function tailOf(spanToken: string): string {
+  return spanToken.slice(spanToken.indexOf(WILDCARD) + WILDCARD.length);
 }
 
 /**
@@ -150,7 +193,17 @@ export function alignToSpan(template: readonly string[], span: number, tokens: r
   for (let i = 0; i < span; i++) if (!agree(template[i]!, tokens[i]!)) return undefined;
   const offset = tokens.length - template.length;
   for (let i = span + 1; i < template.length; i++) if (!agree(template[i]!, tokens[i + offset]!)) return undefined;
-  return [...tokens.slice(0, span), tokens.slice(span, span + offset + 1).join(' '), ...tokens.slice(span + offset + 1)];
+  const middle = tokens.slice(span, span + offset + 1).join(' ');
+  const tail = tailOf(template[span]!);
+  // A middle up to a glued end starts with a name, as the ones the span was made of (namedEnds).
+  if (tail !== '' && !(namesFirst(tokens[span]!) && TAIL_RE.exec(middle)?.[1] === tail)) return undefined;
+  return [...tokens.slice(0, span), middle, ...tokens.slice(span + offset + 1)];
+}
+
+/** Aligned tokens (alignToSpan) as a message of the template: a middle that ends with the span token's tail is covered by it. */
+export function spanCovered(template: readonly string[], span: number, aligned: string[]): string[] {
+  if (tailOf(template[span]!) !== '') aligned[span] = template[span]!;
+  return aligned;
 }
 
 /** The head a template or message is indexed by across lengths: its first token's signature. */

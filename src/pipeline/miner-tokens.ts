@@ -433,6 +433,8 @@ export function isNameLike(token: string): boolean {
   let n = token.length;
   const last = token.charCodeAt(n - 1);
   if (last === 44 || last === 59) n--;
+  // Dots that end a sentence (`tool.`, `files...`) are not joiners.
+  while (n > 0 && token.charCodeAt(n - 1) === 46) n--;
   if (token.charCodeAt(0) === 34 && token.charCodeAt(n - 1) === 34) {
     start = 1;
     n--;

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
-import { alignToSpan, commonEnds, headOf, isVariableSpan, spanTokens, type CommonEnds } from './miner-spans.js';
+import { alignToSpan, commonEnds, headOf, isVariableSpan, spanCovered, spanTokens, type CommonEnds } from './miner-spans.js';
 import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isNamedValue, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, similarityHints, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
@@ -470,7 +470,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     if (!bucket) return undefined;
     for (const cluster of bucket.clusters) {
       const aligned = alignToSpan(cluster.tokens, cluster.span!, tokens);
-      if (aligned) return { cluster, aligned };
+      if (aligned) return { cluster, aligned: spanCovered(cluster.tokens, cluster.span!, aligned) };
     }
     return undefined;
   }
@@ -528,7 +528,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const folded: string[] = [];
     for (const { c, aligned } of lined) {
       if (c === target) continue;
-      if (aligned) generalise(target, aligned);
+      if (aligned) generalise(target, spanCovered(target.tokens, ends.prefix, aligned));
       if (!byId.has(c.id)) continue;
       target.count += c.count;
       retire(c, target);
@@ -621,7 +621,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const resplit = new Set<string>();
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
-      if (s.span !== undefined && s.span < tokens.length && tokens[s.span] === WILDCARD) {
+      if (s.span !== undefined && s.span < tokens.length && tokens[s.span]!.includes(WILDCARD)) {
         insert(newCluster(s.id, SPAN_BUCKET + headOf(tokens), tokens, s.template, s.count, s.example, s.span));
         continue;
       }

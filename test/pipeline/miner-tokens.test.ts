@@ -61,7 +61,8 @@ describe('miner tokens', () => {
 
   it('tells name-like words from prose', () => {
     for (const w of ['https-in~', 'web-backend', 'LR--', 'api.example.com,', '"shop.example.com"', 'a_b']) expect(isNameLike(w), w).toBe(true);
-    for (const w of ['up', 'down', 'GET', '-', '--', '(x)', 'said:', '"GET <PATH>"', 'a-1']) expect(isNameLike(w), w).toBe(false);
+    for (const w of ['up', 'down', 'GET', '-', '--', '(x)', 'said:', '"GET <PATH>"', 'a-1', 'tool...', 'files.']) expect(isNameLike(w), w).toBe(false);
+    expect(isNameLike('api.example.com.')).toBe(true);
   });
 
   it('tells id-like values from spans, key=values and text around a value', () => {

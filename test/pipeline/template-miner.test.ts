@@ -622,6 +622,26 @@ describe('template miner: variable-length spans', () => {
     expect(new Set(plain.map((r) => other.get(r.id)!.id)).size).toBe(3);
   });
 
+  it('takes a name and its description up to a glued end as one parameter: `Starting <unit> - <description>...`', () => {
+    const miner = createTemplateMiner();
+    const units = ['sysstat-collect.service - system activity accounting tool', 'logrotate.service - Rotate log files', 'man-db.service - Daily man-db regeneration', 'certbot.service - Certbot'];
+    const results = feed(miner, units.map((u) => `Starting ${u}...`));
+    expect(new Set(results.map((r) => miner.get(r.id)!.id)).size).toBe(1);
+    const id = miner.get(results[0]!.id)!.id;
+    expect(miner.get(id)!.template).toBe('Starting <*>...');
+    expect(miner.add(mask('Starting motd-news.service - Message of the Day...'))).toMatchObject({ id, created: false });
+    // Another ending, or words where the name was, is another statement.
+    expect(miner.add(mask('Starting motd-news.service - Message of the Day.')).id).not.toBe(id);
+    expect(miner.add(mask('Starting up the whole engine...')).id).not.toBe(id);
+    // Prose up to the same punctuation is not a parameter.
+    const prose = createTemplateMiner();
+    const said = feed(prose, ['Starting up now...', 'Starting the engine slowly...', 'Starting to warm up the caches...', 'Starting over from the very first block...']);
+    expect(new Set(said.map((r) => prose.get(r.id)!.id)).size).toBe(4);
+    // It survives a snapshot.
+    const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
+    expect(restored.add(mask('Starting apt-daily.service - Daily apt download activities...'))).toMatchObject({ id, created: false });
+  });
+
   it('starts a span only after a label or a value: the word after a plain word still names the statement', () => {
     const miner = createTemplateMiner();
     const results = feed(miner, [
@@ -642,6 +662,12 @@ describe('template miner: variable-length spans', () => {
     const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
     expect(restored.add(mask(logged(statements[4]!, 3)))).toMatchObject({ id: last!.id, created: false });
     expect(restored.add(mask(logged('VACUUM', 3)))).toMatchObject({ id: last!.id, created: false });
+    // A span that is a key's value (`client=<*>`) too.
+    const keyed = createTemplateMiner();
+    const session = (client: string, n: number): string => `session opened: user=u${n} client=${client} compression on (tls=1.3, port=${n})`;
+    const opened = feed(keyed, [session('web-ui', 1), session('Acme Mobile App', 2), session('curl', 3), session('Grafana v10', 4)]);
+    const back = createTemplateMiner({}, JSON.parse(JSON.stringify(keyed.snapshot())) as MinerSnapshot);
+    expect(back.add(mask(session('A B C D E', 9)))).toMatchObject({ id: keyed.get(opened[0]!.id)!.id, created: false });
   });
 });
 
