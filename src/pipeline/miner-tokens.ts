@@ -43,6 +43,7 @@ export function isConstantName(token: string): boolean {
 /** What a message may hold that earns half an agreement in `similarity` (see `similarityHints`). */
 export const KEYED_HINT = 1;
 export const ID_HINT = 2;
+export const NAMED_HINT = 4;
 
 /**
  * Share of comparable positions whose words agree. A template wildcard agrees with
@@ -53,7 +54,7 @@ export const ID_HINT = 2;
  * no longer reach `floor`, so scanning unrelated templates is cheap. `hints`: what
  * `tokens` may hold (similarityHints); a hint left out skips its test.
  */
-export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | ID_HINT): number {
+export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | ID_HINT | NAMED_HINT): number {
   // Agreements are counted in halves: whole numbers keep this loop in integer arithmetic.
   let halves = 0;
   let compared = 0;
@@ -82,10 +83,11 @@ export function similarity(template: readonly string[], tokens: readonly string[
 
 function halfAgree(t: string, m: string, hints: number): boolean {
   if ((hints & KEYED_HINT) !== 0 && t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) return true;
-  return (hints & ID_HINT) !== 0 && ((isIdLike(m) && isIdLike(t)) || (isNamedValue(m) && isNamedValue(t)));
+  if ((hints & ID_HINT) !== 0 && isIdLike(m) && isIdLike(t)) return true;
+  return (hints & NAMED_HINT) !== 0 && isNamedValue(m) && isNamedValue(t);
 }
 
-/** Which half agreements a message can earn: KEYED_HINT for a `key=value` token, ID_HINT for a host or id. */
+/** Which half agreements a message can earn: KEYED_HINT for a `key=value` token, ID_HINT for a host or id, NAMED_HINT for a name glued to an id. */
 export function similarityHints(tokens: readonly string[]): number {
   let hints = 0;
   for (const t of tokens) {
@@ -98,7 +100,8 @@ export function similarityHints(tokens: readonly string[]): number {
       else if ((c >= 48 && c <= 57) || c === 60) value = true;
     }
     if (keyed) hints |= KEYED_HINT;
-    else if (value && (isIdLike(t) || isNamedValue(t))) hints |= ID_HINT;
+    else if (value && isIdLike(t)) hints |= ID_HINT;
+    else if (value && isNamedValue(t)) hints |= NAMED_HINT;
   }
   return hints;
 }
