@@ -7,6 +7,9 @@
  *   node dist/bench/accuracy.js Linux --verbose --online   the same for the ids given as lines arrive
  *   npm run bench:accuracy -- --data heldout      our held-out formats (bench/data/heldout), GA only
  *   npm run bench:accuracy -- --dir PATH          any folder in the Loghub-2k layout, GA only
+ *   npm run bench:accuracy -- --orders 5          GA when the lines arrive in 5 seeded shuffled orders
+ *                                                 (median and worst per system): rules that hold only
+ *                                                 for the order they were shaped on show here
  */
 import { mask } from '../src/pipeline/mask.js';
 import { createTemplateMiner, type TemplateMiner } from '../src/pipeline/template-miner.js';
@@ -33,10 +36,14 @@ export function groupingAccuracy(truth: readonly string[], predicted: readonly s
   return truth.length === 0 ? 1 : correct / truth.length;
 }
 
-/** `predicted`: final groups (a folded template counts as the one it joined, as an offline parser's output would); `online`: the ids as returned at the time. */
-function mine(system: LoghubSystem): { predicted: string[]; online: string[]; miner: TemplateMiner } {
+/**
+ * `predicted`: final groups (a folded template counts as the one it joined, as an offline parser's output
+ * would); `online`: the ids as returned at the time. `order`: line indices in arrival order (default: as logged).
+ */
+function mine(system: LoghubSystem, order?: readonly number[]): { predicted: string[]; online: string[]; miner: TemplateMiner } {
   const miner = createTemplateMiner();
-  const online = system.lines.map((l) => miner.add(mask(l.content)).id);
+  const lines = order ? order.map((i) => system.lines[i]!) : system.lines;
+  const online = lines.map((l) => miner.add(mask(l.content)).id);
   const predicted = online.map((id) => miner.get(id)!.id);
   return { predicted, online, miner };
 }
@@ -123,15 +130,50 @@ function scale(): void {
   );
 }
 
+/** A seeded Fisher–Yates shuffle of 0..n-1 (an LCG: the same orders on every machine). */
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let x = seed;
+  for (let i = n - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = Math.floor((x / 2 ** 32) * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/** GA per system over `count` shuffled arrival orders: median and worst. */
+function orders(systems: readonly LoghubSystem[], count: number, width: number): void {
+  console.log(`${'system'.padEnd(width)} median  worst   (GA over ${count} shuffled orders, seeds 1..${count})`);
+  const medians: number[] = [];
+  const worst: number[] = [];
+  for (const system of systems) {
+    const gas = Array.from({ length: count }, (_, k) => {
+      const order = shuffled(system.lines.length, k + 1);
+      return groupingAccuracy(order.map((i) => system.lines[i]!.eventId), mine(system, order).predicted);
+    }).sort((a, b) => a - b);
+    medians.push(gas[Math.floor((count - 1) / 2)]!);
+    worst.push(gas[0]!);
+    console.log(`${system.name.padEnd(width)} ${medians.at(-1)!.toFixed(4)}  ${worst.at(-1)!.toFixed(4)}`);
+  }
+  console.log(`${'mean'.padEnd(width)} ${mean(medians).toFixed(4)}  ${mean(worst).toFixed(4)}`);
+}
+
 function main(): void {
   const data = chooseData(process.argv.slice(2));
+  const orderCount = data.rest.includes('--orders') ? Number(data.rest[data.rest.indexOf('--orders') + 1]) : 0;
+  if (data.rest.includes('--orders') && !(Number.isInteger(orderCount) && orderCount > 0)) throw new Error('--orders takes a whole number of orders, e.g. --orders 5');
   const verbose = data.rest.includes('--verbose');
-  const only = data.rest.filter((a) => !a.startsWith('--'));
+  const only = data.rest.filter((a, i) => !a.startsWith('--') && data.rest[i - 1] !== '--orders');
   const systems = loghubSystems(data.dir).filter((s) => only.length === 0 || only.includes(s)).map((s) => loadLoghubSystem(s, data.dir));
   const scores: number[] = [];
   const onlineScores: number[] = [];
   const width = Math.max(11, ...systems.map((s) => s.name.length + 1));
   if (data.name !== 'loghub') console.log(`data: ${data.name} (${data.dir})`);
+  if (orderCount > 0) {
+    orders(systems, orderCount, width);
+    return;
+  }
   console.log(`${'system'.padEnd(width)} GA      online GA  templates (truth)`);
   for (const system of systems) {
     const { predicted, online, miner } = mine(system);
