@@ -524,6 +524,7 @@ describe('template miner: variable-length spans', () => {
     'SELECT count(*) FROM order_events WHERE created_at > 3 AND kind = 4 LIMIT 100',
   ];
   const logged = (sql: string, ms: number): string => `LOG: duration: ${ms}.5 ms statement: ${sql}`;
+  const session = (client: string, n: number): string => `session opened: user=u${n} client=${client} compression on (tls=1.3, port=${n})`;
 
   it('folds the statements after one start into a span template once the middles show a parameter of many lengths', () => {
     const miner = createTemplateMiner();
@@ -611,7 +612,6 @@ describe('template miner: variable-length spans', () => {
 
   it('takes a key=value whose value runs over several words as one variable value, not optional words', () => {
     const miner = createTemplateMiner();
-    const session = (client: string, n: number): string => `session opened: user=u${n} client=${client} compression on (tls=1.3, port=${n})`;
     const results = feed(miner, [session('web-ui', 1), session('Acme Mobile App', 2), session('curl', 3), session('Grafana v10', 4)]);
     expect(new Set(results.map((r) => miner.get(r.id)!.id)).size).toBe(1);
     expect(miner.get(results[0]!.id)!.template).toBe('session opened: user=<*> client=<*> compression on (tls=<NUM>, port=<NUM>)');
@@ -664,7 +664,6 @@ describe('template miner: variable-length spans', () => {
     expect(restored.add(mask(logged('VACUUM', 3)))).toMatchObject({ id: last!.id, created: false });
     // A span that is a key's value (`client=<*>`) too.
     const keyed = createTemplateMiner();
-    const session = (client: string, n: number): string => `session opened: user=u${n} client=${client} compression on (tls=1.3, port=${n})`;
     const opened = feed(keyed, [session('web-ui', 1), session('Acme Mobile App', 2), session('curl', 3), session('Grafana v10', 4)]);
     const back = createTemplateMiner({}, JSON.parse(JSON.stringify(keyed.snapshot())) as MinerSnapshot);
     expect(back.add(mask(session('A B C D E', 9)))).toMatchObject({ id: keyed.get(opened[0]!.id)!.id, created: false });
