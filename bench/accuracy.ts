@@ -14,6 +14,7 @@
 import { mask } from '../src/pipeline/mask.js';
 import { createTemplateMiner, type TemplateMiner } from '../src/pipeline/template-miner.js';
 import { chooseData, loadLoghubSystem, loghubSystems, type LoghubSystem } from './loghub.js';
+import { syntheticMessages } from './synthetic-messages.js';
 
 /** GA: a line is correct when its predicted group holds exactly the lines of its true group. */
 export function groupingAccuracy(truth: readonly string[], predicted: readonly string[]): number {
@@ -93,24 +94,10 @@ function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** Deterministic letters-only words (values with digits would be masked or treated as variables). */
-function syntheticWord(seed: number): string {
-  let x = seed;
-  let word = '';
-  for (let i = 0; i < 7; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    word += String.fromCharCode(97 + (x >>> 16) % 26);
-  }
-  return word;
-}
-
 /** One miner holding 100,000 templates: build time, heap growth, snapshot size, lookups on known templates. */
 function scale(): void {
   const n = 100_000;
-  const messages = Array.from({ length: n }, (_, i) => {
-    const length = 4 + (i % 9);
-    return Array.from({ length }, (_, j) => syntheticWord(i * 131 + j * 7919 + 1)).join(' ');
-  });
+  const messages = syntheticMessages(n);
   globalThis.gc?.();
   const before = process.memoryUsage().heapUsed;
   const miner = createTemplateMiner();

@@ -1,0 +1,18 @@
+/** Deterministic letters-only words (values with digits would be masked or treated as variables). */
+function syntheticWord(seed: number): string {
+  let x = seed;
+  let word = '';
+  for (let i = 0; i < 7; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    word += String.fromCharCode(97 + (x >>> 16) % 26);
+  }
+  return word;
+}
+
+/** `n` distinct messages of 4 to 12 such words: each a new template, most in one overflow bucket per length (a worst case). */
+export function syntheticMessages(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const length = 4 + (i % 9);
+    return Array.from({ length }, (_, j) => syntheticWord(i * 131 + j * 7919 + 1)).join(' ');
+  });
+}
