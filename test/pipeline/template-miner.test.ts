@@ -244,8 +244,10 @@ describe('template miner: snapshots', () => {
   });
 
   it('behaves like the original after a restore at any point of any history', () => {
-    const word = fc.constantFrom('a', 'b', 'c', 'GET', 'PUT', 'x1', 'x2', '<NUM>', '<IP>', '<*>', 'id=<NUM>', 'id=7', 'k=v', 'k=w', 'web-a', 'web-b', '"q r"');
-    const message = fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(' '));
+    // Also the tokens of spans that end inside a word, keyed spans, names glued to ids and klog's quoting.
+    const word = fc.constantFrom('a', 'b', 'c', 'GET', 'PUT', 'x1', 'x2', '<NUM>', '<IP>', '<*>', 'id=<NUM>', 'id=7', 'k=v', 'k=w', 'web-a', 'web-b', '"q r"',
+      'x.service', 'y.service', 'files...', 'done.', 'job[<UUID>]', 'run[<UUID>]', '\\"c\\"', '"S', 'ADD"', 'k=""', '-', '\u0000');
+    const message = fc.array(word, { minLength: 1, maxLength: 5 }).map((w) => w.join(' '));
     const options = fc.record({
       mergeAfter: fc.integer({ min: 2, max: 4 }),
       maxScan: fc.integer({ min: 1, max: 30 }),
@@ -640,6 +642,26 @@ describe('template miner: variable-length spans', () => {
     // It survives a snapshot.
     const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
     expect(restored.add(mask('Starting apt-daily.service - Daily apt download activities...'))).toMatchObject({ id, created: false });
+  });
+
+  it('keeps odd input to the glued-end and keyed spans bounded: NUL, escaped quotes, a 1 MB line, a flood of names', () => {
+    const miner = createTemplateMiner();
+    const units = ['a.service - Alpha job', 'b.service - Beta', 'c.service - Gamma nightly run', 'd.service - Delta two'];
+    const [first] = feed(miner, units.map((u) => `Starting ${u}...`));
+    const id = miner.get(first!.id)!.id;
+    // A NUL or an escaped quote inside the description is still the description.
+    expect(miner.add(mask('Starting e.service - Eps\u0000ilon \\"quoted\\" unit...')).id).toBe(id);
+    // 10,000 distinct units are one template, not 10,000.
+    for (let i = 0; i < 10_000; i++) miner.add(mask(`Starting unit-${String.fromCharCode(97 + (i % 26))}${i}.service - Job number ${i} of ${i % 7} words...`));
+    expect(miner.get(id)!.count).toBe(5 + 10_000);
+    expect(miner.templates()).toHaveLength(1);
+    // A 1 MB message that opens a quote and never closes it, full of escaped quotes, is cut by the mask and mined.
+    const huge = `"Probe ${'\\"x\\" '.repeat(200_000)}`;
+    const result = miner.add(mask(huge));
+    expect(result.created).toBe(true);
+    expect(miner.get(result.id)!.template.length).toBeLessThanOrEqual(4096);
+    const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
+    expect(restored.add(mask('Starting z.service - Zeta...')).id).toBe(id);
   });
 
   it('starts a span only after a label or a value: the word after a plain word still names the statement', () => {
