@@ -14,7 +14,7 @@
 import { mask } from '../src/pipeline/mask.js';
 import { createTemplateMiner, type TemplateMiner } from '../src/pipeline/template-miner.js';
 import { chooseData, loadLoghubSystem, loghubSystems, type LoghubSystem } from './loghub.js';
-import { syntheticMessages } from './synthetic-messages.js';
+import { shuffled, syntheticMessages } from './seeded.js';
 
 /** GA: a line is correct when its predicted group holds exactly the lines of its true group. */
 export function groupingAccuracy(truth: readonly string[], predicted: readonly string[]): number {
@@ -115,18 +115,6 @@ function scale(): void {
       `heap +${Math.round(heap / 2 ** 20)} MiB${globalThis.gc ? '' : ' (run node --expose-gc for an exact figure)'}, ` +
       `snapshot ${Math.round(snapshotBytes / 2 ** 20)} MiB, known-template throughput ${Math.round(lookups).toLocaleString('en-US')} messages/s`,
   );
-}
-
-/** A seeded Fisher–Yates shuffle of 0..n-1 (an LCG: the same orders on every machine). */
-function shuffled(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  let x = seed;
-  for (let i = n - 1; i > 0; i--) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    const j = Math.floor((x / 2 ** 32) * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 /** GA per system over `count` shuffled arrival orders: median and worst. */

@@ -12,7 +12,7 @@
 import { mask } from '../src/pipeline/mask.js';
 import { createTemplateMiner } from '../src/pipeline/template-miner.js';
 import { loadLoghubSystem, loghubSystems } from './loghub.js';
-import { syntheticMessages } from './synthetic-messages.js';
+import { syntheticMessages } from './seeded.js';
 
 function main(): void {
   const [mode, countArg] = process.argv.slice(2);

@@ -47,11 +47,12 @@ export function commonEnds(a: readonly string[], b: readonly string[]): CommonEn
     // The shorter one has no middle: the longer adds optional words or fields (another statement), or more values
     // (a longer list: the shorter keeps its last item as its middle).
     const head = Math.min(prefix, shorter);
-    if (continuesValue(short, long, head, suffix)) {
+    const extra = long.slice(head, long.length - Math.min(suffix, shorter - head));
+    if (continuesValue(short, head, extra)) {
       // The value of `key=` takes more words in the longer (`application_name=PostgreSQL JDBC Driver`): it is the middle.
       prefix = head - 1;
       suffix = Math.min(suffix, shorter - head);
-    } else if (addsWord(long.slice(head, long.length - Math.min(suffix, shorter - head)), short) || head === 1) return undefined;
+    } else if (addsWord(extra, short) || head === 1) return undefined;
     else if (head === shorter) {
       prefix = shorter - 1;
       suffix = 0;
@@ -94,6 +95,9 @@ const TAIL_RE = /[A-Za-z0-9>]([.!?]{1,3})$/;
 
 /** The punctuation both last tokens end with after a letter, digit or placeholder; else undefined. */
 function gluedTail(x: string, y: string): string | undefined {
+  // Most last tokens end in a letter or digit: skip the pattern then (asked for every peer a new template meets).
+  const last = x.charCodeAt(x.length - 1);
+  if (last !== 46 && last !== 33 && last !== 63) return undefined;
   const tx = TAIL_RE.exec(x)?.[1];
   return tx !== undefined && tx === TAIL_RE.exec(y)?.[1] ? tx : undefined;
 }
@@ -115,12 +119,11 @@ function introduces(token: string): boolean {
 }
 
 /**
- * Whether the tokens the longer adds after the agreed start `head` continue the value of
- * the start's last token, a `key=value`: they hold no key of their own.
+ * Whether the tokens `extra` the longer adds after the agreed start `head` continue the
+ * value of the start's last token, a `key=value`: they hold no key of their own.
  */
-function continuesValue(short: readonly string[], long: readonly string[], head: number, suffix: number): boolean {
+function continuesValue(short: readonly string[], head: number, extra: readonly string[]): boolean {
   if (head === 0 || keyOf(short[head - 1]!) === undefined) return false;
-  const extra = long.slice(head, long.length - Math.min(suffix, short.length - head));
   return extra.length > 0 && extra.every((t) => keyOf(t) === undefined);
 }
 

@@ -471,6 +471,12 @@ export function isIdLike(token: string): boolean {
   return true;
 }
 
+/** An empty field: `-`, `""`, `''`, or a key with one of them (`status=""`). */
+export function isEmptyField(token: string): boolean {
+  const value = token.slice(keyOf(token)?.length ?? 0);
+  return value === '-' || value === '""' || value === "''";
+}
+
 /**
  * A name glued to the value it names in brackets, as tasks, jobs and threads print
  * themselves (`cleanup[<UUID>]`, `worker-3(<NUM>)`): the name is printed with the id, so

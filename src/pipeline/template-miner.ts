@@ -17,7 +17,7 @@ import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
 import { alignToSpan, commonEnds, headOf, isVariableSpan, spanCovered, spanTokens, type CommonEnds } from './miner-spans.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isIdLike, isNameLike, isNamedValue, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, similarityHints, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, similarityHints, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -388,12 +388,6 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       }
     }
     return evident || (ids && words) ? Math.min(EVIDENT_MERGE_AFTER, opts.mergeAfter) : opts.mergeAfter;
-  }
-
-  /** An empty field: `-`, `""`, or a key with either (`status=""`). */
-  function isEmptyField(v: string): boolean {
-    const value = v.slice(keyOf(v)?.length ?? 0);
-    return value === '-' || value === '""' || value === "''";
   }
 
   /**

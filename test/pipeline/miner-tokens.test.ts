@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differInConstant, differInStatement, isIdLike, isNameLike, isQuotedWord, tokenize } from '../../src/pipeline/miner-tokens.js';
+import { differInConstant, differInStatement, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, tokenize } from '../../src/pipeline/miner-tokens.js';
 
 describe('miner tokens', () => {
   it('keeps a quoted field, a multi-word [..] or {..} span in one token, and leaves unclosed ones split', () => {
@@ -57,6 +57,13 @@ describe('miner tokens', () => {
   it('tells one quoted or bracketed word from quoted text and plain words', () => {
     for (const w of ['"readonly"', 'identity="app"', "'x',", '"orders.status".', '[logs]', '[{"phase":"hot"}]', 'cause=[rollover],', '\\"config\\"', '\\"config\\")']) expect(isQuotedWord(w), w).toBe(true);
     for (const w of ['readonly', '"GET <PATH>"', '""', '[]', '"a"b"', 'x="a b"', '[a b]', '(x)']) expect(isQuotedWord(w), w).toBe(false);
+  });
+
+  it('tells empty fields and names glued to an id from other tokens', () => {
+    for (const w of ['-', '""', "''", 'status=""', 'user=-']) expect(isEmptyField(w), w).toBe(true);
+    for (const w of ['--', '"-"', 'status="x"', 'a-', '']) expect(isEmptyField(w), w).toBe(false);
+    for (const w of ['cleanup[<UUID>]', 'worker-3(<NUM>),', 'job.x[<*>]']) expect(isNamedValue(w), w).toBe(true);
+    for (const w of ['[<UUID>]', 'cleanup[abc]', 'cleanup[<UUID>]x', '3job[<NUM>]', 'a[<NUM>']) expect(isNamedValue(w), w).toBe(false);
   });
 
   it('tells name-like words from prose', () => {
