@@ -52,9 +52,14 @@ const GROWTH_FACTOR = 10;
 const LEASE_MS = 20_000;
 /** A dedupe claim this old with no alert row was orphaned by a process that died after claiming. */
 const ORPHAN_CLAIM_MS = 10_000;
-/** A fresher claim's alert row is being written by another process: look again this often, this many times. */
+/**
+ * A fresher claim's alert row is being written by another process, or that process died
+ * between the two (a worker killed mid-batch, whose batch another worker took over
+ * sooner than ORPHAN_CLAIM_MS): look again this often until the row is there or the
+ * claim is orphaned, at most ORPHAN_CLAIM_MS of waiting in all.
+ */
 const IN_FLIGHT_RETRY_MS = 50;
-const IN_FLIGHT_RETRIES = 10;
+const IN_FLIGHT_RETRIES = ORPHAN_CLAIM_MS / IN_FLIGHT_RETRY_MS;
 
 /** What one group came to: whether the outbox has a row to send now, and the incident it is in. */
 interface Handled {
@@ -252,12 +257,11 @@ export function createAlertManager(deps: AlertManagerDeps): AlertManager {
         return { notify: repeat.outcome === 'grouped', incidentId: repeat.incidentId };
       }
       const claimedAt = await dedupe.claimedAt(service, patternId);
-      if (claimedAt === undefined || now() - claimedAt >= ORPHAN_CLAIM_MS) break;
-      // A fresh claim's alert row is being written by another process right now.
-      if (attempt >= IN_FLIGHT_RETRIES) return { notify: false, incidentId: null };
+      // No row after the claim turned orphaned, or after waiting that long: never drop the alert.
+      if (claimedAt === undefined || now() - claimedAt >= ORPHAN_CLAIM_MS || attempt >= IN_FLIGHT_RETRIES) break;
       await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_RETRY_MS));
     }
-    // An older claim without its row: the process that took it died between the two.
+    // A claim without its row: the process that took it died between the two.
     logger.warn({ service, patternId }, 'alert dedupe claim without an alert; raising the alert');
     return raiseFirst(group);
   }
