@@ -8,7 +8,7 @@
  */
 import { Client, credentials } from '@grpc/grpc-js';
 import { exportEncoded } from './grpc-export.js';
-import { RECORDS_PER_REQUEST } from './ingest-request.js';
+import { RECORDS_PER_REQUEST, stampExport } from './ingest-request.js';
 
 export type IngestClientCommand =
   /** The encoded requests to send, in turn. */
@@ -40,7 +40,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 async function sender(): Promise<void> {
   while (running) {
-    const body = pool[sent++ % pool.length]!;
+    const body = stampExport(pool[sent % pool.length]!, sent++);
     for (;;) {
       try {
         await exportEncoded(client, body);

@@ -26,6 +26,23 @@ const TEMPLATES = [
   (i: number) => `cache miss for key session:${(i * 104729).toString(16)} in shard ${i % 64}; loading from postgres primary took ${i % 250} ms, pool size 20`,
 ];
 
+/**
+ * Each request's first resource carries `bench.export`, 16 digits a client
+ * numbers every export by (stampExport): a collector never sends the same bytes
+ * twice but to retry, and the production queue stores a retry of a stored export only once.
+ */
+const STAMP = Buffer.from('export-0000000000000000');
+const DIGITS_AT = 'export-'.length;
+
+/** A copy of a request from this module, numbered `n`; its retries send the same copy. */
+export function stampExport(body: Buffer, n: number): Buffer {
+  const at = body.indexOf(STAMP);
+  if (at < 0) throw new Error('not a bench request: no export stamp');
+  const copy = Buffer.from(body);
+  copy.write(String(n % 1e16).padStart(16, '0'), at + DIGITS_AT, 'latin1');
+  return copy;
+}
+
 /** `record(s, r)` gives the r-th record of service s; `i` numbers records over the whole run (timestamps, ids, attributes). */
 function encodeRequest(seed: number, timeNs: bigint, record: (service: number, r: number, i: number) => BenchRecord): Buffer {
   const type = loadOtlpRoot().lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
@@ -34,6 +51,7 @@ function encodeRequest(seed: number, timeNs: bigint, record: (service: number, r
       attributes: [
         { key: 'service.name', value: { stringValue: `service-${s}` } },
         { key: 'host.name', value: { stringValue: `node-${s % 4}` } },
+        ...(s === 0 ? [{ key: 'bench.export', value: { stringValue: STAMP.toString('latin1') } }] : []),
       ],
     },
     scopeLogs: [

@@ -8,7 +8,7 @@
  */
 import { Client, credentials } from '@grpc/grpc-js';
 import { exportEncoded } from './grpc-export.js';
-import { RECORDS_PER_REQUEST, buildBenchRequest } from './ingest-request.js';
+import { RECORDS_PER_REQUEST, buildBenchRequest, stampExport } from './ingest-request.js';
 
 export type ScaleClientCommand =
   /** Start sending; `recordsPerSecond` 0 means as fast as acknowledgements allow. */
@@ -46,7 +46,7 @@ function nextRequest(): Buffer {
     requests = Array.from({ length: POOL }, () => buildBenchRequest(seed++));
     builtAt = Date.now();
   }
-  return requests[sent++ % POOL]!;
+  return stampExport(requests[sent % POOL]!, sent++);
 }
 
 const state = { acked: 0, retries: 0, lastAckAt: 0, lastRefusalAt: 0, lastError: '' };

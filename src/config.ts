@@ -59,6 +59,8 @@ const schema = z.object({
   // pushes back on its own shard without stalling the others.
   ANOMALOG_MAX_BACKLOG: positiveInt.default(100_000),
   ANOMALOG_CLAIM_IDLE: seconds.default(30),
+  // An export stored again within this long (a retry after a lost reply) is acknowledged, not stored twice.
+  ANOMALOG_RETRY_WINDOW: durationOrOff.refine((ms) => ms <= 86_400_000, 'at most 1d').default(120_000),
   // A batch that fails this often (for its content, not an outage) goes to the dead letters.
   ANOMALOG_MAX_DELIVERIES: positiveInt.default(5),
   // Oldest unprocessed work older than this makes /readyz say the pipeline is stuck.
@@ -132,6 +134,8 @@ export interface Config {
     claimIdleSeconds: number;
     /** Failed deliveries of one batch before it is dead-lettered. */
     maxDeliveries: number;
+    /** How long an export's bytes are remembered once stored, so its retries are not stored again (0: off). */
+    retryWindowMs: number;
   };
   /** /readyz reports the pipeline stuck when its oldest unprocessed work is older than this. */
   stuckAfterMs: number;
@@ -255,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxBacklog: c.ANOMALOG_MAX_BACKLOG,
       claimIdleSeconds: c.ANOMALOG_CLAIM_IDLE,
       maxDeliveries: c.ANOMALOG_MAX_DELIVERIES,
+      retryWindowMs: c.ANOMALOG_RETRY_WINDOW,
     },
     stuckAfterMs: c.ANOMALOG_STUCK_AFTER,
     limits: {

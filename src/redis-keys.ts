@@ -63,6 +63,8 @@ export interface QueueKeys {
   lease(shard: number): string;
   /** Sorted set: live worker → heartbeat expiry (Redis server time, ms). */
   workers(): string;
+  /** String with expiry: an export with this digest is stored (ANOMALOG_RETRY_WINDOW). */
+  stored(digest: string): string;
 }
 
 /** The one consumer group every worker reads in. */
@@ -77,5 +79,6 @@ export function createQueueKeys(prefix = 'anomalog'): QueueKeys {
     deadLetters: () => `${tag}:dead`,
     lease: (shard) => `${tag}:lease:${shard}`,
     workers: () => `${tag}:workers`,
+    stored: (digest) => `${tag}:stored:${digest}`,
   };
 }

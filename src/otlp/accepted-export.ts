@@ -13,7 +13,7 @@ import type { LogEntry, Pipeline } from '../log-entry.js';
 import { exportRequestType } from './decode.js';
 import { countDroppedAttributes, keyValuesToAttributes, mapExportRequest, problemOf, rejectedMessage, rejectionOf, serviceOf, type DropCount } from './map-log-record.js';
 import { mapWire } from './map-wire.js';
-import type { ExportLogsRequest } from './otlp-types.js';
+import type { ExportLogsRequest, Int64 } from './otlp-types.js';
 
 export interface ResourceShare {
   service: string;
@@ -28,6 +28,8 @@ export interface ExportSummary {
   rejected: number;
   errorMessage?: string;
   droppedAttributes: number;
+  /** Usable records with neither time nor observed time: an export holding one cannot be told from a retry of itself. */
+  untimed: number;
 }
 
 /** A protobuf export (its bytes, and each ResourceLogs's own `resource_logs` field in them), or an OTLP/JSON one decoded. */
@@ -43,10 +45,13 @@ export type AcceptedExport = DecodedExport & {
 /** Where the receiver hands accepted exports; the export is acknowledged once the promise resolves. */
 export type ExportSink = (accepted: AcceptedExport) => Promise<void>;
 
+const isZero = (value: Int64): boolean => (typeof value === 'number' ? value === 0 : value.low === 0 && value.high === 0);
+
 /** What mapExportRequest would report for a decoded request, without building a single entry. */
 export function summariseExport(request: ExportLogsRequest): ExportSummary {
   const drops: DropCount = { count: 0 };
   let rejected = 0;
+  let untimed = 0;
   let firstError: string | undefined;
   const resources = request.resourceLogs.map((rl): ResourceShare => {
     const service = serviceOf(keyValuesToAttributes(rl.resource?.attributes ?? [], drops));
@@ -60,12 +65,13 @@ export function summariseExport(request: ExportLogsRequest): ExportSummary {
           continue;
         }
         records++;
+        if (isZero(record.timeUnixNano) && isZero(record.observedTimeUnixNano)) untimed++;
         drops.count += countDroppedAttributes(record.attributes);
       }
     }
     return { service, records };
   });
-  const summary: ExportSummary = { resources, rejected, droppedAttributes: drops.count };
+  const summary: ExportSummary = { resources, rejected, droppedAttributes: drops.count, untimed };
   if (rejected > 0) summary.errorMessage = rejectedMessage(rejected, firstError);
   return summary;
 }

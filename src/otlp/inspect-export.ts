@@ -21,7 +21,7 @@ import { MAX_ATTRIBUTES, countDroppedAttributes, keyValuesToAttributes, recordPr
 import { decodeLogRecord, decodeResource } from './decode.js';
 import {
   ANY_VALUE, ARRAY_FIELD, KEY_VALUE, KVLIST_FIELD, Kind, LOG_RECORD, REQUEST, RESOURCE, RESOURCE_LOGS, SCOPE, SCOPE_LOGS,
-  fail, fieldNumber, hasValue, maxDepth, payloadEnd, payloadStart, step, type MessageType,
+  fail, fieldNumber, fixedAt, hasValue, maxDepth, payloadEnd, payloadStart, step, type MessageType,
 } from './wire.js';
 
 /** Checks b[start, end) as a `type` message at `depth`; true when a list or map AnyValue occurs in it. */
@@ -39,8 +39,14 @@ function check(b: Buffer, start: number, end: number, type: MessageType, depth: 
 }
 
 /** What a record's walk found that decides whether it is usable and what its attributes lose. */
-const record = { problem: undefined as string | undefined, dropped: 0 };
+const record = { problem: undefined as string | undefined, dropped: 0, timed: false };
 
+
+/** Whether the fixed64 step() just passed (time_unix_nano, observed_time_unix_nano) is set. */
+function nonZero64(b: Buffer): boolean {
+  for (let i = fixedAt; i < fixedAt + 8; i++) if (b[i] !== 0) return true;
+  return false;
+}
 
 /** Checks one LogRecord at depth and fills `record`. */
 function checkLogRecord(b: Buffer, start: number, end: number, depth: number): void {
@@ -52,11 +58,19 @@ function checkLogRecord(b: Buffer, start: number, end: number, depth: number): v
   let eventName = false;
   let attributes = 0;
   let nested = false;
+  let time = false;
+  let observed = false;
   for (let at = start; at < end; ) {
     at = step(b, at, end, LOG_RECORD);
     const s = payloadStart;
     const e = payloadEnd;
     switch (fieldNumber) {
+      case 1:
+        time = nonZero64(b);
+        break;
+      case 11:
+        observed = nonZero64(b);
+        break;
       case 5:
         check(b, s, e, ANY_VALUE, depth + 1);
         bodyStart = s;
@@ -79,6 +93,7 @@ function checkLogRecord(b: Buffer, start: number, end: number, depth: number): v
   }
   record.problem = recordProblem(traceId, spanId, bodyStart >= 0 && hasValue(b, bodyStart, bodyEnd), eventName);
   record.dropped = 0;
+  record.timed = time || observed;
   if (record.problem === undefined && (attributes > MAX_ATTRIBUTES || nested)) {
     record.dropped = countDroppedAttributes(decodeLogRecord(b.subarray(start, end)).attributes);
   }
@@ -87,6 +102,7 @@ function checkLogRecord(b: Buffer, start: number, end: number, depth: number): v
 /** What one ResourceLogs's walk adds up. */
 interface Tally {
   records: number;
+  untimed: number;
   rejected: number;
   firstProblem: string | undefined;
   dropped: number;
@@ -103,6 +119,7 @@ function checkScopeLogs(b: Buffer, start: number, end: number, depth: number, ta
     checkLogRecord(b, payloadStart, payloadEnd, depth + 1);
     if (record.problem === undefined) {
       tally.records++;
+      if (!record.timed) tally.untimed++;
       tally.dropped += record.dropped;
     } else {
       tally.rejected++;
@@ -142,20 +159,22 @@ export function inspectExport(bytes: Buffer): DecodedExport {
   const resources: ResourceShare[] = [];
   const drops: DropCount = { count: 0 };
   let rejected = 0;
+  let untimed = 0;
   let firstError: string | undefined;
   for (let at = 0; at < bytes.length; ) {
     const start = at;
     at = step(bytes, at, bytes.length, REQUEST);
     if (fieldNumber !== 1) continue;
-    const tally: Tally = { records: 0, rejected: 0, firstProblem: undefined, dropped: 0 };
+    const tally: Tally = { records: 0, untimed: 0, rejected: 0, firstProblem: undefined, dropped: 0 };
     const service = checkResourceLogs(bytes, payloadStart, payloadEnd, drops, tally);
     parts.push(bytes.subarray(start, at));
     resources.push({ service, records: tally.records });
     drops.count += tally.dropped;
     rejected += tally.rejected;
+    untimed += tally.untimed;
     if (tally.firstProblem !== undefined) firstError ??= rejectionOf(service, tally.firstProblem);
   }
-  const summary: ExportSummary = { resources, rejected, droppedAttributes: drops.count };
+  const summary: ExportSummary = { resources, rejected, droppedAttributes: drops.count, untimed };
   if (rejected > 0) summary.errorMessage = rejectedMessage(rejected, firstError);
   return { bytes, parts, summary };
 }

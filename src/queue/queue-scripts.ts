@@ -5,7 +5,7 @@ import { createLuaScripts } from '../store/lua-scripts.js';
 const SCRIPTS = ['append-2n', 'ack-3', 'fail-entry-4', 'replay-dead-letter-3', 'renew-lease-1', 'release-lease-1', 'heartbeat-1'] as const;
 export type QueueScript = (typeof SCRIPTS)[number];
 
-const scripts = createLuaScripts({ namespace: 'anomalog_queue', version: 2, names: SCRIPTS, moduleUrl: import.meta.url, sourceDir: 'src/queue/scripts' });
+const scripts = createLuaScripts({ namespace: 'anomalog_queue', version: 3, names: SCRIPTS, moduleUrl: import.meta.url, sourceDir: 'src/queue/scripts' });
 
 export const defineQueueScripts = (redis: Redis): void => scripts.define(redis);
 /** Runs a script on a client on which defineQueueScripts was called. */

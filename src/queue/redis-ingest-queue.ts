@@ -13,7 +13,14 @@
  * unless the call already carries FULL_CALL_BYTES. An export that comes alone
  * goes at once. A call is all or nothing for the exports it carries: when one
  * of its shards is at the backlog bound, every one of them is pushed back.
+ *
+ * An export is stored once, however often it comes: Redis may store a call and
+ * go down before its reply, and the exporter then retries (or the client
+ * resends) what is already in the streams. Each export whose records all
+ * carry a time leaves a mark named after a digest of its bytes for the retry
+ * window, and one that finds its mark is acknowledged without being stored again.
  */
+import { createHash } from 'node:crypto';
 import { createWakeableSleep } from '../wakeable-sleep.js';
 import type { Redis } from 'ioredis';
 import prom from 'prom-client';
@@ -68,6 +75,8 @@ interface Waiting {
   shards: Map<number, { parts: Uint8Array[]; records: number }>;
   records: number;
   bytes: number;
+  /** Of the ResourceLogs it stores, in order: the name of its mark (empty: none, the window is 0 or a record has no time). */
+  digest: string;
   arrivalMs: number;
   queuedAt: number;
   /** The export before it came less than MAX_LINGER_MS earlier: more are likely to follow. */
@@ -79,11 +88,14 @@ export function createRedisIngestQueue(deps: {
   redis: Redis;
   shards: number;
   maxBacklog: number;
+  /** How long a stored export's mark lasts (ms; 0: none, a retry is stored again). */
+  retryWindowMs: number;
   prefix?: string;
   logger: Logger;
   registry?: prom.Registry;
 }): IngestQueue {
   const { redis, shards, maxBacklog } = deps;
+  const windowSeconds = Math.ceil(deps.retryWindowMs / 1000);
   const logger = deps.logger.child({ component: 'ingest-queue' });
   const keys = createQueueKeys(deps.prefix);
   defineQueueScripts(redis);
@@ -99,6 +111,11 @@ export function createRedisIngestQueue(deps: {
     labelNames: ['reason'],
     registers,
   });
+  const duplicates = new prom.Counter({
+    name: 'anomalog_queue_duplicate_records_total',
+    help: 'Log records of exports already stored (retried after a lost reply), acknowledged without storing them again',
+    registers,
+  });
   const waiting: Waiting[] = [];
   let waitingBytes = 0;
   let lastQueuedAt = -Infinity;
@@ -108,6 +125,8 @@ export function createRedisIngestQueue(deps: {
 
   function byShard(accepted: AcceptedExport): Omit<Waiting, 'settle' | 'queuedAt' | 'busy'> {
     const out = new Map<number, { parts: Uint8Array[]; records: number }>();
+    // A record with no time could be sent twice byte for byte on purpose (a script, a curl): such an export is never taken for a retry.
+    const hash = windowSeconds > 0 && accepted.summary.untimed === 0 ? createHash('sha256') : undefined;
     let records = 0;
     let bytes = 0;
     accepted.resources.forEach((share, i) => {
@@ -120,8 +139,11 @@ export function createRedisIngestQueue(deps: {
       entry.records += share.records;
       records += share.records;
       bytes += part.length;
+      // Each part's length too, so two exports differing only in where one part ends differ.
+      hash?.update(`${part.length}:`).update(part);
     });
-    return { shards: out, records, bytes, arrivalMs: accepted.arrivalMs };
+    const digest = hash ? hash.digest('base64url').slice(0, 22) : '';
+    return { shards: out, records, bytes, digest, arrivalMs: accepted.arrivalMs };
   }
 
   /** One script call for the exports waiting (up to MAX_CALL_BYTES), then the next, until none wait. */
@@ -135,11 +157,7 @@ export function createRedisIngestQueue(deps: {
           await lingering.sleep(lingerMs);
           continue;
         }
-        let bytes = waiting[0]!.bytes;
-        let take = 1;
-        while (take < waiting.length && bytes + waiting[take]!.bytes <= MAX_CALL_BYTES) bytes += waiting[take++]!.bytes;
-        const group = waiting.splice(0, take);
-        waitingBytes -= bytes;
+        const group = takeGroup();
         let error: Error | undefined;
         try {
           error = await store(group);
@@ -153,8 +171,52 @@ export function createRedisIngestQueue(deps: {
     }
   }
 
-  /** Appends the group's records, one entry per shard; resolves with the error each export gets, if any. */
+  /**
+   * The exports of the next call: up to MAX_CALL_BYTES, and no digest twice (a
+   * retry that arrives while its first try waits goes in the next call, where it finds its mark).
+   */
+  function takeGroup(): Waiting[] {
+    const group = [waiting[0]!];
+    const digests = new Set([waiting[0]!.digest]);
+    let bytes = waiting[0]!.bytes;
+    let i = 1;
+    while (i < waiting.length && bytes + waiting[i]!.bytes <= MAX_CALL_BYTES) {
+      const w = waiting[i]!;
+      if (w.digest !== '' && digests.has(w.digest)) break;
+      digests.add(w.digest);
+      group.push(w);
+      bytes += w.bytes;
+      i++;
+    }
+    waiting.splice(0, i);
+    waitingBytes -= bytes;
+    return group;
+  }
+
+  /**
+   * Appends the group's records, one entry per shard; resolves with the error
+   * each export gets, if any. Exports already stored are settled here and
+   * taken out of the group, and the rest are tried again without them.
+   */
   async function store(group: Waiting[]): Promise<Error | undefined> {
+    for (;;) {
+      if (group.length === 0) return undefined;
+      const marked = group.filter((w) => w.digest !== '');
+      const reply = await appendOnce(group, marked);
+      if (reply instanceof Error) return reply;
+      const [status, ...rest] = reply;
+      if (status !== 'seen') return undefined;
+      const stored = new Set(rest.map((j) => marked[j - 1]!));
+      const records = [...stored].reduce((n, w) => n + w.records, 0);
+      duplicates.inc(records);
+      logger.info({ exports: stored.size, records }, 'exports already stored (retried after a lost reply): acknowledged without storing them again');
+      for (const w of stored) w.settle();
+      group.splice(0, group.length, ...group.filter((w) => !stored.has(w)));
+    }
+  }
+
+  /** One script call for the group, `marked` those of its exports with a digest: its reply when the call went through, else the error every export gets. */
+  async function appendOnce(group: Waiting[], marked: Waiting[]): Promise<[string, ...number[]] | Error> {
     const records = group.reduce((n, w) => n + w.records, 0);
     const merged = new Map<number, { parts: Uint8Array[]; records: number }>();
     for (const w of group) {
@@ -168,7 +230,8 @@ export function createRedisIngestQueue(deps: {
     }
     const order = [...merged.keys()];
     const scriptKeys = order.flatMap((s) => [keys.stream(s), keys.backlog(s)]);
-    const args: Array<string | number | Buffer> = [CONSUMER_GROUP, maxBacklog];
+    for (const w of marked) scriptKeys.push(keys.stored(w.digest));
+    const args: Array<string | number | Buffer> = [CONSUMER_GROUP, maxBacklog, order.length, windowSeconds];
     // The group's records count as arriving with its first export: they came within one script call of it.
     const arrivalMs = group[0]!.arrivalMs;
     for (const s of order) {
@@ -189,8 +252,8 @@ export function createRedisIngestQueue(deps: {
       logger.debug({ shard, backlog, records, exports: group.length }, 'ingest backlog full; pushing back');
       return new BacklogFullError(shard, backlog, RETRY_AFTER_MS);
     }
-    appended.inc(records);
-    return undefined;
+    if (status === 'ok') appended.inc(records);
+    return reply as [string, ...number[]];
   }
 
   return {

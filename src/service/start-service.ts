@@ -112,7 +112,7 @@ export async function startService({ config, logger, role = 'all', onAnomalies }
     let sink: ExportSink | undefined;
     if (role !== 'worker') {
       if (redis) {
-        const queue = createRedisIngestQueue({ redis, shards: config.queue.shards, maxBacklog: config.queue.maxBacklog, logger, registry });
+        const queue = createRedisIngestQueue({ redis, shards: config.queue.shards, maxBacklog: config.queue.maxBacklog, retryWindowMs: config.queue.retryWindowMs, logger, registry });
         sink = (accepted) => queue.append(accepted);
       } else {
         sink = mappedInto(detection!.pipeline);

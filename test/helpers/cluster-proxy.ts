@@ -1,4 +1,4 @@
-/** A TCP hop in front of a server (Postgres) that a test can cut and restore on the same port. */
+/** A TCP hop in front of a server (Postgres, Redis) that a test can cut and restore on the same port, or make lose one reply. */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface CuttableProxy {
@@ -7,6 +7,8 @@ export interface CuttableProxy {
   cut(): Promise<void>;
   /** Listen again on the same port. */
   restore(): Promise<void>;
+  /** The next bytes the server sends are not passed on: that connection drops instead, as if the server died after doing the work. */
+  loseNextReply(): void;
   close(): Promise<void>;
 }
 
@@ -14,6 +16,7 @@ export async function startProxy(target: { host: string; port: number }): Promis
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let losing = false;
 
   async function listen(): Promise<void> {
     const next = createServer((client) => {
@@ -25,7 +28,16 @@ export async function startProxy(target: { host: string; port: number }): Promis
       }
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => {
+        if (!losing) {
+          client.write(chunk);
+          return;
+        }
+        losing = false;
+        client.destroy();
+        upstream.destroy();
+      });
     });
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
@@ -49,6 +61,9 @@ export async function startProxy(target: { host: string; port: number }): Promis
     },
     cut,
     restore: listen,
+    loseNextReply() {
+      losing = true;
+    },
     close: cut,
   };
 }

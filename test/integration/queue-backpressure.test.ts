@@ -19,7 +19,7 @@ afterEach(async () => {
 
 describe('back-pressure while workers cannot commit', () => {
   it('acknowledges exports until the backlog bound, then answers 503/UNAVAILABLE, and accepts again once workers drain it', async () => {
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards: 4, maxBacklog: 50, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards: 4, maxBacklog: 50, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     receiver = await startTestReceiver({ sink: (accepted) => queue.append(accepted) });
     const body = encodeRequest(simpleRequest(20, 'checkout'));
 

@@ -37,7 +37,7 @@ async function streamEntries(stream: string): Promise<{ id: string; messages: st
 describe('redis ingest queue', () => {
   it('appends one stream entry per shard per export, keeping each service in order', async () => {
     const shards = 4;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 1000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 1000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const keys = createQueueKeys(fx.prefix);
     const services = ['checkout', 'payments', 'search', 'auth', 'cart', 'mail'];
     for (let round = 0; round < 3; round++) {
@@ -62,7 +62,7 @@ describe('redis ingest queue', () => {
 
   it('refuses a whole export with BacklogFullError once a shard it touches is at the bound, appending nothing', async () => {
     const shards = 8;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const keys = createQueueKeys(fx.prefix);
     const [hot, cold] = ['checkout', 'payments'];
     expect(shardOf(hot, shards)).not.toBe(shardOf(cold, shards));
@@ -81,7 +81,7 @@ describe('redis ingest queue', () => {
 
   it("appends each ResourceLogs to its service's shard as the bytes it came in, in order, the last resource field naming the service", async () => {
     const shards = 8;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 1000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 1000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const keys = createQueueKeys(fx.prefix);
     const [a, b] = ['checkout', 'payments'];
     expect(shardOf(a, shards)).not.toBe(shardOf(b, shards));
@@ -112,7 +112,7 @@ describe('redis ingest queue', () => {
 
   it('puts exports that arrive while a call runs into one entry per shard, in order', async () => {
     const shards = 4;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const keys = createQueueKeys(fx.prefix);
     const services = ['checkout', 'payments', 'search', 'auth', 'cart', 'mail'];
     await Promise.all(Array.from({ length: 6 }, (_v, round) => queue.append(acceptedOf(services.map((s) => entry(s, `${s} ${round}`))))));
@@ -131,7 +131,7 @@ describe('redis ingest queue', () => {
   });
 
   it('trims only entries the group acknowledged, and counts each acknowledgement once', async () => {
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards: 1, maxBacklog: 1000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards: 1, maxBacklog: 1000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const keys = createQueueKeys(fx.prefix);
     const stream = keys.stream(0);
     for (let i = 0; i < 4; i++) await queue.append(acceptedOf([entry('svc', `m${i}a`), entry('svc', `m${i}b`)]));

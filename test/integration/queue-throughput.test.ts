@@ -45,7 +45,7 @@ const RESOURCES = new Map(SERVICES.map((s) => [s, { 'service.name': s, 'host.nam
 describe('queue throughput', () => {
   it('moves 100k records through append → two workers → ack without loss, duplicates or reordering', async () => {
     const shards = 16;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 1_000_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 1_000_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const lastSeq = new Map<string, number>();
     let handled = 0;
     let outOfOrder = 0;

@@ -86,7 +86,7 @@ async function deadLetterEntries() {
 describe('stream worker', () => {
   it('hands every queued record to handle in per-service order and acknowledges it', async () => {
     const shards = 4;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const services = ['checkout', 'payments', 'search', 'auth', 'cart'];
     for (let round = 0; round < 20; round++) await queue.append(acceptedOf(services.map((s) => entry(s, `${s} ${round}`))));
     const seen: StreamBatch[] = [];
@@ -110,7 +110,7 @@ describe('stream worker', () => {
 
   it('hands the batches of a read, across shards, to handle in one call', async () => {
     const shards = 4;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const services = ['checkout', 'payments', 'search', 'auth', 'cart'];
     for (let round = 0; round < 5; round++) await queue.append(acceptedOf(services.map((s) => entry(s, `${s} ${round}`))));
     const calls: StreamBatch[][] = [];
@@ -129,7 +129,7 @@ describe('stream worker', () => {
 
   it('leaves a batch pending while handle rejects, then retries it with the same stream id', async () => {
     const shards = 2;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     await queue.append(acceptedOf([entry('checkout', 'first'), entry('checkout', 'second')]));
     const attempts: string[] = [];
     let failing = true;
@@ -155,7 +155,7 @@ describe('stream worker', () => {
 
   it("lets another worker claim a stopped worker's pending entries once idle, before newer entries", async () => {
     const shards = 1;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     await queue.append(acceptedOf([entry('checkout', 'old 1')]));
     await queue.append(acceptedOf([entry('checkout', 'old 2')]));
     let tries = 0;
@@ -177,7 +177,7 @@ describe('stream worker', () => {
 
   it('drops an undecodable stream entry with a metric instead of blocking its shard', async () => {
     const shards = 1;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     await queue.append(acceptedOf([entry('checkout', 'before')]));
     await fx.redis.xadd(createQueueKeys(fx.prefix).stream(0), '*', 'd', '[99,"from a future release"]', 'n', '0');
     await queue.append(acceptedOf([entry('checkout', 'after')]));
@@ -210,7 +210,7 @@ describe('stream worker', () => {
 
   it('recovers the batch of a worker process killed with SIGKILL mid-batch', async () => {
     const shards = 2;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     await queue.append(acceptedOf([entry('checkout', 'in flight'), entry('payments', 'also in flight')]));
     const child = await bundleChild('./worker-child.ts');
     try {
@@ -236,7 +236,7 @@ describe('stream worker', () => {
 
   it('moves a batch that keeps failing to the dead letters after exactly maxDeliveries failures, and goes on with its shard', async () => {
     const shards = 1;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     await queue.append(acceptedOf([entry('checkout', 'before')]));
     await queue.append(acceptedOf([entry('checkout', 'poison'), entry('checkout', 'with the poison')]));
     await queue.append(acceptedOf([entry('checkout', 'after')]));
@@ -278,7 +278,7 @@ describe('stream worker', () => {
 
   it('holds back only the failing shard: other shards are handled while it is retried', async () => {
     const shards = 4;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const other = ['payments', 'search', 'auth', 'cart'].find((s) => shardOf(s, shards) !== shardOf('checkout', shards))!;
     await queue.append(acceptedOf([entry('checkout', 'stuck'), entry(other, 'fine 1')]));
     await queue.append(acceptedOf([entry('checkout', 'behind the stuck one'), entry(other, 'fine 2')]));
@@ -298,7 +298,7 @@ describe('stream worker', () => {
 
   it('reads new entries of the other shards while one shard backs off from a batch that keeps failing', async () => {
     const shards = 4;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     const other = ['payments', 'search', 'auth', 'cart'].find((s) => shardOf(s, shards) !== shardOf('checkout', shards))!;
     await queue.append(acceptedOf([entry('checkout', 'needs the provider')]));
     let tries = 0;
@@ -325,7 +325,7 @@ describe('stream worker', () => {
 
   it('never dead-letters a batch that fails for an outage, however often, and handles it once the outage ends', async () => {
     const shards = 1;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     await queue.append(acceptedOf([entry('checkout', 'waits out the outage')]));
     let failures = 0;
     let down = true;
@@ -359,7 +359,7 @@ describe('stream worker', () => {
 
   it('counts failures across workers: a batch does not start its count again in the worker that claims it', async () => {
     const shards = 1;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     await queue.append(acceptedOf([entry('checkout', 'poison')]));
     let tries = 0;
     const poisoned = async () => {
@@ -379,7 +379,7 @@ describe('stream worker', () => {
 
   it('replays a dead letter onto its shard under its first id, where it is handled, and removes it', async () => {
     const shards = 2;
-    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, prefix: fx.prefix, logger: silent });
+    const queue = createRedisIngestQueue({ redis: fx.redis, shards, maxBacklog: 10_000, retryWindowMs: 120_000, prefix: fx.prefix, logger: silent });
     await queue.append(acceptedOf([entry('checkout', 'fails until fixed')]));
     let fixed = false;
     const seen: StreamBatch[] = [];

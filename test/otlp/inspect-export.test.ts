@@ -106,6 +106,25 @@ describe('inspectExport: the receiver reads a protobuf export without decoding i
     expect(summary.errorMessage).toMatch(/log record of second: log record has neither body nor event_name/);
   });
 
+  it('counts the records with neither time nor observed time, the last of a repeated time deciding, as the decoder does', () => {
+    const fixed64 = (number: number, value: bigint) => {
+      const payload = Buffer.alloc(8);
+      payload.writeBigUInt64LE(value);
+      return Buffer.concat([varint(number * 8 + 1), payload]);
+    };
+    const cases: Array<[string, Buffer, number]> = [
+      ['no time', wrap(stringBody('x')), 1],
+      ['a time', wrap(Buffer.concat([fixed64(1, 1n), stringBody('x')])), 0],
+      ['an observed time only', wrap(Buffer.concat([fixed64(11, 2n ** 63n), stringBody('x')])), 0],
+      ['a time set, then zero', wrap(Buffer.concat([fixed64(1, 5n), fixed64(1, 0n), stringBody('x')])), 1],
+      ['a time zero, then set', wrap(Buffer.concat([fixed64(1, 0n), fixed64(1, 5n), stringBody('x')])), 0],
+    ];
+    for (const [what, bytes, untimed] of cases) {
+      expect(inspectExport(bytes).summary.untimed, what).toBe(untimed);
+      expect(decoded(bytes), what).toEqual(inspectExport(bytes).summary);
+    }
+  });
+
   it('refuses what the decoder would read as garbage, and takes what it reads well', () => {
     const body = stringBody('hello');
     const cases: Array<[string, Buffer, boolean]> = [
