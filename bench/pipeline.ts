@@ -22,6 +22,7 @@ import type { LogEntry } from '../src/log-entry.js';
 import { createDetector, type Detector } from '../src/pipeline/detector.js';
 import { createMemoryPatternStore, type MemoryPatternStore } from '../src/store/memory-pattern-store.js';
 import { loadLoghubSystem, loghubSystems } from './loghub.js';
+import { syntheticWord } from './seeded.js';
 
 const EXPORT = 1000;
 const STEADY_MESSAGES = 2_000_000;
@@ -87,17 +88,6 @@ async function steadyState(corpus: Array<[string, string]>): Promise<number> {
   });
 }
 
-/** Letters only (the masker keeps them), so every message is a template of its own. */
-function word(seed: number): string {
-  let s = seed * 2654435761 + 1013904223;
-  let out = '';
-  for (let i = 0; i < 7; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    out += String.fromCharCode(97 + (s >>> 16) % 26);
-  }
-  return out;
-}
-
 async function newTemplates(): Promise<{ perSecond: number; rssMb: number; heapMb: number; patterns: number }> {
   return withDetector(async (detector, clock, store) => {
     let n = 0;
@@ -107,7 +97,8 @@ async function newTemplates(): Promise<{ perSecond: number; rssMb: number; heapM
       for (let s = 0; s < SERVICES; s++) {
         for (let k = 0; k < 10; k++) {
           n++;
-          batch.push(entry(`svc-${s}`, `${word(n)} ${word(n + 7e6)} ${word(n + 9e6)} failed`, clock.now));
+          // Letters only (the masker keeps them), so every message is a template of its own.
+          batch.push(entry(`svc-${s}`, `${syntheticWord(n)} ${syntheticWord(n + 7e6)} ${syntheticWord(n + 9e6)} failed`, clock.now));
         }
       }
       await detector.learn(batch);

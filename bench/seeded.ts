@@ -6,7 +6,7 @@ function step(x: number): number {
 }
 
 /** Deterministic letters-only words (values with digits would be masked or treated as variables). */
-function syntheticWord(seed: number): string {
+export function syntheticWord(seed: number): string {
   let x = seed;
   let word = '';
   for (let i = 0; i < 7; i++) {

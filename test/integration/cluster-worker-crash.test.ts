@@ -93,7 +93,12 @@ describe('a worker killed in the middle of a batch', () => {
     async function expectExactlyOnce(): Promise<void> {
       const services = [...sent.keys()];
       await until(async () => (await backlog(client, SHARDS)) === 0, 60_000, 'all batches acknowledged after the takeover');
-      await until(async () => (await alertsOf(scratch.url, services)).every((a) => a.status === 'done') && slack.requests.length >= novel.length, 30_000, 'alerts delivered');
+      await until(async () => (await alertsOf(scratch.url, services)).every((a) => a.status === 'done') && slack.requests.length >= novel.length, 30_000, 'alerts delivered').catch(async (error: Error) => {
+        // Say what was missing, and what the survivor said about alerts, so a failure can be told apart from slowness.
+        const alerts = (await alertsOf(scratch.url, services)).map((a) => `${a.service}/${a.pattern_id}: ${a.status}`);
+        const said = survivor.logs().split('\n').filter((line) => /alert|claim|dedupe/i.test(line)).slice(-30);
+        throw new Error(`${error.message}; alerts ${JSON.stringify(alerts)}; ${slack.requests.length} of ${novel.length} Slack requests; survivor:\n${said.join('\n')}`);
+      });
       expect(survivor.logs()).toContain('claimed idle entries of another worker');
 
       // One new-pattern anomaly per novel error: none missing, none duplicated, nothing else.
