@@ -10,7 +10,7 @@
  * holds read, unacknowledged entries of heavy exports (wherever it is in them).
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NOVEL_ERRORS } from '../../src/demo/traffic.js';
 import { exportAcked, normalLines, startCluster, suffixSpanningShards, type Cluster, type Line } from '../helpers/cluster-harness.js';
 import { alertsOf, anomaliesOf, backlog, countedRecords, eachHoldsALease, leaseHolders, patternsOf, pendingByConsumer, pidOfConsumer } from '../helpers/cluster-probes.js';
@@ -33,8 +33,13 @@ describe('a worker killed in the middle of a batch', () => {
     scratch = await createScratchDatabase('cluster_crash');
   }, 60_000);
 
+  // Each test's processes go with it: a worker left running shares the database's
+  // alert outbox, and would deliver the next test's alerts to its own Slack.
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  }, 60_000);
+
   afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     await scratch?.drop();
   }, 60_000);
 
