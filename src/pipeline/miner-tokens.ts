@@ -274,12 +274,19 @@ export function tokenize(masked: string): string[] {
   return masked.indexOf(' (') >= 0 ? joinAnnotations(tokens) : tokens;
 }
 
+/** JSON keys whose string is the statement's own text: its words are kept apart. */
+const JSON_TEXT_KEYS = new Set(['msg', 'message', '@m', '@mt']);
+/** JSON keys whose value the call site fixes (level, logger): kept whole. */
+const JSON_SITE_KEYS = new Set(['level', 'lvl', 'severity', 'log.level', '@l', 'logger', 'logger_name', 'caller']);
+
 /**
  * A message that is one JSON object (structured logging: `{"level":"info","msg":"applied
- * snapshot","index":<NUM>}`) as tokens: its top-level fields, split after each comma, with
- * the words of their strings kept apart, so `"msg":"applied snapshot"` reads as text and
- * the fields as key and value; a nested object or array is one value. Undefined when the
- * object closes before the message ends (`{"a":1} then {"b":2}`).
+ * snapshot","index":<NUM>}`) as tokens: its top-level fields, split after each comma. The
+ * words of a message field are kept apart, so `"msg":"applied snapshot"` reads as text; a
+ * level or logger field is one token; any other field is an attribute the encoder wrote,
+ * so its value is a parameter whatever it holds (`"currency":"SEK"`, `"error":"connection
+ * reset"`, a nested object): two tokens, its key (the statement's) and `<*>`. Undefined when the object
+ * closes before the message ends (`{"a":1} then {"b":2}`).
  */
 function jsonTokens(masked: string): string[] | undefined {
   const out: string[] = [];
@@ -296,8 +303,20 @@ function jsonTokens(masked: string): string[] | undefined {
       if (c === 92) k++;
       else if (c === 34) quoted = false;
       else if (c === 32 && depth === 1) cut(k, k + 1);
-    } else if (c === 34) quoted = true;
-    else if (c === 123 || c === 91) depth++;
+    } else if (c === 34) {
+      // A field starts a token (the first one after the object's opening brace).
+      const end = depth === 1 && (k === start || k === 1) ? attributeEnd(masked, k) : -1;
+      if (end < 0) quoted = true;
+      else {
+        // The field, ending in its comma or in the object's closing brace.
+        const key = masked.slice(start, masked.indexOf('":', k + 1) + 2);
+        const close = masked.charCodeAt(end) === 44 ? ',' : '}';
+        out.push(key, `<*>${close}`);
+        start = end + 1;
+        if (close === '}') return start === masked.length ? out : undefined;
+        k = end;
+      }
+    } else if (c === 123 || c === 91) depth++;
     else if (c === 125 || c === 93) {
       if (--depth === 0 && k < masked.length - 1) return undefined;
     } else if (depth === 1 && c === 44) cut(k + 1, k + 1);
@@ -305,6 +324,33 @@ function jsonTokens(masked: string): string[] | undefined {
   }
   cut(masked.length, masked.length);
   return out;
+}
+
+/**
+ * Where the field starting at `at` (its key's opening quote) ends, when it is an attribute
+ * (neither text nor level/logger): the index of its comma, or of the object's closing brace.
+ * -1 for a text or site key, or a field that does not parse.
+ */
+function attributeEnd(masked: string, at: number): number {
+  let k = at + 1;
+  while (k < masked.length && masked.charCodeAt(k) !== 34) k += masked.charCodeAt(k) === 92 ? 2 : 1;
+  const key = masked.slice(at + 1, k);
+  if (masked.charCodeAt(k + 1) !== 58 || JSON_TEXT_KEYS.has(key) || JSON_SITE_KEYS.has(key)) return -1;
+  let depth = 0;
+  let quoted = false;
+  for (k += 2; k < masked.length; k++) {
+    const c = masked.charCodeAt(k);
+    if (quoted) {
+      if (c === 92) k++;
+      else if (c === 34) quoted = false;
+    } else if (c === 34) quoted = true;
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      if (depth === 0) return c === 125 ? k : -1;
+      depth--;
+    } else if (c === 44 && depth === 0) return k;
+  }
+  return -1;
 }
 
 /** A value in parentheses and nothing else (`(<SIZE>)`, `(<NUM>%)`), as a masked message writes it. */

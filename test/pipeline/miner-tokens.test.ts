@@ -16,21 +16,36 @@ describe('miner tokens', () => {
     expect(tokenize('')).toEqual([]);
   });
 
-  it('reads a message that is one JSON object as its fields, with the words of its strings apart', () => {
+  it('reads a message that is one JSON object as its fields: the words of its message apart, level and logger whole, any other value a parameter', () => {
     expect(tokenize('{"level":"info","msg":"applied snapshot","index":<NUM>,"peer":{"id":"a","addr":"<IP>"}}')).toEqual([
       '{"level":"info",',
       '"msg":"applied',
       'snapshot",',
-      '"index":<NUM>,',
-      '"peer":{"id":"a","addr":"<IP>"}}',
+      '"index":',
+      '<*>,',
+      '"peer":',
+      '<*>}',
     ]);
+    // A word, a sentence or a list as an attribute's value is still the encoder's parameter; the key stays.
+    expect(tokenize('{"currency":"SEK","logger":"pay.api","error":"connection reset, retrying","ids":[<NUM>,"a b"],"ok":true}')).toEqual([
+      '{"currency":',
+      '<*>,',
+      '"logger":"pay.api",',
+      '"error":',
+      '<*>,',
+      '"ids":',
+      '<*>,',
+      '"ok":',
+      '<*>}',
+    ]);
+    expect(tokenize('{"msg":"x","k":"a \\"b\\" c"}')).toEqual(['{"msg":"x",', '"k":', '<*>}']);
     expect(tokenize('{"level": "warn", "msg": "took too \\"long\\""}')).toEqual(['{"level":', '"warn",', '"msg":', '"took', 'too', '\\"long\\""}']);
     // Not one object: text as usual.
     expect(tokenize('{"a":1} then {"b":2}')).toEqual(['{"a":1}', 'then', '{"b":2}']);
     expect(tokenize('{"a":1}}')).toEqual(['{"a":1}}']);
     // An unclosed string (a mask took its closing quote's backslash) still splits at spaces only, as it is.
     expect(tokenize('{"msg":"a b}').join(' ')).toBe('{"msg":"a b}');
-    expect(tokenize('{"k":"\u0000 x"}')).toEqual(['{"k":"\u0000', 'x"}']);
+    expect(tokenize('{"k":"\u0000 x"}')).toEqual(['{"k":', '<*>}']);
   });
 
   it('ends a bracketed span where its brackets balance, through nested spans and trailing punctuation', () => {

@@ -1,5 +1,6 @@
 /**
- * Regenerates the held-out set (bench/data/heldout/<Name>/) from its seeded generators:
+ * Regenerates the held-out set (bench/data/heldout/<Name>/) and the structured-log set
+ * (bench/data/structured/<Name>/, scored apart) from their seeded generators:
  *
  *   npx tsc -p . && node dist/bench/data/heldout/gen/generate.js           write the files
  *   npx tsc -p . && node dist/bench/data/heldout/gen/generate.js --check   exit 1 unless the committed files are what the generators make
@@ -21,38 +22,42 @@ import { kubelet } from './kubelet.js';
 import { nginx } from './nginx.js';
 import { postgres } from './postgres.js';
 import { redis } from './redis.js';
+import { slogJson } from './slog-json.js';
 import { springBoot } from './springboot.js';
 import { writeSystem } from './write.js';
 
-const SEED = 'anomalog-heldout-1';
-const SYSTEMS: readonly SystemSpec[] = [nginx, postgres, kubelet, kafka, redis, journald, envoy, springBoot, haproxy, elasticsearch];
-
-/** The source folder beside `gen/`, also when run from `dist/bench/data/heldout/gen/`. */
-const ROOT = fileURLToPath(new URL('../../../../../bench/data/heldout/', import.meta.url));
+/** Each set: its seed, its systems, and its folder beside `heldout/gen/` (also when run from `dist/bench/data/heldout/gen/`). */
+const SETS = [
+  { seed: 'anomalog-heldout-1', systems: [nginx, postgres, kubelet, kafka, redis, journald, envoy, springBoot, haproxy, elasticsearch], dir: 'heldout' },
+  { seed: 'anomalog-structured-1', systems: [slogJson], dir: 'structured' },
+] as const satisfies ReadonlyArray<{ seed: string; systems: readonly SystemSpec[]; dir: string }>;
 
 const check = process.argv.includes('--check');
-const out = check ? mkdtempSync(join(tmpdir(), 'anomalog-heldout-')) : ROOT;
 const stale: string[] = [];
-console.log('system        records  templates  rare(<=2)  new in 2nd half  top share');
-for (const spec of SYSTEMS) {
-  const s = writeSystem(spec, out, SEED);
-  console.log(
-    `${s.name.padEnd(13)} ${String(s.records).padStart(7)}  ${String(s.templates).padStart(9)}  ${String(s.rare).padStart(9)}  ${String(s.newInSecondHalf).padStart(15)}  ${s.topShare.toFixed(2).padStart(9)}`,
-  );
-  if (!check) continue;
-  for (const file of readdirSync(join(out, spec.name))) {
-    const committed = join(ROOT, spec.name, file);
-    let same = false;
-    try {
-      same = readFileSync(committed).equals(readFileSync(join(out, spec.name, file)));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+for (const set of SETS) {
+  const root = fileURLToPath(new URL(`../../../../../bench/data/${set.dir}/`, import.meta.url));
+  const out = check ? mkdtempSync(join(tmpdir(), `anomalog-${set.dir}-`)) : root;
+  console.log(`${set.dir}:\nsystem        records  templates  rare(<=2)  new in 2nd half  top share`);
+  for (const spec of set.systems) {
+    const s = writeSystem(spec, out, set.seed);
+    console.log(
+      `${s.name.padEnd(13)} ${String(s.records).padStart(7)}  ${String(s.templates).padStart(9)}  ${String(s.rare).padStart(9)}  ${String(s.newInSecondHalf).padStart(15)}  ${s.topShare.toFixed(2).padStart(9)}`,
+    );
+    if (!check) continue;
+    for (const file of readdirSync(join(out, spec.name))) {
+      const committed = join(root, spec.name, file);
+      let same = false;
+      try {
+        same = readFileSync(committed).equals(readFileSync(join(out, spec.name, file)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      if (!same) stale.push(committed);
     }
-    if (!same) stale.push(committed);
   }
+  if (check) rmSync(out, { recursive: true, force: true });
 }
 if (check) {
-  rmSync(out, { recursive: true, force: true });
   if (stale.length > 0) {
     console.log(`differs from its generator: ${stale.join(', ')}`);
     process.exitCode = 1;
