@@ -270,13 +270,15 @@ export function tokenize(masked: string): string[] {
   if (masked.length === 0) return [];
   const json = masked.startsWith('{"') && masked.endsWith('}') ? jsonTokens(masked) : undefined;
   if (json) return json;
+  const logfmt = LOGFMT_START_RE.test(masked) ? logfmtTokens(masked) : undefined;
+  if (logfmt) return logfmt;
   const tokens = spanned(masked);
   return masked.indexOf(' (') >= 0 ? joinAnnotations(tokens) : tokens;
 }
 
-/** JSON keys whose string is the statement's own text: its words are kept apart. */
+/** Keys (JSON, logfmt) whose string is the statement's own text: its words are kept apart. */
 const JSON_TEXT_KEYS = new Set(['msg', 'message', '@m', '@mt']);
-/** JSON keys whose value the call site fixes (level, logger): kept whole. */
+/** Keys (JSON, logfmt) whose value the call site fixes (level, logger): kept whole. */
 const JSON_SITE_KEYS = new Set(['level', 'lvl', 'severity', 'log.level', '@l', 'logger', 'logger_name', 'caller']);
 
 /**
@@ -351,6 +353,47 @@ function attributeEnd(masked: string, at: number): number {
     } else if (c === 44 && depth === 0) return k;
   }
   return -1;
+}
+
+/** A logfmt record starts with a key and `=`. */
+const LOGFMT_START_RE = /^[A-Za-z_][\w.-]*=/;
+const LOGFMT_KEY_RE = /^[A-Za-z_][\w.-]*$/;
+/** Fewer pairs than this is prose that holds a key=value, not a record. */
+const LOGFMT_MIN_PAIRS = 3;
+
+/**
+ * A message that is a logfmt record (`time=<TS> level=info msg="order placed" id=<NUM>`,
+ * Go's slog and logrus text handlers): nothing but key=value pairs, a value quoted when it
+ * holds spaces. Read as a JSON object is: the words of the message apart, level and
+ * logger whole, any other pair its key and a parameter. Undefined when a word is not a
+ * pair, or the pairs are too few.
+ */
+function logfmtTokens(masked: string): string[] | undefined {
+  const out: string[] = [];
+  let pairs = 0;
+  for (let at = 0; at < masked.length; ) {
+    const eq = masked.indexOf('=', at);
+    if (eq < 0) return undefined;
+    const key = masked.slice(at, eq);
+    if (!LOGFMT_KEY_RE.test(key)) return undefined;
+    let end: number;
+    if (masked.charCodeAt(eq + 1) === 34) {
+      end = eq + 2;
+      while (end < masked.length && masked.charCodeAt(end) !== 34) end += masked.charCodeAt(end) === 92 ? 2 : 1;
+      if (end >= masked.length) return undefined;
+      end++;
+    } else {
+      end = masked.indexOf(' ', eq);
+      if (end < 0) end = masked.length;
+    }
+    if (end < masked.length && masked.charCodeAt(end) !== 32) return undefined;
+    if (JSON_TEXT_KEYS.has(key)) out.push(...masked.slice(at, end).split(' '));
+    else if (JSON_SITE_KEYS.has(key)) out.push(masked.slice(at, end));
+    else out.push(`${key}=<*>`);
+    pairs++;
+    at = end + 1;
+  }
+  return pairs >= LOGFMT_MIN_PAIRS ? out : undefined;
 }
 
 /** A value in parentheses and nothing else (`(<SIZE>)`, `(<NUM>%)`), as a masked message writes it. */

@@ -48,6 +48,22 @@ describe('miner tokens', () => {
     expect(tokenize('{"k":"\u0000 x"}')).toEqual(['{"k":', '<*>}']);
   });
 
+  it('reads a logfmt record as its pairs: the words of its message apart, level and logger whole, any other pair its key and a parameter', () => {
+    expect(tokenize('time=<TS> level=INFO msg="payment authorized" currency=SEK card.brand=visa error="a \\"b\\" c"')).toEqual([
+      'time=<*>',
+      'level=INFO',
+      'msg="payment',
+      'authorized"',
+      'currency=<*>',
+      'card.brand=<*>',
+      'error=<*>',
+    ]);
+    // Prose holding pairs, too few pairs, an unclosed quote: read as text.
+    expect(tokenize('user=bob logged in from=<IP> port=<NUM>')).toEqual(['user=bob', 'logged', 'in', 'from=<IP>', 'port=<NUM>']);
+    expect(tokenize('status=ok code=<NUM>')).toEqual(['status=ok', 'code=<NUM>']);
+    expect(tokenize('a=<NUM> b="x y c=d e=f').join(' ')).toBe('a=<NUM> b="x y c=d e=f');
+  });
+
   it('ends a bracketed span where its brackets balance, through nested spans and trailing punctuation', () => {
     expect(tokenize('(reason: [shards started [[a][<NUM>], [b][<NUM>]]]). done')).toEqual(['(reason:', '[shards started [[a][<NUM>], [b][<NUM>]]]).', 'done']);
     expect(tokenize('map {a: {b: <NUM>}, c: <NUM>} x')).toEqual(['map', '{a: {b: <NUM>}, c: <NUM>}', 'x']);

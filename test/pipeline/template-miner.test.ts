@@ -222,6 +222,25 @@ describe('template miner: snapshots', () => {
     expect(restored.templates()).toEqual(original.templates());
   });
 
+  it('takes the attribute values of JSON and logfmt records for parameters, words included, and tells statements apart by message and level', () => {
+    const values = [['SEK', 'stripe', 'visa'], ['EUR', 'adyen', 'amex'], ['USD', 'braintree', 'visa']] as const;
+    const json = (level: string, msg: string, [currency, provider, brand]: readonly string[]): string =>
+      `{"time":"2024-05-06T09:00:04.705617Z","level":"${level}","msg":"${msg}","currency":"${currency}","provider":"${provider}","card":{"brand":"${brand}"},"error":"${provider} said no"}`;
+    const logfmt = (level: string, msg: string, [currency, provider, brand]: readonly string[]): string =>
+      `time=2024-05-06T09:00:04.705617Z level=${level} msg="${msg}" currency=${currency} provider=${provider} card.brand=${brand} error="${provider} said no"`;
+    for (const line of [json, logfmt]) {
+      const miner = createTemplateMiner();
+      const authorized = feed(miner, values.map((v) => line('INFO', 'payment authorized', v)));
+      expect(new Set(authorized.map((r) => r.id)).size).toBe(1);
+      const declined = feed(miner, [line('INFO', 'payment declined', values[0]!), line('WARN', 'payment authorized', values[1]!)]);
+      expect(new Set([authorized[0]!.id, ...declined.map((r) => r.id)]).size).toBe(3);
+      const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
+      const next = mask(line('INFO', 'payment authorized', ['GBP', 'stripe', 'mastercard']));
+      expect(restored.add(next)).toEqual(miner.add(next));
+      expect(miner.add(next).id).toBe(authorized[0]!.id);
+    }
+  });
+
   /** Restores `before`'s snapshot, then feeds `after` to both miners: their results must agree. */
   function expectRestoredToMatch(options: Partial<MinerOptions>, before: string[], after: string[]): void {
     const original = createTemplateMiner(options);

@@ -22,14 +22,14 @@ import { kubelet } from './kubelet.js';
 import { nginx } from './nginx.js';
 import { postgres } from './postgres.js';
 import { redis } from './redis.js';
-import { slogJson } from './slog-json.js';
+import { slogJson, slogText } from './slog-json.js';
 import { springBoot } from './springboot.js';
 import { writeSystem } from './write.js';
 
 /** Each set: its seed, its systems, and its folder beside `heldout/gen/` (also when run from `dist/bench/data/heldout/gen/`). */
 const SETS = [
   { seed: 'anomalog-heldout-1', systems: [nginx, postgres, kubelet, kafka, redis, journald, envoy, springBoot, haproxy, elasticsearch], dir: 'heldout' },
-  { seed: 'anomalog-structured-1', systems: [slogJson], dir: 'structured' },
+  { seed: 'anomalog-structured-1', systems: [slogJson, slogText], dir: 'structured' },
 ] as const satisfies ReadonlyArray<{ seed: string; systems: readonly SystemSpec[]; dir: string }>;
 
 const check = process.argv.includes('--check');
