@@ -232,7 +232,7 @@ describe('template miner: snapshots', () => {
       const miner = createTemplateMiner();
       const authorized = feed(miner, values.map((v) => line('INFO', 'payment authorized', v)));
       expect(new Set(authorized.map((r) => r.id)).size).toBe(1);
-      const declined = feed(miner, [line('INFO', 'payment declined', values[0]!), line('WARN', 'payment authorized', values[1]!)]);
+      const declined = feed(miner, [line('INFO', 'payment declined', values[0]), line('WARN', 'payment authorized', values[1])]);
       expect(new Set([authorized[0]!.id, ...declined.map((r) => r.id)]).size).toBe(3);
       const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
       const next = mask(line('INFO', 'payment authorized', ['GBP', 'stripe', 'mastercard']));
