@@ -276,10 +276,19 @@ export function tokenize(masked: string): string[] {
   return masked.indexOf(' (') >= 0 ? joinAnnotations(tokens) : tokens;
 }
 
-/** Keys (JSON, logfmt) whose string is the statement's own text: its words are kept apart. */
-const JSON_TEXT_KEYS = new Set(['msg', 'message', '@m', '@mt']);
-/** Keys (JSON, logfmt) whose value the call site fixes (level, logger): kept whole. */
-const JSON_SITE_KEYS = new Set(['level', 'lvl', 'severity', 'log.level', '@l', 'logger', 'logger_name', 'caller']);
+/** Keys of a structured record (JSON, logfmt) whose string is the statement's own text: its words are kept apart. */
+const TEXT_KEYS = new Set(['msg', 'message', '@m', '@mt']);
+/** Keys of a structured record whose value the call site fixes (level, logger): kept whole. */
+const SITE_KEYS = new Set(['level', 'lvl', 'severity', 'log.level', '@l', 'logger', 'logger_name', 'caller']);
+/** A structured record's key whose value the encoder wrote: a parameter. */
+const isAttributeKey = (key: string): boolean => !TEXT_KEYS.has(key) && !SITE_KEYS.has(key);
+
+/** The index of the quote that closes the string opened at `open` (backslash escapes skipped), or the text's length. */
+function closingQuote(text: string, open: number): number {
+  let k = open + 1;
+  while (k < text.length && text.charCodeAt(k) !== 34) k += text.charCodeAt(k) === 92 ? 2 : 1;
+  return Math.min(k, text.length);
+}
 
 /**
  * A message that is one JSON object (structured logging: `{"level":"info","msg":"applied
@@ -307,11 +316,12 @@ function jsonTokens(masked: string): string[] | undefined {
       else if (c === 32 && depth === 1) cut(k, k + 1);
     } else if (c === 34) {
       // A field starts a token (the first one after the object's opening brace).
-      const end = depth === 1 && (k === start || k === 1) ? attributeEnd(masked, k) : -1;
+      const keyEnd = depth === 1 && (k === start || k === 1) ? closingQuote(masked, k) : -1;
+      const end = keyEnd >= 0 && masked.charCodeAt(keyEnd + 1) === 58 && isAttributeKey(masked.slice(k + 1, keyEnd)) ? valueEnd(masked, keyEnd + 2) : -1;
       if (end < 0) quoted = true;
       else {
         // The field, ending in its comma or in the object's closing brace.
-        const key = masked.slice(start, masked.indexOf('":', k + 1) + 2);
+        const key = masked.slice(start, keyEnd + 2);
         const close = masked.charCodeAt(end) === 44 ? ',' : '}';
         out.push(key, `<*>${close}`);
         start = end + 1;
@@ -328,24 +338,12 @@ function jsonTokens(masked: string): string[] | undefined {
   return out;
 }
 
-/**
- * Where the field starting at `at` (its key's opening quote) ends, when it is an attribute
- * (neither text nor level/logger): the index of its comma, or of the object's closing brace.
- * -1 for a text or site key, or a field that does not parse.
- */
-function attributeEnd(masked: string, at: number): number {
-  let k = at + 1;
-  while (k < masked.length && masked.charCodeAt(k) !== 34) k += masked.charCodeAt(k) === 92 ? 2 : 1;
-  const key = masked.slice(at + 1, k);
-  if (masked.charCodeAt(k + 1) !== 58 || JSON_TEXT_KEYS.has(key) || JSON_SITE_KEYS.has(key)) return -1;
+/** Where a JSON value starting at `from` ends: the index of the comma after it, or of the object's closing brace; -1 when it does not parse. */
+function valueEnd(masked: string, from: number): number {
   let depth = 0;
-  let quoted = false;
-  for (k += 2; k < masked.length; k++) {
+  for (let k = from; k < masked.length; k++) {
     const c = masked.charCodeAt(k);
-    if (quoted) {
-      if (c === 92) k++;
-      else if (c === 34) quoted = false;
-    } else if (c === 34) quoted = true;
+    if (c === 34) k = closingQuote(masked, k);
     else if (c === 123 || c === 91) depth++;
     else if (c === 125 || c === 93) {
       if (depth === 0) return c === 125 ? k : -1;
@@ -378,17 +376,16 @@ function logfmtTokens(masked: string): string[] | undefined {
     if (!LOGFMT_KEY_RE.test(key)) return undefined;
     let end: number;
     if (masked.charCodeAt(eq + 1) === 34) {
-      end = eq + 2;
-      while (end < masked.length && masked.charCodeAt(end) !== 34) end += masked.charCodeAt(end) === 92 ? 2 : 1;
-      if (end >= masked.length) return undefined;
-      end++;
+      end = closingQuote(masked, eq + 1) + 1;
+      if (end > masked.length) return undefined;
     } else {
       end = masked.indexOf(' ', eq);
       if (end < 0) end = masked.length;
     }
     if (end < masked.length && masked.charCodeAt(end) !== 32) return undefined;
-    if (JSON_TEXT_KEYS.has(key)) out.push(...masked.slice(at, end).split(' '));
-    else if (JSON_SITE_KEYS.has(key)) out.push(masked.slice(at, end));
+    // A word at a time: a message of many words would overflow push's arguments.
+    if (TEXT_KEYS.has(key)) for (const word of masked.slice(at, end).split(' ')) out.push(word);
+    else if (SITE_KEYS.has(key)) out.push(masked.slice(at, end));
     else out.push(`${key}=<*>`);
     pairs++;
     at = end + 1;

@@ -64,6 +64,17 @@ describe('miner tokens', () => {
     expect(tokenize('a=<NUM> b="x y c=d e=f').join(' ')).toBe('a=<NUM> b="x y c=d e=f');
   });
 
+  it('reads a 1 MB structured record, NUL and escaped quotes in it, word by word without overflowing', () => {
+    const words = Array.from({ length: 300_000 }, (_v, i) => (i % 1000 === 0 ? 'a\u0000\\"b' : 'w')).join(' ');
+    expect(words.length).toBeGreaterThan(600_000);
+    const logfmt = tokenize(`time=<TS> level=info msg="${words}" id=<NUM>`);
+    expect(logfmt).toHaveLength(300_003);
+    expect(logfmt.at(-1)).toBe('id=<*>');
+    const json = tokenize(`{"msg":"${words}","error":"${words}","id":<NUM>}`);
+    expect(json).toHaveLength(300_004);
+    expect(json.slice(-4)).toEqual(['"error":', '<*>,', '"id":', '<*>}']);
+  });
+
   it('ends a bracketed span where its brackets balance, through nested spans and trailing punctuation', () => {
     expect(tokenize('(reason: [shards started [[a][<NUM>], [b][<NUM>]]]). done')).toEqual(['(reason:', '[shards started [[a][<NUM>], [b][<NUM>]]]).', 'done']);
     expect(tokenize('map {a: {b: <NUM>}, c: <NUM>} x')).toEqual(['map', '{a: {b: <NUM>}, c: <NUM>}', 'x']);
