@@ -157,14 +157,7 @@ export function createRedisIngestQueue(deps: {
           await lingering.sleep(lingerMs);
           continue;
         }
-        const group = takeGroup();
-        let error: Error | undefined;
-        try {
-          error = await store(group);
-        } catch (unexpected) {
-          error = unexpected as Error;
-        }
-        for (const w of group) w.settle(error);
+        await store(takeGroup());
       }
     } finally {
       calling = false;
@@ -194,29 +187,44 @@ export function createRedisIngestQueue(deps: {
   }
 
   /**
-   * Appends the group's records, one entry per shard; resolves with the error
-   * each export gets, if any. Exports already stored are settled here and
-   * taken out of the group, and the rest are tried again without them.
+   * Appends the group's records, one entry per shard, and settles each export:
+   * stored, or the error of the call. Exports found already stored are settled
+   * as stored, and the call is made again without them.
    */
-  async function store(group: Waiting[]): Promise<Error | undefined> {
-    for (;;) {
-      if (group.length === 0) return undefined;
-      const marked = group.filter((w) => w.digest !== '');
-      const reply = await appendOnce(group, marked);
-      if (reply instanceof Error) return reply;
-      const [status, ...rest] = reply;
-      if (status !== 'seen') return undefined;
-      const stored = new Set(rest.map((j) => marked[j - 1]!));
-      const records = [...stored].reduce((n, w) => n + w.records, 0);
-      duplicates.inc(records);
-      logger.info({ exports: stored.size, records }, 'exports already stored (retried after a lost reply): acknowledged without storing them again');
-      for (const w of stored) w.settle();
-      group.splice(0, group.length, ...group.filter((w) => !stored.has(w)));
+  async function store(group: Waiting[]): Promise<void> {
+    let pending = group;
+    let error: Error | undefined;
+    try {
+      while (pending.length > 0) {
+        const marked = pending.filter((w) => w.digest !== '');
+        const seen = await appendOnce(pending, marked);
+        if (seen instanceof Error) {
+          error = seen;
+          break;
+        }
+        if (seen.length === 0) {
+          for (const w of pending) w.settle();
+          return;
+        }
+        const stored = new Set(seen.map((j) => marked[j - 1]!));
+        const records = [...stored].reduce((n, w) => n + w.records, 0);
+        duplicates.inc(records);
+        logger.info({ exports: stored.size, records }, 'exports already stored (retried after a lost reply): acknowledged without storing them again');
+        for (const w of stored) w.settle();
+        pending = pending.filter((w) => !stored.has(w));
+      }
+    } catch (unexpected) {
+      error = unexpected as Error;
     }
+    for (const w of pending) w.settle(error);
   }
 
-  /** One script call for the group, `marked` those of its exports with a digest: its reply when the call went through, else the error every export gets. */
-  async function appendOnce(group: Waiting[], marked: Waiting[]): Promise<[string, ...number[]] | Error> {
+  /**
+   * One script call for the group (`marked`: those of its exports with a digest):
+   * the positions in `marked` of the exports found already stored (none when the
+   * group went in), or the error every export gets.
+   */
+  async function appendOnce(group: Waiting[], marked: Waiting[]): Promise<number[] | Error> {
     const records = group.reduce((n, w) => n + w.records, 0);
     const merged = new Map<number, { parts: Uint8Array[]; records: number }>();
     for (const w of group) {
@@ -252,8 +260,9 @@ export function createRedisIngestQueue(deps: {
       logger.debug({ shard, backlog, records, exports: group.length }, 'ingest backlog full; pushing back');
       return new BacklogFullError(shard, backlog, RETRY_AFTER_MS);
     }
-    if (status === 'ok') appended.inc(records);
-    return reply as [string, ...number[]];
+    if (status === 'seen') return (reply as number[]).slice(1);
+    appended.inc(records);
+    return [];
   }
 
   return {
