@@ -30,6 +30,8 @@ export interface MinerSnapshot {
   values?: string[];
   /** Words by the number of family slots they showed in, oldest first (absent before it was kept). */
   slots?: Record<string, number>;
+  /** Keys of buckets whose templates all folded into span templates: they keep their places (absent before it was kept). */
+  emptyBuckets?: string[];
 }
 
 export class MinerSnapshotError extends Error {
@@ -66,5 +68,8 @@ export function checkSnapshot(snapshot: MinerSnapshot): void {
   }
   if (raw.slots !== undefined && !(isRecord(raw.slots) && Object.values(raw.slots).every((n) => typeof n === 'number'))) {
     throw new MinerSnapshotError('malformed miner snapshot: slots must map words to counts');
+  }
+  if (raw.emptyBuckets !== undefined && !(Array.isArray(raw.emptyBuckets) && raw.emptyBuckets.every((k) => typeof k === 'string' && /^\d+ /.test(k)))) {
+    throw new MinerSnapshotError('malformed miner snapshot: emptyBuckets must be a list of bucket keys');
   }
 }

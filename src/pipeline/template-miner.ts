@@ -225,14 +225,17 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return (childrenPerLength.get(n) ?? 0) >= opts.maxChildren ? wildKey : key;
   }
 
+  /** A new bucket; one keyed by a word or as records takes one of its length's `maxChildren` places for good. */
+  function openBucket(key: string): Bucket {
+    const bucket: Bucket = { clusters: [], bySignature: new SignatureIndex(), stamp: ++stamps };
+    buckets.set(key, bucket);
+    const n = Number.parseInt(key, 10);
+    if (!key.startsWith(SPAN_BUCKET) && !key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
+    return bucket;
+  }
+
   function insert(cluster: Cluster): void {
-    let bucket = buckets.get(cluster.key);
-    if (!bucket) {
-      bucket = { clusters: [], bySignature: new SignatureIndex(), stamp: ++stamps };
-      buckets.set(cluster.key, bucket);
-      const n = cluster.tokens.length;
-      if (cluster.span === undefined && !cluster.key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
-    }
+    const bucket = buckets.get(cluster.key) ?? openBucket(cluster.key);
     bucket.clusters.push(cluster);
     index(bucket, cluster);
     byId.set(cluster.id, cluster);
@@ -613,6 +616,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     checkSnapshot(snapshot);
     /** Templates split into another number of tokens than when they were saved (by a miner before spans were units). */
     const resplit = new Set<string>();
+    for (const key of snapshot.emptyBuckets ?? []) if (!buckets.has(key)) openBucket(key);
     for (const s of snapshot.templates) {
       const tokens = tokenize(s.template);
       if (s.span !== undefined && s.span < tokens.length && tokens[s.span]!.includes(WILDCARD)) {
@@ -674,6 +678,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         ),
         values: [...valueWords],
         slots: Object.fromEntries(slotWords),
+        // Emptied by folds, they still hold their places (and take the messages of their key).
+        emptyBuckets: [...buckets].filter(([key, b]) => b.clusters.length === 0 && !key.startsWith(SPAN_BUCKET)).map(([key]) => key),
       };
     },
   };
