@@ -270,7 +270,7 @@ export function tokenize(masked: string): string[] {
   if (masked.length === 0) return [];
   const json = masked.startsWith('{"') && masked.endsWith('}') ? jsonTokens(masked) : undefined;
   if (json) return json;
-  const logfmt = LOGFMT_START_RE.test(masked) ? logfmtTokens(masked) : undefined;
+  const logfmt = LOGFMT_START_RE.test(masked) ? logfmtTokens(masked) : masked.charCodeAt(0) === 34 ? klogTokens(masked) : undefined;
   if (logfmt) return logfmt;
   const tokens = spanned(masked);
   return masked.indexOf(' (') >= 0 ? joinAnnotations(tokens) : tokens;
@@ -367,9 +367,24 @@ const LOGFMT_MIN_PAIRS = 3;
  * pair, or the pairs are too few.
  */
 function logfmtTokens(masked: string): string[] | undefined {
-  const out: string[] = [];
-  let pairs = 0;
-  for (let at = 0; at < masked.length; ) {
+  return pairTokens(masked, 0, [], 0);
+}
+
+/**
+ * Kubernetes' structured logging (klog): a quoted message, then key=value pairs
+ * (`"Probe failed" probeType="Readiness" pod="default/web-1" output="…"`). The message
+ * counts as a pair, its words kept apart as a `msg` field's are.
+ */
+function klogTokens(masked: string): string[] | undefined {
+  const close = closingQuote(masked, 0);
+  if (close + 2 >= masked.length || masked.charCodeAt(close + 1) !== 32) return undefined;
+  return pairTokens(masked, close + 2, masked.slice(0, close + 1).split(' '), 1);
+}
+
+/** The pairs from `at` on, after the tokens and pair count already read; undefined as for logfmtTokens. */
+function pairTokens(masked: string, from: number, out: string[], read: number): string[] | undefined {
+  let pairs = read;
+  for (let at = from; at < masked.length; ) {
     const eq = masked.indexOf('=', at);
     if (eq < 0) return undefined;
     const key = masked.slice(at, eq);

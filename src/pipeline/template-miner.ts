@@ -606,7 +606,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
       return result;
     }
-    const cluster = newCluster(uniqueId(masked), key, tokens, masked, 1, masked);
+    // A structured record's tokens hold `<*>` for its attribute values: the template shows them so.
+    const cluster = newCluster(uniqueId(masked), key, tokens, tokens.join(' '), 1, masked);
     insert(cluster);
     rememberKeyedValues(tokens);
     return (match && relate(match.cluster, cluster, tokens)) ?? relateSpan(cluster, cluster.id) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };

@@ -64,6 +64,21 @@ describe('miner tokens', () => {
     expect(tokenize('a=<NUM> b="x y c=d e=f').join(' ')).toBe('a=<NUM> b="x y c=d e=f');
   });
 
+  it("reads a klog structured line as logfmt after its quoted message, which counts as a pair", () => {
+    expect(tokenize('"Probe failed" probeType="Readiness" pod="default/web-<NUM>" output="Get \\"<URL>\\": EOF"')).toEqual([
+      '"Probe',
+      'failed"',
+      'probeType=<*>',
+      'pod=<*>',
+      'output=<*>',
+    ]);
+    // Too few pairs, prose after the quote, a quote never closed, nothing after it: read as text.
+    expect(tokenize('"Starting kubelet" version="v<NUM>"')).toEqual(['"Starting', 'kubelet"', 'version="v<NUM>"']);
+    expect(tokenize('"main" thread exited with code=<NUM> a=b c=d')).toEqual(['"main"', 'thread', 'exited', 'with', 'code=<NUM>', 'a=b', 'c=d']);
+    expect(tokenize('"never closed a=b c=d').join(' ')).toBe('"never closed a=b c=d');
+    expect(tokenize('"alone"')).toEqual(['"alone"']);
+  });
+
   it('reads a 1 MB structured record, NUL and escaped quotes in it, word by word without overflowing', () => {
     const words = Array.from({ length: 300_000 }, (_v, i) => (i % 1000 === 0 ? 'a\u0000\\"b' : 'w')).join(' ');
     expect(words.length).toBeGreaterThan(600_000);
@@ -92,7 +107,7 @@ describe('miner tokens', () => {
   });
 
   it('reads a quoted text that starts the message as words, and an escaped quote inside a quoted field as no end', () => {
-    expect(tokenize('"SyncLoop ADD" source="api" pods=[<NUM>]')).toEqual(['"SyncLoop', 'ADD"', 'source="api"', 'pods=[<NUM>]']);
+    expect(tokenize('"SyncLoop ADD" source="api" pods=[<NUM>]')).toEqual(['"SyncLoop', 'ADD"', 'source=<*>', 'pods=<*>']);
     expect(tokenize('at "a \\"b c\\" d" e')).toEqual(['at', '"a \\"b c\\" d"', 'e']);
   });
 

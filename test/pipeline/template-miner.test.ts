@@ -232,6 +232,9 @@ describe('template miner: snapshots', () => {
       const miner = createTemplateMiner();
       const authorized = feed(miner, values.map((v) => line('INFO', 'payment authorized', v)));
       expect(new Set(authorized.map((r) => r.id)).size).toBe(1);
+      // The template shows the values as parameters from the first record on, not the first record's values.
+      expect(authorized[0]!.template).toMatch(/payment authorized.*currency"?[:=] ?<\*>/);
+      expect(authorized[0]!.template).not.toMatch(/SEK|stripe|visa/);
       const declined = feed(miner, [line('INFO', 'payment declined', values[0]), line('WARN', 'payment authorized', values[1])]);
       expect(new Set([authorized[0]!.id, ...declined.map((r) => r.id)]).size).toBe(3);
       const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
@@ -429,6 +432,18 @@ describe('template miner: name-like words', () => {
     expect(new Set(mounted.map((r) => miner.get(r.id)!.id)).size).toBe(1);
   });
 
+  it('takes every value of a klog structured line for a parameter, free text included, and tells lines apart by their quoted message', () => {
+    const miner = createTemplateMiner();
+    const probe = (output: string, n: number): string =>
+      `"Probe failed" probeType="Readiness" pod="default/web-${n}" containerName="web" probeResult="failure" output="${output}"`;
+    const outputs = ['HTTP probe failed with statuscode: 503', 'Get \\"http://10.0.0.7:8080/ready\\": context deadline exceeded', 'dial tcp 10.0.0.7:8080: connect: connection refused'];
+    const failed = feed(miner, outputs.map((o, i) => mask(probe(o, i))));
+    expect(new Set(failed.map((r) => r.id)).size).toBe(1);
+    expect(failed[0]).toMatchObject({ created: true, template: '"Probe failed" probeType=<*> pod=<*> containerName=<*> probeResult=<*> output=<*>' });
+    const other = feed(miner, [mask(`"Probe succeeded" probeType="Readiness" pod="default/web-1" containerName="web" probeResult="success" output="ok"`)]);
+    expect(other[0]!.id).not.toBe(failed[0]!.id);
+  });
+
   it('groups the same way whichever of two evident slots shows its second value first', () => {
     const lines = (probe: string, status: string, n: number): string => `"SyncLoop (probe)" probe="${probe}" status="${status}" pod="default/web-${n}"`;
     const orders = [
@@ -520,8 +535,8 @@ describe('template miner: name-like words', () => {
 
   it('relates short key=value messages that differ in one value, and folds them once the values are evident', () => {
     const miner = createTemplateMiner({ mergeAfter: 4 });
-    const [web, api] = feed(miner, ['"Deleted CPUSet assignment" podUID="<UUID>" containerName="web"', '"Deleted CPUSet assignment" podUID="<UUID>" containerName="api"']);
-    expect(api).toMatchObject({ id: web!.id, template: '"Deleted CPUSet assignment" podUID="<UUID>" containerName=<*>' });
+    const [web, api] = feed(miner, ['Deleted CPUSet assignment podUID="<UUID>" containerName="web"', 'Deleted CPUSet assignment podUID="<UUID>" containerName="api"']);
+    expect(api).toMatchObject({ id: web!.id, template: 'Deleted CPUSet assignment podUID="<UUID>" containerName=<*>' });
     // Plain words after a key still need the full evidence.
     const [root, guest] = feed(miner, ['auth failure user=root', 'auth failure user=guest']);
     expect(guest!.id).not.toBe(root!.id);
