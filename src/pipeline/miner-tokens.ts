@@ -268,20 +268,45 @@ function closes(word: string, close: number): boolean {
  */
 export function tokenize(masked: string): string[] {
   if (masked.length === 0) return [];
-  const json = masked.startsWith('{"') && masked.endsWith('}') ? jsonTokens(masked) : undefined;
-  if (json) return json;
-  const logfmt = LOGFMT_START_RE.test(masked) ? logfmtTokens(masked) : masked.charCodeAt(0) === 34 ? klogTokens(masked) : undefined;
-  if (logfmt) return logfmt;
+  const record = structuredTokens(masked);
+  if (record) return record;
   const tokens = spanned(masked);
   return masked.indexOf(' (') >= 0 ? joinAnnotations(tokens) : tokens;
 }
 
-/** Keys of a structured record (JSON, logfmt) whose string is the statement's own text: its words are kept apart. */
+/** The tokens of a structured record (a JSON object, logfmt, klog's quoted message and pairs); undefined for other text. */
+export function structuredTokens(masked: string): string[] | undefined {
+  if (masked.startsWith('{"') && masked.endsWith('}')) return jsonTokens(masked);
+  if (LOGFMT_START_RE.test(masked)) return logfmtTokens(masked);
+  return masked.charCodeAt(0) === 34 ? klogTokens(masked) : undefined;
+}
+
+/**
+ * Keys, in lower case, of a structured record whose string is the statement's own text: its
+ * words are kept apart (slog, zap, logrus, pino: `msg`; ECS, Winston, GCP, journald's
+ * `MESSAGE`: `message`; Serilog: `@m`, `@mt`).
+ */
 const TEXT_KEYS = new Set(['msg', 'message', '@m', '@mt']);
-/** Keys of a structured record whose value the call site fixes (level, logger): kept whole. */
-const SITE_KEYS = new Set(['level', 'lvl', 'severity', 'log.level', '@l', 'logger', 'logger_name', 'caller']);
-/** A structured record's key whose value the encoder wrote: a parameter. */
-const isAttributeKey = (key: string): boolean => !TEXT_KEYS.has(key) && !SITE_KEYS.has(key);
+/** The text of a record that has none of TEXT_KEYS (structlog: `event`; Docker's json-file: `log`); elsewhere an attribute like any other. */
+const FALLBACK_TEXT_KEYS = new Set(['event', 'log']);
+const HAS_TEXT_KEY_RE = /(?:^|[{, ])"?(?:msg|message|@mt?)"?[:=]/i;
+/** Keys, in lower case, of a structured record whose value the call site fixes (level, logger, program): kept whole. */
+const SITE_KEYS = new Set([
+  'level', 'lvl', 'severity', 'log.level', '@l', 'levelname', 'loglevel', 'log_level', 'priority',
+  'logger', 'logger_name', 'loggername', 'log.logger', 'caller', 'syslog_identifier',
+]);
+
+type KeyRole = 'text' | 'site' | 'attribute';
+
+/** How a record's keys are read: `fallback` when it has no key of TEXT_KEYS. */
+function keyRoles(masked: string, hasText = HAS_TEXT_KEY_RE.test(masked)): (key: string) => KeyRole {
+  const fallback = !hasText;
+  return (key) => {
+    const lower = key.toLowerCase();
+    if (TEXT_KEYS.has(lower) || (fallback && FALLBACK_TEXT_KEYS.has(lower))) return 'text';
+    return SITE_KEYS.has(lower) ? 'site' : 'attribute';
+  };
+}
 
 /** The index of the quote that closes the string opened at `open` (backslash escapes skipped), or the text's length. */
 function closingQuote(text: string, open: number): number {
@@ -300,6 +325,7 @@ function closingQuote(text: string, open: number): number {
  * closes before the message ends (`{"a":1} then {"b":2}`).
  */
 function jsonTokens(masked: string): string[] | undefined {
+  const roleOf = keyRoles(masked);
   const out: string[] = [];
   let start = 0;
   let depth = 0;
@@ -317,13 +343,27 @@ function jsonTokens(masked: string): string[] | undefined {
     } else if (c === 34) {
       // A field starts a token (the first one after the object's opening brace).
       const keyEnd = depth === 1 && (k === start || k === 1) ? closingQuote(masked, k) : -1;
-      const end = keyEnd >= 0 && masked.charCodeAt(keyEnd + 1) === 58 && isAttributeKey(masked.slice(k + 1, keyEnd)) ? valueEnd(masked, keyEnd + 2) : -1;
-      if (end < 0) quoted = true;
+      const role = keyEnd >= 0 && masked.charCodeAt(keyEnd + 1) === 58 ? roleOf(masked.slice(k + 1, keyEnd)) : undefined;
+      const text = role === 'text' ? textField(masked, keyEnd + 2) : undefined;
+      const end = role !== undefined && !text ? valueEnd(masked, keyEnd + 2) : -1;
+      if (text) {
+        // The opening `"key":"`, the words, and the closing quote with its comma or brace, each a token.
+        out.push(masked.slice(start, text.open + 1));
+        pushWords(out, masked.slice(text.open + 1, text.close));
+        if (masked.charCodeAt(text.close + 1) === 125) {
+          out.push('"}');
+          return text.close + 2 === masked.length ? out : undefined;
+        }
+        out.push('",');
+        start = text.close + 2;
+        k = text.close + 1;
+      } else if (end < 0) quoted = true;
       else {
-        // The field, ending in its comma or in the object's closing brace.
-        const key = masked.slice(start, keyEnd + 2);
+        // The field, ending in its comma or in the object's closing brace: an attribute's key and
+        // `<*>`; a level's or a logger's whole (or a text that is not a string).
         const close = masked.charCodeAt(end) === 44 ? ',' : '}';
-        out.push(key, `<*>${close}`);
+        if (role === 'attribute') out.push(masked.slice(start, keyEnd + 2), `<*>${close}`);
+        else out.push(masked.slice(start, end + 1));
         start = end + 1;
         if (close === '}') return start === masked.length ? out : undefined;
         k = end;
@@ -336,6 +376,21 @@ function jsonTokens(masked: string): string[] | undefined {
   }
   cut(masked.length, masked.length);
   return out;
+}
+
+/** The quotes of a JSON string value starting at `from` (a space may come first) and followed by a comma or a brace; undefined for any other value. */
+function textField(masked: string, from: number): { open: number; close: number } | undefined {
+  let open = from;
+  while (masked.charCodeAt(open) === 32) open++;
+  if (masked.charCodeAt(open) !== 34) return undefined;
+  const close = closingQuote(masked, open);
+  const after = masked.charCodeAt(close + 1);
+  return close < masked.length && (after === 44 || after === 125) ? { open, close } : undefined;
+}
+
+/** A text's words, one push at a time (a text of many words would overflow push's arguments). */
+function pushWords(out: string[], text: string): void {
+  for (const word of text.split(' ')) if (word !== '') out.push(word);
 }
 
 /** Where a JSON value starting at `from` ends: the index of the comma after it, or of the object's closing brace; -1 when it does not parse. */
@@ -367,7 +422,7 @@ const LOGFMT_MIN_PAIRS = 3;
  * pair, or the pairs are too few.
  */
 function logfmtTokens(masked: string): string[] | undefined {
-  return pairTokens(masked, 0, [], 0);
+  return pairTokens(masked, 0, [], 0, keyRoles(masked));
 }
 
 /**
@@ -378,11 +433,14 @@ function logfmtTokens(masked: string): string[] | undefined {
 function klogTokens(masked: string): string[] | undefined {
   const close = closingQuote(masked, 0);
   if (close + 2 >= masked.length || masked.charCodeAt(close + 1) !== 32) return undefined;
-  return pairTokens(masked, close + 2, masked.slice(0, close + 1).split(' '), 1);
+  const out = ['"'];
+  pushWords(out, masked.slice(1, close));
+  out.push('"');
+  return pairTokens(masked, close + 2, out, 1, keyRoles(masked, true));
 }
 
 /** The pairs from `at` on, after the tokens and pair count already read; undefined as for logfmtTokens. */
-function pairTokens(masked: string, from: number, out: string[], read: number): string[] | undefined {
+function pairTokens(masked: string, from: number, out: string[], read: number, roleOf: (key: string) => KeyRole): string[] | undefined {
   let pairs = read;
   for (let at = from; at < masked.length; ) {
     const eq = masked.indexOf('=', at);
@@ -398,14 +456,39 @@ function pairTokens(masked: string, from: number, out: string[], read: number): 
       if (end < 0) end = masked.length;
     }
     if (end < masked.length && masked.charCodeAt(end) !== 32) return undefined;
-    // A word at a time: a message of many words would overflow push's arguments.
-    if (TEXT_KEYS.has(key)) for (const word of masked.slice(at, end).split(' ')) out.push(word);
-    else if (SITE_KEYS.has(key)) out.push(masked.slice(at, end));
+    const role = roleOf(key);
+    if (role === 'text') {
+      // A quoted text's opening `key="`, its words, and its closing quote, each a token; a one-word text whole.
+      if (masked.charCodeAt(eq + 1) === 34) {
+        out.push(masked.slice(at, eq + 2));
+        pushWords(out, masked.slice(eq + 2, end - 1));
+        out.push('"');
+      } else out.push(masked.slice(at, end));
+    } else if (role === 'site') out.push(masked.slice(at, end));
     else out.push(`${key}=<*>`);
     pairs++;
     at = end + 1;
   }
   return pairs >= LOGFMT_MIN_PAIRS ? out : undefined;
+}
+
+/** A text field's opening token: `"msg":"`, `{"msg": "`, `msg="` (klog's leading `"` is told by its place). */
+const TEXT_OPENER_RE = /[:=] ?"$/;
+const isCloser = (token: string): boolean => token === '"' || token === '",' || token === '"}';
+
+/**
+ * A structured record's template as the record writes it: its tokens joined by spaces,
+ * except inside a text field's quotes (`"msg":"order placed",`). Read back by tokenize,
+ * it gives the same tokens.
+ */
+export function recordText(tokens: readonly string[]): string {
+  let text = tokens[0] ?? '';
+  for (let i = 1; i < tokens.length; i++) {
+    const prev = tokens[i - 1]!;
+    const t = tokens[i]!;
+    text += isCloser(t) || (i === 1 && prev === '"') || TEXT_OPENER_RE.test(prev) ? t : ` ${t}`;
+  }
+  return text;
 }
 
 /** A value in parentheses and nothing else (`(<SIZE>)`, `(<NUM>%)`), as a masked message writes it. */

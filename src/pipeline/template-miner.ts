@@ -17,7 +17,7 @@ import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
 import { alignToSpan, commonEnds, headOf, isVariableSpan, spanCovered, spanTokens, type CommonEnds } from './miner-spans.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, signatureOf, similarity, similarityHints, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, recordText, signatureOf, similarity, similarityHints, structuredTokens, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -81,6 +81,8 @@ interface Cluster {
   span: number | undefined;
   /** The head it is indexed under, set by insert (its first token may generalise later). */
   head: string;
+  /** A structured record's template: its values are its fields', so no span of it is variable (see structuredTokens). */
+  structured: boolean;
 }
 
 interface Bucket {
@@ -240,6 +242,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     index(bucket, cluster);
     byId.set(cluster.id, cluster);
     if (cluster.span !== undefined) spanTemplates++;
+    if (cluster.structured) return;
     const head = headOf(cluster.tokens);
     cluster.head = head;
     const peers = byHead.get(head);
@@ -331,7 +334,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       const m = tokens[i]!;
       if (t[i] !== m && !coveredBy(t[i]!, m)) t[i] = wildcardFor(t[i]!, m);
     }
-    cluster.template = t.join(' ');
+    cluster.template = templateText(cluster);
     index(bucket, cluster);
     absorbCovered(bucket, cluster);
     return true;
@@ -481,6 +484,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
    * as in `folded`.
    */
   function relateSpan(cluster: Cluster, hiddenId?: string): MineResult | undefined {
+    if (cluster.structured) return undefined;
     const peers = byHead.get(cluster.head);
     if (!peers) return undefined;
     // Starts and ends the new template shares with templates of other lengths; the most specific is tried first.
@@ -568,13 +572,19 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
 
   /** Every template is made here, in one object shape (the bucket scan reads thousands of them); insert() sets its head. */
   function newCluster(id: string, key: string, tokens: string[], template: string, count: number, example: string, span?: number): Cluster {
-    return { id, order: created++, key, tokens, template, count, example, families: [], span, head: '' };
+    // A span template restored from a snapshot of a miner before structured records were kept whole stays one.
+    const structured = span === undefined && structuredTokens(example) !== undefined;
+    return { id, order: created++, key, tokens, template, count, example, families: [], span, head: '', structured };
   }
 
   function uniqueId(masked: string): string {
     let id = templateId(masked);
     for (let n = 1; byId.has(id) || aliases.has(id); n++) id = templateId(`${masked}\u0000${n}`);
     return id;
+  }
+
+  function templateText(cluster: Cluster): string {
+    return cluster.structured ? recordText(cluster.tokens) : cluster.tokens.join(' ');
   }
 
   function view(cluster: Cluster): MinedTemplate {
@@ -606,8 +616,9 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
       return result;
     }
+    const cluster = newCluster(uniqueId(masked), key, tokens, '', 1, masked);
     // A structured record's tokens hold `<*>` for its attribute values: the template shows them so.
-    const cluster = newCluster(uniqueId(masked), key, tokens, tokens.join(' '), 1, masked);
+    cluster.template = templateText(cluster);
     insert(cluster);
     rememberKeyedValues(tokens);
     return (match && relate(match.cluster, cluster, tokens)) ?? relateSpan(cluster, cluster.id) ?? { id: cluster.id, template: cluster.template, created: true, changed: false };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differInConstant, differInStatement, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, tokenize } from '../../src/pipeline/miner-tokens.js';
+import { differInConstant, differInStatement, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, recordText, structuredTokens, tokenize } from '../../src/pipeline/miner-tokens.js';
 
 describe('miner tokens', () => {
   it('keeps a quoted field, a multi-word [..] or {..} span in one token, and leaves unclosed ones split', () => {
@@ -19,8 +19,10 @@ describe('miner tokens', () => {
   it('reads a message that is one JSON object as its fields: the words of its message apart, level and logger whole, any other value a parameter', () => {
     expect(tokenize('{"level":"info","msg":"applied snapshot","index":<NUM>,"peer":{"id":"a","addr":"<IP>"}}')).toEqual([
       '{"level":"info",',
-      '"msg":"applied',
-      'snapshot",',
+      '"msg":"',
+      'applied',
+      'snapshot',
+      '",',
       '"index":',
       '<*>,',
       '"peer":',
@@ -38,8 +40,12 @@ describe('miner tokens', () => {
       '"ok":',
       '<*>}',
     ]);
-    expect(tokenize('{"msg":"x","k":"a \\"b\\" c"}')).toEqual(['{"msg":"x",', '"k":', '<*>}']);
-    expect(tokenize('{"level": "warn", "msg": "took too \\"long\\""}')).toEqual(['{"level":', '"warn",', '"msg":', '"took', 'too', '\\"long\\""}']);
+    expect(tokenize('{"msg":"x","k":"a \\"b\\" c"}')).toEqual(['{"msg":"', 'x', '",', '"k":', '<*>}']);
+    expect(tokenize('{"level": "warn", "msg": "took too \\"long\\""}')).toEqual(['{"level": "warn",', '"msg": "', 'took', 'too', '\\"long\\"', '"}']);
+    // journald's MESSAGE is a message too; structlog's `event` and Docker's `log` are, in a record without one.
+    expect(tokenize('{"PRIORITY":"<NUM>","MESSAGE":"Started session <NUM>.","_PID":"<NUM>"}')).toEqual(['{"PRIORITY":"<NUM>",', '"MESSAGE":"', 'Started', 'session', '<NUM>.', '",', '"_PID":', '<*>}']);
+    expect(tokenize('{"event":"user logged in","user":"bob","level":"info"}')).toEqual(['{"event":"', 'user', 'logged', 'in', '",', '"user":', '<*>,', '"level":"info"}']);
+    expect(tokenize('{"msg":"sent","event":"order.paid"}')).toEqual(['{"msg":"', 'sent', '",', '"event":', '<*>}']);
     // Not one object: text as usual.
     expect(tokenize('{"a":1} then {"b":2}')).toEqual(['{"a":1}', 'then', '{"b":2}']);
     expect(tokenize('{"a":1}}')).toEqual(['{"a":1}}']);
@@ -52,8 +58,10 @@ describe('miner tokens', () => {
     expect(tokenize('time=<TS> level=INFO msg="payment authorized" currency=SEK card.brand=visa error="a \\"b\\" c"')).toEqual([
       'time=<*>',
       'level=INFO',
-      'msg="payment',
-      'authorized"',
+      'msg="',
+      'payment',
+      'authorized',
+      '"',
       'currency=<*>',
       'card.brand=<*>',
       'error=<*>',
@@ -66,8 +74,10 @@ describe('miner tokens', () => {
 
   it("reads a klog structured line as logfmt after its quoted message, which counts as a pair", () => {
     expect(tokenize('"Probe failed" probeType="Readiness" pod="default/web-<NUM>" output="Get \\"<URL>\\": EOF"')).toEqual([
-      '"Probe',
-      'failed"',
+      '"',
+      'Probe',
+      'failed',
+      '"',
       'probeType=<*>',
       'pod=<*>',
       'output=<*>',
@@ -79,14 +89,32 @@ describe('miner tokens', () => {
     expect(tokenize('"alone"')).toEqual(['"alone"']);
   });
 
+  it('writes a structured template as the record writes it, and reads it back as the same tokens', () => {
+    const records = [
+      '{"time":"<TS>","level": "INFO","msg":"payment authorized for <NUM>","currency":"SEK","card":{"brand":"visa"}}',
+      '{"MESSAGE":"","_PID":"<NUM>"}',
+      'time=<TS> level=info msg="order placed" id=<NUM> error="a \\"b\\" c"',
+      'time=<TS> msg=started id=<NUM> k=""',
+      '"Probe failed" pod="default/web" output="Get \\"<URL>\\": EOF"',
+      '"" a=b c=d',
+    ];
+    for (const record of records) {
+      const tokens = structuredTokens(record)!;
+      expect(tokens).toBeDefined();
+      expect(tokenize(recordText(tokens))).toEqual(tokens);
+    }
+    expect(recordText(structuredTokens(records[0]!)!)).toBe('{"time": <*>, "level": "INFO", "msg":"payment authorized for <NUM>", "currency": <*>, "card": <*>}');
+    expect(recordText(structuredTokens(records[4]!)!)).toBe('"Probe failed" pod=<*> output=<*>');
+  });
+
   it('reads a 1 MB structured record, NUL and escaped quotes in it, word by word without overflowing', () => {
     const words = Array.from({ length: 300_000 }, (_v, i) => (i % 1000 === 0 ? 'a\u0000\\"b' : 'w')).join(' ');
     expect(words.length).toBeGreaterThan(600_000);
     const logfmt = tokenize(`time=<TS> level=info msg="${words}" id=<NUM>`);
-    expect(logfmt).toHaveLength(300_003);
+    expect(logfmt).toHaveLength(300_005);
     expect(logfmt.at(-1)).toBe('id=<*>');
     const json = tokenize(`{"msg":"${words}","error":"${words}","id":<NUM>}`);
-    expect(json).toHaveLength(300_004);
+    expect(json).toHaveLength(300_006);
     expect(json.slice(-4)).toEqual(['"error":', '<*>,', '"id":', '<*>}']);
   });
 
@@ -107,7 +135,7 @@ describe('miner tokens', () => {
   });
 
   it('reads a quoted text that starts the message as words, and an escaped quote inside a quoted field as no end', () => {
-    expect(tokenize('"SyncLoop ADD" source="api" pods=[<NUM>]')).toEqual(['"SyncLoop', 'ADD"', 'source=<*>', 'pods=<*>']);
+    expect(tokenize('"SyncLoop ADD" source="api" pods=[<NUM>]')).toEqual(['"', 'SyncLoop', 'ADD', '"', 'source=<*>', 'pods=<*>']);
     expect(tokenize('at "a \\"b c\\" d" e')).toEqual(['at', '"a \\"b c\\" d"', 'e']);
   });
 

@@ -265,6 +265,26 @@ describe('template miner: snapshots', () => {
     expectRestoredToMatch({ mergeAfter: 3, maxScan: 5, maxChildren: 1, similarity: 0.5 }, before, ['<*> x2', '<NUM> d']);
   });
 
+  it('mines the text of a JSON record as it mines plain text, keeps statements with the same fields apart, and restores their templates', () => {
+    const ecs = (message: string): string =>
+      mask(`{"@timestamp":"2024-05-06T09:00:04.705Z","log.level": "INFO","message":"${message}","ecs.version": "1.2.0","service.name":"orders","log.logger":"com.example.Orders"}`);
+    const journal = (i: number, user: string): string => mask(`{"PRIORITY":"6","MESSAGE":"New session ${i} of user ${user}.","_PID":"${100 + i}"}`);
+    const statements = ['Created order 1 for customer 7', 'Loaded order 2 in 5 ms', 'Payment pay_x confirmed for order 3', 'Cache warmed up', 'Order 9 shipped via DHL'];
+    const users = ['ubuntu', 'deploy', 'admin', 'ci', 'backup'];
+    const miner = createTemplateMiner();
+    const created = feed(miner, statements.map(ecs));
+    // The same fields around different texts are no variable span: every statement stays its own.
+    expect(new Set(created.map((r) => miner.get(r.id)!.id)).size).toBe(statements.length);
+    // A value that ends the text (`… of user ubuntu.`) is found as in the same words without JSON around them.
+    const sessions = feed(miner, users.map((u, i) => journal(i + 10, u)));
+    const plain = createTemplateMiner();
+    const plainSessions = feed(plain, users.map((u, i) => mask(`New session ${i + 10} of user ${u}.`)));
+    expect(new Set(plainSessions.map((r) => plain.get(r.id)!.id)).size).toBe(1);
+    expect(new Set(sessions.map((r) => miner.get(r.id)!.id)).size).toBe(1);
+    expect(miner.get(sessions[0]!.id)!.template).toBe('{"PRIORITY":"<NUM>", "MESSAGE":"New session <NUM> of user <*>", "_PID": <*>}');
+    expectRestoredToMatch({}, [...statements.map(ecs), ...users.map((u, i) => journal(i, u))], [journal(40, 'root'), ecs('Cache warmed up'), ecs('Cache flushed')]);
+  });
+
   it('restores the place of a bucket whose templates all folded into a span template', () => {
     // With one child per length, `5 ADD"` keeps its place after its templates fold into `ADD" a <*> <*>`:
     // `a a a a a` goes to the wildcard bucket in both miners.

@@ -17,6 +17,7 @@ import { elasticsearch } from './elasticsearch.js';
 import { envoy } from './envoy.js';
 import { haproxy } from './haproxy.js';
 import { journald } from './journald.js';
+import { javaEcs, journaldJson, pyStructlog } from './json-services.js';
 import { kafka } from './kafka.js';
 import { kubelet } from './kubelet.js';
 import { nginx } from './nginx.js';
@@ -30,6 +31,7 @@ import { writeSystem } from './write.js';
 const SETS = [
   { seed: 'anomalog-heldout-1', systems: [nginx, postgres, kubelet, kafka, redis, journald, envoy, springBoot, haproxy, elasticsearch], dir: 'heldout' },
   { seed: 'anomalog-structured-1', systems: [slogJson, slogText], dir: 'structured' },
+  { seed: 'anomalog-structured-2', systems: [pyStructlog, javaEcs, journaldJson], dir: 'structured' },
 ] as const satisfies ReadonlyArray<{ seed: string; systems: readonly SystemSpec[]; dir: string }>;
 
 const check = process.argv.includes('--check');
