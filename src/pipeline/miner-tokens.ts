@@ -317,12 +317,13 @@ function closingQuote(text: string, open: number): number {
 
 /**
  * A message that is one JSON object (structured logging: `{"level":"info","msg":"applied
- * snapshot","index":<NUM>}`) as tokens: its top-level fields, split after each comma. The
- * words of a message field are kept apart, so `"msg":"applied snapshot"` reads as text; a
- * level or logger field is one token; any other field is an attribute the encoder wrote,
- * so its value is a parameter whatever it holds (`"currency":"SEK"`, `"error":"connection
- * reset"`, a nested object): two tokens, its key (the statement's) and `<*>`. Undefined when the object
- * closes before the message ends (`{"a":1} then {"b":2}`).
+ * snapshot","index":<NUM>}`) as tokens: its top-level fields, split after each comma. A
+ * message field reads as text: its opening `"msg":"`, each word, and its closing `",` are
+ * tokens, so a value among the words is found as in plain text. A level or logger field is
+ * one token; any other field is an attribute the encoder wrote, so its value is a parameter
+ * whatever it holds (`"currency":"SEK"`, `"error":"connection reset"`, a nested object): two
+ * tokens, its key (the statement's) and `<*>`. Undefined when the object closes before the
+ * message ends (`{"a":1} then {"b":2}`).
  */
 function jsonTokens(masked: string): string[] | undefined {
   const roleOf = keyRoles(masked);
