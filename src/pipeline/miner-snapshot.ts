@@ -9,6 +9,8 @@ export interface SnapshotTemplate {
   example: string;
   /** A span template: the index of its variable-length middle (absent on other templates and in older snapshots). */
   span?: number;
+  /** A structured record's template: its tokens, which its text, once generalised, may no longer give back (absent on other templates and in older snapshots). */
+  tokens?: string[];
 }
 
 export interface SnapshotFamily {
@@ -58,7 +60,8 @@ export function checkSnapshot(snapshot: MinerSnapshot): void {
         typeof t.template === 'string' &&
         typeof t.example === 'string' &&
         typeof t.count === 'number' &&
-        (t.span === undefined || (Number.isInteger(t.span) && (t.span as number) >= 0)),
+        (t.span === undefined || (Number.isInteger(t.span) && (t.span as number) >= 0)) &&
+        (t.tokens === undefined || (Array.isArray(t.tokens) && t.tokens.every((w: unknown) => typeof w === 'string'))),
     );
   if (!templatesOk || !isRecord(raw.aliases) || !isRecord(raw.families)) {
     throw new MinerSnapshotError('malformed miner snapshot: expected templates[], aliases{} and families{}');

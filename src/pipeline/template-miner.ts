@@ -630,7 +630,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const resplit = new Set<string>();
     for (const key of snapshot.emptyBuckets ?? []) if (!buckets.has(key)) openBucket(key);
     for (const s of snapshot.templates) {
-      const tokens = tokenize(s.template);
+      const tokens = s.tokens ? [...s.tokens] : tokenize(s.template);
       if (s.span !== undefined && s.span < tokens.length && tokens[s.span]!.includes(WILDCARD)) {
         insert(newCluster(s.id, SPAN_BUCKET + headOf(tokens), tokens, s.template, s.count, s.example, s.span));
         continue;
@@ -683,6 +683,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
           count: c.count,
           example: c.example,
           ...(c.span !== undefined ? { span: c.span } : {}),
+          ...(c.structured ? { tokens: [...c.tokens] } : {}),
         })),
         aliases: Object.fromEntries([...aliases.keys()].map((id) => [id, resolve(id)])),
         families: Object.fromEntries(

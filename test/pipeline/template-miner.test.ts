@@ -285,6 +285,12 @@ describe('template miner: snapshots', () => {
     expectRestoredToMatch({}, [...statements.map(ecs), ...users.map((u, i) => journal(i, u))], [journal(40, 'root'), ecs('Cache warmed up'), ecs('Cache flushed')]);
   });
 
+  it('restores a structured template by its tokens once generalising took its text apart', () => {
+    // `MESSAGE="` and `level="<NUM>"` share a slot at similarity 0.5: the template `"" <*> <*> …` reads back as other tokens.
+    const before = ['"" MESSAGE="" logger="<NUM>" user="<NUM>"', '"" level="<NUM>" event="<NUM>" logger="<NUM>" user="<NUM>"'];
+    expectRestoredToMatch({ mergeAfter: 2, maxScan: 1, maxChildren: 1, similarity: 0.5 }, before, ['"a" level="" user="<NUM>"', 'a a a a id=7']);
+  });
+
   it('restores the place of a bucket whose templates all folded into a span template', () => {
     // With one child per length, `5 ADD"` keeps its place after its templates fold into `ADD" a <*> <*>`:
     // `a a a a a` goes to the wildcard bucket in both miners.
@@ -296,7 +302,17 @@ describe('template miner: snapshots', () => {
     // Also the tokens of spans that end inside a word, keyed spans, names glued to ids and klog's quoting.
     const word = fc.constantFrom('a', 'b', 'c', 'GET', 'PUT', 'x1', 'x2', '<NUM>', '<IP>', '<*>', 'id=<NUM>', 'id=7', 'k=v', 'k=w', 'web-a', 'web-b', '"q r"',
       'x.service', 'y.service', 'files...', 'done.', 'job[<UUID>]', 'run[<UUID>]', '\\"c\\"', '"S', 'ADD"', 'k=""', '-', '\u0000');
-    const message = fc.array(word, { minLength: 1, maxLength: 5 }).map((w) => w.join(' '));
+    const text = fc.array(word, { minLength: 1, maxLength: 5 }).map((w) => w.join(' '));
+    // Structured records too: JSON objects, logfmt and klog lines, with words of the above in their text.
+    const inner = fc.array(fc.constantFrom('a', 'b', 'web-a', 'web-b', '<NUM>', 'x.service', 'done.', ''), { minLength: 0, maxLength: 4 }).map((w) => w.join(' '));
+    const pair = fc.tuple(fc.constantFrom('level', 'msg', 'MESSAGE', 'event', 'id', 'user', 'logger'), fc.oneof(inner, fc.constantFrom('<NUM>', 'INFO', 'ERROR')));
+    const pairs = fc.uniqueArray(pair, { minLength: 1, maxLength: 4, selector: ([key]) => key });
+    const record = fc.oneof(
+      pairs.map((ps) => `{${ps.map(([key, value]) => `"${key}":${value === '<NUM>' ? value : `"${value}"`}`).join(',')}}`),
+      pairs.map((ps) => ps.map(([key, value]) => `${key}=${/^[\w<>.-]+$/.test(value) ? value : `"${value}"`}`).join(' ')),
+      fc.tuple(inner, pairs).map(([m, ps]) => `"${m}" ${ps.map(([key, value]) => `${key}="${value}"`).join(' ')}`),
+    );
+    const message = fc.oneof({ arbitrary: text, weight: 3 }, { arbitrary: record, weight: 1 });
     const options = fc.record({
       mergeAfter: fc.integer({ min: 2, max: 4 }),
       maxScan: fc.integer({ min: 1, max: 30 }),
