@@ -330,18 +330,13 @@ function jsonTokens(masked: string): string[] | undefined {
   const out: string[] = [];
   let start = 0;
   let depth = 0;
-  let quoted = false;
   const cut = (end: number, next: number): void => {
     if (end > start) out.push(masked.slice(start, end));
     start = next;
   };
   for (let k = 0; k < masked.length; k++) {
     const c = masked.charCodeAt(k);
-    if (quoted) {
-      if (c === 92) k++;
-      else if (c === 34) quoted = false;
-      else if (c === 32 && depth === 1) cut(k, k + 1);
-    } else if (c === 34) {
+    if (c === 34) {
       // A field starts a token (the first one after the object's opening brace).
       const keyEnd = depth === 1 && (k === start || k === 1) ? closingQuote(masked, k) : -1;
       const role = keyEnd >= 0 && masked.charCodeAt(keyEnd + 1) === 58 ? roleOf(masked.slice(k + 1, keyEnd)) : undefined;
@@ -358,8 +353,10 @@ function jsonTokens(masked: string): string[] | undefined {
         out.push('",');
         start = text.close + 2;
         k = text.close + 1;
-      } else if (end < 0) quoted = true;
-      else {
+      } else if (end < 0) {
+        // A string that is not a field, or a value that does not parse: not one JSON object.
+        return undefined;
+      } else {
         // The field, ending in its comma or in the object's closing brace: an attribute's key and
         // `<*>`; a level's or a logger's whole (or a text that is not a string).
         const close = masked.charCodeAt(end) === 44 ? ',' : '}';
@@ -474,13 +471,13 @@ function pairTokens(masked: string, from: number, out: string[], read: number, r
 }
 
 /** A text field's opening token: `"msg":"`, `{"msg": "`, `msg="` (klog's leading `"` is told by its place). */
-const TEXT_OPENER_RE = /[:=] ?"$/;
+const TEXT_OPENER_RE = /^(?:\{?"(?:[^"\\]|\\.)*": ?"|[A-Za-z_][\w.-]*=")$/;
 const isCloser = (token: string): boolean => token === '"' || token === '",' || token === '"}';
 
 /**
  * A structured record's template as the record writes it: its tokens joined by spaces,
- * except inside a text field's quotes (`"msg":"order placed",`). Read back by tokenize,
- * it gives the same tokens.
+ * except inside a text field's quotes (`"msg":"order placed",`). Read back by tokenize, a
+ * well-formed record's template gives the same tokens (snapshots keep the tokens anyway).
  */
 export function recordText(tokens: readonly string[]): string {
   let text = tokens[0] ?? '';

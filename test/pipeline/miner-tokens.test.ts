@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { differInConstant, differInStatement, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, recordText, structuredTokens, tokenize } from '../../src/pipeline/miner-tokens.js';
 
@@ -105,6 +106,40 @@ describe('miner tokens', () => {
     }
     expect(recordText(structuredTokens(records[0]!)!)).toBe('{"time": <*>, "level": "INFO", "msg":"payment authorized for <NUM>", "currency": <*>, "card": <*>}');
     expect(recordText(structuredTokens(records[4]!)!)).toBe('"Probe failed" pod=<*> output=<*>');
+  });
+
+  it('reads any structured record back from its template text as the same tokens', () => {
+    // Well-formed records (strings quoted as JSON and Go quote them) whose texts hold the characters that matter.
+    const inner = fc
+      .array(fc.constantFrom('a', 'b', ' ', '  ', '"', '\\', ':', '=', ',', '}', '{', '<NUM>', '="', ':"', '\u0000'), { maxLength: 8 })
+      .map((p) => JSON.stringify(p.join('')));
+    const key = fc.constantFrom('msg', 'MESSAGE', 'event', 'log', 'level', 'logger', 'id', 'user', 'a.b');
+    const spacing = fc.constantFrom('', ' ');
+    const jsonValue = fc.oneof(inner, fc.constant('<NUM>'), inner.map((v) => `{"k":${v}}`), fc.constant('[1,"x y"]'));
+    const json = fc.uniqueArray(fc.tuple(key, spacing, jsonValue), { minLength: 1, maxLength: 5, selector: ([k]) => k }).map((fields) => `{${fields.map(([k, sp, v]) => `"${k}":${sp}${v}`).join(',')}}`);
+    const pairValue = fc.oneof(inner, fc.constantFrom('x', '<NUM>', 'INFO', ''));
+    const pairs = fc.uniqueArray(fc.tuple(key, pairValue), { minLength: 1, maxLength: 5, selector: ([k]) => k }).map((ps) => ps.map(([k, v]) => `${k}=${v}`).join(' '));
+    const klog = fc.tuple(inner, pairs).map(([m, ps]) => `${m} ${ps}`);
+    let structured = 0;
+    fc.assert(
+      fc.property(fc.oneof(json, pairs, klog), (text) => {
+        const tokens = structuredTokens(text);
+        if (!tokens) return;
+        structured++;
+        expect(tokenize(recordText(tokens))).toEqual(tokens);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(structured).toBeGreaterThan(10_000);
+    // Malformed ones (a quote never escaped, a value cut short) are read without a throw, as structured records or as text.
+    const piece = fc.constantFrom('{', '}', '"', '\\"', ':', ',', ' ', '=', 'msg', 'event', 'level', 'a', '<NUM>', '[', ']', '\\');
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 30 }), (pieces) => {
+        const text = pieces.join('');
+        if (text.trim() !== '') expect(tokenize(text).length).toBeGreaterThan(0);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   it('reads a 1 MB structured record, NUL and escaped quotes in it, word by word without overflowing', () => {
