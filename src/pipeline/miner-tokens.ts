@@ -44,6 +44,7 @@ export function isConstantName(token: string): boolean {
 export const KEYED_HINT = 1;
 export const ID_HINT = 2;
 export const NAMED_HINT = 4;
+export const BRACKET_HINT = 8;
 
 /**
  * Share of comparable positions whose words agree. A template wildcard agrees with
@@ -54,7 +55,7 @@ export const NAMED_HINT = 4;
  * no longer reach `floor`, so scanning unrelated templates is cheap. `hints`: what
  * `tokens` may hold (similarityHints); a hint left out skips its test.
  */
-export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | ID_HINT | NAMED_HINT): number {
+export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | ID_HINT | NAMED_HINT | BRACKET_HINT): number {
   // Agreements are counted in halves: whole numbers keep this loop in integer arithmetic.
   let halves = 0;
   let compared = 0;
@@ -84,7 +85,21 @@ export function similarity(template: readonly string[], tokens: readonly string[
 function halfAgree(t: string, m: string, hints: number): boolean {
   if ((hints & KEYED_HINT) !== 0 && t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) return true;
   if ((hints & ID_HINT) !== 0 && isIdLike(m) && isIdLike(t)) return true;
+  if ((hints & BRACKET_HINT) !== 0 && isBracketed(m) && isBracketed(t) && sameOpener(t, m)) return true;
   return (hints & NAMED_HINT) !== 0 && isNamedValue(m) && isNamedValue(t);
+}
+
+/** Two bracketed tokens opened alike: the same bracket after the same type name, if any. */
+function sameOpener(t: string, m: string): boolean {
+  const at = openerAt(t);
+  return at === openerAt(m) && t.slice(0, at + 1) === m.slice(0, at + 1);
+}
+
+/** A whole `[…]` or `{…}` token: a printed list, map or struct (`[alpha beta]`, `{a:1 b:2}`), whose content is data. */
+function isBracketed(token: string): boolean {
+  const at = openerAt(token);
+  const open = token.charCodeAt(at);
+  return (open === 91 || open === 123) && token.length > at + 2 && token.charCodeAt(token.length - 1) === closerOf(open);
 }
 
 /** Which half agreements a message can earn: KEYED_HINT for a `key=value` token, ID_HINT for a host or id, NAMED_HINT for a name glued to an id. */
@@ -99,6 +114,7 @@ export function similarityHints(tokens: readonly string[]): number {
       if (c === 61 && k > 0) keyed = true;
       else if ((c >= 48 && c <= 57) || c === 60) value = true;
     }
+    if (isBracketed(t)) hints |= BRACKET_HINT;
     if (keyed) hints |= KEYED_HINT;
     else if (value && isIdLike(t)) hints |= ID_HINT;
     else if (value && isNamedValue(t)) hints |= NAMED_HINT;
@@ -169,19 +185,20 @@ function shapeOf(token: string): string {
 }
 
 /**
- * The shape of a quoted field or a multi-word `[…]`/`{…}` span: its delimiters and its
+ * The shape of a quoted field or a multi-word `[…]`/`{…}` span (a type name before its bracket included): its delimiters and its
  * first word when that is a word, so fields holding values agree (`"<URL>"`, `"-"`,
  * `"curl/<NUM>"`) while a leading word still tells spans apart (`"GET …"`, `"POST …"`).
  */
 function spanShape(token: string): string | undefined {
-  const open = token.charCodeAt(0);
+  const at = openerAt(token);
+  const open = token.charCodeAt(at);
   const close = closerOf(open);
-  if (close === 0 || token.length < 2 || !closes(token, close)) return undefined;
+  if (close === 0 || token.length < at + 2 || !closes(token, close)) return undefined;
   const space = token.indexOf(' ');
   if (open !== 34 && space < 0) return undefined;
   const end = token.lastIndexOf(String.fromCharCode(close));
-  const first = space < 0 ? '' : token.slice(1, space);
-  return `${token[0]}${first.length > 0 && !isVariableToken(first) ? `${first} ` : ''}<>${token.slice(end)}`;
+  const first = space < 0 ? '' : token.slice(at + 1, space);
+  return `${token.slice(0, at + 1)}${first.length > 0 && !isVariableToken(first) ? `${first} ` : ''}<>${token.slice(end)}`;
 }
 
 /**
@@ -521,7 +538,7 @@ function spanned(masked: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    const open = word.charCodeAt(0);
+    const open = word.charCodeAt(openerAt(word));
     const close = closerOf(open);
     // Brackets nest (`[shards started [[a][0], [b][0]]])`): a bracketed span ends where its depth returns to 0.
     let depth = close === 34 ? 0 : nesting(word, open, close);
@@ -543,6 +560,17 @@ function spanned(masked: string): string[] {
     i = end;
   }
   return hasList(out) ? joinLists(out) : out;
+}
+
+/** A type name glued to a printed value's bracket: Go's `map[`, `&{`, a Java object's `Order{`. */
+const TYPED_OPENER_RE = /^(?:&|[A-Za-z_][\w.$]*)[[{]/;
+
+/** Where a word's span would open: its first char, or the bracket after a type name (see TYPED_OPENER_RE). */
+function openerAt(word: string): number {
+  const c = word.charCodeAt(0);
+  if (c === 34 || c === 91 || c === 123) return 0;
+  const m = TYPED_OPENER_RE.exec(word);
+  return m ? m[0].length - 1 : 0;
 }
 
 /** Brackets `open` opened minus those `close` closed in `word`. */

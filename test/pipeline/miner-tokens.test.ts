@@ -158,6 +158,16 @@ describe('miner tokens', () => {
     expect(tokenize('map {a: {b: <NUM>}, c: <NUM>} x')).toEqual(['map', '{a: {b: <NUM>}, c: <NUM>}', 'x']);
     expect(tokenize('[a] [b c]: d')).toEqual(['[a]', '[b c]:', 'd']);
     expect(tokenize('[never closed x y')).toEqual(['[never', 'closed', 'x', 'y']);
+    // A type name glued to the bracket: Go's `map[…]` and `&{…}`, a Java object's `Order{…}`; a name whose brackets close in it stays one word.
+    expect(tokenize('set map[a:<NUM> b:x] and &{Name:web Port:<NUM>} for Order{id=<NUM>, status=PAID}.')).toEqual([
+      'set',
+      'map[a:<NUM> b:x]',
+      'and',
+      '&{Name:web Port:<NUM>}',
+      'for',
+      'Order{id=<NUM>, status=PAID}.',
+    ]);
+    expect(tokenize('cleanup[<UUID>] done')).toEqual(['cleanup[<UUID>]', 'done']);
   });
 
   it('takes a list of like values as one token, but not columns of bare numbers, empty fields or template wildcards', () => {

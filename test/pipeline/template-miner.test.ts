@@ -556,6 +556,24 @@ describe('template miner: name-like words', () => {
     expect(miner.templates().filter((t) => t.template.startsWith('auth failure'))).toHaveLength(2);
   });
 
+  it('takes a printed list or map of words for a value once its slot has shown four, but not a word beside a list', () => {
+    const miner = createTemplateMiner();
+    const lists = ['[alpha beta gamma]', '[delta]', '[epsilon zeta]', '[eta theta iota kappa]', '[lambda]'];
+    const sent = feed(miner, lists.map((l) => `sent to ${l}`));
+    expect(sent.slice(0, 3).every((r) => r.created)).toBe(true);
+    expect(new Set(sent.slice(3).map((r) => r.id))).toEqual(new Set([sent[0]!.id]));
+    expect(miner.get(sent[0]!.id)!.template).toBe('sent to <*>');
+    const maps = feed(miner, ['{a:x b:y}', '{c:z}', '{d:w e:v f:u}', '{g:t}'].map((m) => `applied settings ${m}`));
+    expect(miner.get(maps[3]!.id)!.template).toBe('applied settings <*>');
+    // Go prints a map as `map[k:v …]`: the type name glued to the bracket opens the span.
+    const go = feed(miner, ['map[level:debug mode:fast]', 'map[level:info]', 'map[mode:slow retries:x]', 'map[level:warn mode:y]'].map((m) => `Updated config: ${m}`));
+    expect(miner.get(go[3]!.id)!.template).toBe('Updated config: <*>');
+    // A plain word in the slot of a list is no list: no half agreement, so no template to relate to.
+    const other = createTemplateMiner();
+    const [list, word] = feed(other, ['sent to [alpha beta]', 'sent to nobody']);
+    expect(word!.id).not.toBe(list!.id);
+  });
+
   it('groups messages whose id lists differ in length', () => {
     const miner = createTemplateMiner();
     const results = feed(miner, ['BLOCK* ask 10.0.0.1:50010 to delete blk_-12', 'BLOCK* ask 10.0.0.2:50010 to delete blk_7 blk_8 blk_9', 'BLOCK* ask 10.0.0.3:50010 to delete blk_1 blk_2']);
