@@ -255,8 +255,9 @@ function isDayOfMonth(token: string): boolean {
   return d.length > 0 && d.length <= 2 && isDigit(d.charCodeAt(0)) && isDigit(d.charCodeAt(d.length - 1));
 }
 
+/** A four-digit year, maybe closing a bracketed date (`2005]`, `2005)`, `2005,`). */
 function isYear(token: string): boolean {
-  return token.length === 4 && isDigit(token.charCodeAt(0)) && !Number.isNaN(Number(token));
+  return /^\d{4}[\])},:;]{0,2}$/.test(token);
 }
 
 function skipSpaces(text: string, i: number): number {
@@ -408,10 +409,15 @@ class MaskedText {
     return this.lastPut === replacement;
   }
 
-  /** Drops the last token when it is a weekday kept as it is: it belongs to the date that follows. */
-  dropWeekday(): void {
+  /**
+   * Drops the last token when it is a weekday kept as it is: it belongs to the date that
+   * follows. Returns the bracket that opened it (`[Sun Dec 04 …]`), for the date to keep.
+   */
+  dropWeekday(): string {
     const start = this.lastKept;
-    if (start < 0 || !WEEKDAYS.has(this.text.slice(start, this.runEnd))) return;
+    if (start < 0) return '';
+    const open = this.text.charCodeAt(start) === 91 || this.text.charCodeAt(start) === 40 ? 1 : 0;
+    if (!WEEKDAYS.has(this.text.slice(start + open, this.runEnd))) return '';
     if (start === this.runStart) {
       this.runStart = -1;
       if (this.tokens > 1) this.done = this.done.slice(0, -1);
@@ -420,6 +426,7 @@ class MaskedText {
     }
     this.tokens--;
     this.lastKept = -1;
+    return this.text.slice(start, start + open);
   }
 
   result(): string {
@@ -467,8 +474,11 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
     const next = skipSpaces(text, j);
     const date = !variable && j - i === 3 ? spokenDateEnd(text, i, j) : -1;
     if (date >= 0) {
-      out.dropWeekday();
-      out.put('<TS>');
+      const open = out.dropWeekday();
+      // A year that closes the bracket (`2005]`, `2024):`) gives its punctuation back.
+      let year = date;
+      while (year > i && !isSpace(text.charCodeAt(year - 1))) year--;
+      out.put(`${open}<TS>${isYear(text.slice(year, date)) ? text.slice(year + 4, date) : ''}`);
       i = skipSpaces(text, date);
       continue;
     }

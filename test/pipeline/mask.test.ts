@@ -72,6 +72,10 @@ describe('mask: tokens in context', () => {
     expect(mask('Sun Jul 10 03:55:15 2005 reboot')).toBe('<TS> reboot');
     expect(mask('at Sun  Jul\t10 03:55:15 2005')).toBe('at <TS>');
     expect(mask('Sun Sun Jul 10 03:55:15')).toBe('Sun <TS>');
+    // In brackets, as Apache's error log and others head a line: the brackets stay around one <TS>.
+    expect(mask('[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok')).toBe('[<TS>] [notice] workerEnv.init() ok');
+    expect(mask('at (Mon Jan 01 10:00:00 2024): done')).toBe('at (<TS>): done');
+    expect(mask('on Mon Jan 01 10:00:00 2024, again')).toBe('on <TS>, again');
   });
 
   it('leaves a month alone when no day and time follow it', () => {
