@@ -323,8 +323,9 @@ describe('template miner: snapshots', () => {
       fc.property(options, fc.array(message, { maxLength: 120, size: 'max' }), fc.array(message, { maxLength: 40, size: 'max' }), (opts, before, after) => {
         expectRestoredToMatch(opts, before, after);
       }),
-      // FC_RUNS=30000 for a longer hunt.
-      { numRuns: Number(process.env.FC_RUNS ?? 1000) },
+      // A fixed seed by default, so a rare history never fails one CI run and passes the next;
+      // hunt for new ones with FC_SEED=$RANDOM FC_RUNS=30000.
+      { numRuns: Number(process.env.FC_RUNS ?? 1000), seed: Number(process.env.FC_SEED ?? 20261202) },
     );
   });
 
