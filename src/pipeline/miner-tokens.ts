@@ -97,6 +97,9 @@ function sameOpener(t: string, m: string): boolean {
 
 /** A whole `[…]` or `{…}` token: a printed list, map or struct (`[alpha beta]`, `{a:1 b:2}`), whose content is data. */
 function isBracketed(token: string): boolean {
+  // The closing bracket first: most tokens end otherwise, and similarityHints asks of every token.
+  const last = token.charCodeAt(token.length - 1);
+  if (last !== 93 && last !== 125) return false;
   const at = openerAt(token);
   const open = token.charCodeAt(at);
   return (open === 91 || open === 123) && token.length > at + 2 && token.charCodeAt(token.length - 1) === closerOf(open);
@@ -285,8 +288,12 @@ function closes(word: string, close: number): boolean {
  */
 export function tokenize(masked: string): string[] {
   if (masked.length === 0) return [];
-  const record = structuredTokens(masked);
-  if (record) return record;
+  return structuredTokens(masked) ?? textTokens(masked);
+}
+
+/** The tokens of a message that is not a structured record (see tokenize). */
+export function textTokens(masked: string): string[] {
+  if (masked.length === 0) return [];
   const tokens = spanned(masked);
   return masked.indexOf(' (') >= 0 ? joinAnnotations(tokens) : tokens;
 }
@@ -315,12 +322,15 @@ const SITE_KEYS = new Set([
 
 type KeyRole = 'text' | 'site' | 'attribute';
 
-/** How a record's keys are read: `fallback` when it has no key of TEXT_KEYS. */
-function keyRoles(masked: string, hasText = HAS_TEXT_KEY_RE.test(masked)): (key: string) => KeyRole {
-  const fallback = !hasText;
+/** How a record's keys are read; whether it has a key of TEXT_KEYS is asked only of a fallback key, once. */
+function keyRoles(masked: string, hasText?: boolean): (key: string) => KeyRole {
   return (key) => {
     const lower = key.toLowerCase();
-    if (TEXT_KEYS.has(lower) || (fallback && FALLBACK_TEXT_KEYS.has(lower))) return 'text';
+    if (TEXT_KEYS.has(lower)) return 'text';
+    if (FALLBACK_TEXT_KEYS.has(lower)) {
+      hasText ??= HAS_TEXT_KEY_RE.test(masked);
+      return hasText ? 'attribute' : 'text';
+    }
     return SITE_KEYS.has(lower) ? 'site' : 'attribute';
   };
 }

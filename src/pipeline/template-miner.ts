@@ -17,7 +17,7 @@ import { createExactMatches } from './exact-matches.js';
 import { checkSnapshot, type MinerSnapshot } from './miner-snapshot.js';
 import { SignatureIndex } from './signature-index.js';
 import { alignToSpan, commonEnds, headOf, isVariableSpan, spanCovered, spanTokens, type CommonEnds } from './miner-spans.js';
-import { WILDCARD, coveredBy, coversAll, isConstantName, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, recordText, signatureOf, similarity, similarityHints, structuredTokens, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
+import { WILDCARD, coveredBy, coversAll, isConstantName, isEmptyField, isIdLike, isNameLike, isNamedValue, isQuotedWord, isRecord, isVariableToken, keyOf, recordSimilarity, recordText, signatureOf, similarity, similarityHints, structuredTokens, textTokens, tokenize, valuesAgree, wildcardCount, wildcardFor } from './miner-tokens.js';
 
 export type { MinerSnapshot } from './miner-snapshot.js';
 export { MinerSnapshotError } from './miner-snapshot.js';
@@ -571,9 +571,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   }
 
   /** Every template is made here, in one object shape (the bucket scan reads thousands of them); insert() sets its head. */
-  function newCluster(id: string, key: string, tokens: string[], template: string, count: number, example: string, span?: number): Cluster {
-    // A span template restored from a snapshot of a miner before structured records were kept whole stays one.
-    const structured = span === undefined && structuredTokens(example) !== undefined;
+  function newCluster(id: string, key: string, tokens: string[], template: string, count: number, example: string, span?: number, structured = false): Cluster {
     return { id, order: created++, key, tokens, template, count, example, families: [], span, head: '', structured };
   }
 
@@ -596,7 +594,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
     const known = exactMatches.get(masked);
     if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, known.words);
-    const tokens = tokenize(masked);
+    const fields = structuredTokens(masked);
+    const tokens = fields ?? textTokens(masked);
     const spanned = spanTemplates > 0 ? matchSpan(tokens) : undefined;
     if (spanned) {
       const spanBucket = buckets.get(spanned.cluster.key)!;
@@ -616,7 +615,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
       return result;
     }
-    const cluster = newCluster(uniqueId(masked), key, tokens, '', 1, masked);
+    const cluster = newCluster(uniqueId(masked), key, tokens, '', 1, masked, undefined, fields !== undefined);
     // A structured record's tokens hold `<*>` for its attribute values: the template shows them so.
     cluster.template = templateText(cluster);
     insert(cluster);
@@ -644,7 +643,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
         const fresh = bucketKey(example);
         key = Number.parseInt(fresh, 10) === tokens.length ? fresh : bucketKey(tokens);
       }
-      insert(newCluster(s.id, key, tokens, s.template, s.count, s.example));
+      // Snapshots before structured records kept their tokens tell them by their first message.
+      insert(newCluster(s.id, key, tokens, s.template, s.count, s.example, undefined, s.tokens !== undefined || structuredTokens(s.example) !== undefined));
     }
     for (const [from, to] of Object.entries(snapshot.aliases)) aliases.set(from, to);
     for (const word of snapshot.values ?? []) rememberValue(word);
