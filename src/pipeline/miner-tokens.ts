@@ -45,6 +45,7 @@ export const KEYED_HINT = 1;
 export const ID_HINT = 2;
 export const NAMED_HINT = 4;
 export const BRACKET_HINT = 8;
+export const WORD_VALUE_HINT = 16;
 
 /**
  * Share of comparable positions whose words agree. A template wildcard agrees with
@@ -55,7 +56,7 @@ export const BRACKET_HINT = 8;
  * no longer reach `floor`, so scanning unrelated templates is cheap. `hints`: what
  * `tokens` may hold (similarityHints); a hint left out skips its test.
  */
-export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | ID_HINT | NAMED_HINT | BRACKET_HINT): number {
+export function similarity(template: readonly string[], tokens: readonly string[], floor = 0, hints = KEYED_HINT | ID_HINT | NAMED_HINT | BRACKET_HINT | WORD_VALUE_HINT): number {
   // Agreements are counted in halves: whole numbers keep this loop in integer arithmetic.
   let halves = 0;
   let compared = 0;
@@ -86,7 +87,21 @@ function halfAgree(t: string, m: string, hints: number): boolean {
   if ((hints & KEYED_HINT) !== 0 && t.charCodeAt(0) === m.charCodeAt(0) && sameKey(t, m)) return true;
   if ((hints & ID_HINT) !== 0 && isIdLike(m) && isIdLike(t)) return true;
   if ((hints & BRACKET_HINT) !== 0 && isBracketed(m) && isBracketed(t) && sameOpener(t, m)) return true;
+  if ((hints & WORD_VALUE_HINT) !== 0 && isWordValue(m) && isWordValue(t)) return true;
   return (hints & NAMED_HINT) !== 0 && isNamedValue(m) && isNamedValue(t);
+}
+
+/** A word with no digit that still reads as a value: a qualified name (`api.example.com`, `org.acme.Cart`), a quoted word, a single letter. */
+function isWordValue(token: string): boolean {
+  if (token.length === 1) return isLetter(token.charCodeAt(0));
+  return QUALIFIED_NAME.test(token) || isQuotedWord(token);
+}
+
+/** Three or more names joined by dots, maybe with a port or a trailing comma: a host or a class, never prose. */
+const QUALIFIED_NAME = /^[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}(?::[A-Za-z]+)?[,;]?$/;
+
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 
 /** Two bracketed tokens opened alike: the same bracket after the same type name, if any. */
@@ -121,6 +136,7 @@ export function similarityHints(tokens: readonly string[]): number {
     if (keyed) hints |= KEYED_HINT;
     else if (value && isIdLike(t)) hints |= ID_HINT;
     else if (value && isNamedValue(t)) hints |= NAMED_HINT;
+    else if (!value && isWordValue(t)) hints |= WORD_VALUE_HINT;
   }
   return hints;
 }

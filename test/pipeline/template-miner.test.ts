@@ -575,6 +575,25 @@ describe('template miner: name-like words', () => {
     expect(word!.id).not.toBe(list!.id);
   });
 
+  it('joins short messages that differ in a class name, a host, a quoted word or a single letter after two, but not in a word', () => {
+    const miner = createTemplateMiner({ mergeAfter: 4 });
+    const pairs = [
+      ['loaded class org.acme.cart.Cart', 'loaded class com.example.Order', 'loaded class <*>'],
+      ['resolved cdn.example.com', 'resolved api.shop.example.net', 'resolved <*>'],
+      ['job a finished', 'job b finished', 'job <*> finished'],
+      ['opened "orders"', 'opened "payments"', 'opened <*>'],
+    ];
+    for (const [first, second, template] of pairs) {
+      const [a, b] = feed(miner, [first!, second!]);
+      expect(b).toMatchObject({ id: a!.id, template });
+    }
+    // Prose and hyphenated words are the statement's own (`Mount-cache` / `Dquot-cache`), and two dots are not a name.
+    for (const [first, second] of [['task alpha finished', 'task beta finished'], ['Mount-cache hash entries', 'Dquot-cache hash entries'], ['rpc.idmapd startup succeeded', 'rpc.statd startup succeeded']]) {
+      const [a, b] = feed(miner, [first!, second!]);
+      expect(b!.id).not.toBe(a!.id);
+    }
+  });
+
   it('groups messages whose id lists differ in length', () => {
     const miner = createTemplateMiner();
     const results = feed(miner, ['BLOCK* ask 10.0.0.1:50010 to delete blk_-12', 'BLOCK* ask 10.0.0.2:50010 to delete blk_7 blk_8 blk_9', 'BLOCK* ask 10.0.0.3:50010 to delete blk_1 blk_2']);
