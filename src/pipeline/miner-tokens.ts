@@ -97,8 +97,8 @@ function isWordValue(token: string): boolean {
   return QUALIFIED_NAME.test(token) || isQuotedWord(token);
 }
 
-/** Three or more names joined by dots, maybe with a port or a trailing comma: a host or a class, never prose. */
-const QUALIFIED_NAME = /^[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}(?::[A-Za-z]+)?[,;]?$/;
+/** Three or more names joined by dots, maybe after a `key:` and with a port or a trailing comma: a host or a class, never prose. */
+const QUALIFIED_NAME = /^(?:[A-Za-z]\w*:)?[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*){2,}(?::[A-Za-z]+)?[,;]?$/;
 
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);

@@ -580,6 +580,7 @@ describe('template miner: name-like words', () => {
     const pairs = [
       ['loaded class org.acme.cart.Cart', 'loaded class com.example.Order', 'loaded class <*>'],
       ['resolved cdn.example.com', 'resolved api.shop.example.net', 'resolved <*>'],
+      ['onReceive action:android.intent.action.SCREEN_ON', 'onReceive action:android.intent.action.BATTERY_LOW', 'onReceive <*>'],
       ['job a finished', 'job b finished', 'job <*> finished'],
       ['opened "orders"', 'opened "payments"', 'opened <*>'],
     ];
