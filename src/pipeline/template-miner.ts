@@ -242,12 +242,31 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     index(bucket, cluster);
     byId.set(cluster.id, cluster);
     if (cluster.span !== undefined) spanTemplates++;
-    if (cluster.structured) return;
+    if (!cluster.structured) addToHead(cluster);
+  }
+
+  /**
+   * Index a template under the head of its tokens as they are now, among its peers in
+   * creation order: both depend only on the templates, so a restored miner finds the
+   * same peers in the same order.
+   */
+  function addToHead(cluster: Cluster): void {
     const head = headOf(cluster.tokens);
     cluster.head = head;
     const peers = byHead.get(head);
-    if (peers) peers.push(cluster);
-    else byHead.set(head, [cluster]);
+    if (!peers) {
+      byHead.set(head, [cluster]);
+      return;
+    }
+    let at = peers.length;
+    while (at > 0 && peers[at - 1]!.order > cluster.order) at--;
+    peers.splice(at, 0, cluster);
+  }
+
+  function removeFromHead(cluster: Cluster): void {
+    const peers = byHead.get(cluster.head);
+    const at = peers?.indexOf(cluster) ?? -1;
+    if (at >= 0) peers!.splice(at, 1);
   }
 
   /** Take a template out of its bucket and the head index. */
@@ -255,9 +274,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     const bucket = buckets.get(cluster.key)!;
     unindex(bucket, cluster);
     bucket.clusters.splice(bucket.clusters.indexOf(cluster), 1);
-    const peers = byHead.get(cluster.head);
-    const at = peers?.indexOf(cluster) ?? -1;
-    if (at >= 0) peers!.splice(at, 1);
+    removeFromHead(cluster);
     if (cluster.span !== undefined) spanTemplates--;
   }
 
@@ -336,6 +353,11 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     }
     cluster.template = templateText(cluster);
     index(bucket, cluster);
+    // A first token that became a wildcard moves the template to the wildcard's head.
+    if (first === 0 && !cluster.structured) {
+      removeFromHead(cluster);
+      addToHead(cluster);
+    }
     absorbCovered(bucket, cluster);
     return true;
   }
@@ -589,11 +611,23 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     return { id: cluster.id, template: cluster.template, count: cluster.count, example: cluster.example };
   }
 
+  /**
+   * Whether a span template of the message's head may take a message remembered for a
+   * plain template: a span can come to cover an older template it did not fold (beyond
+   * its scan, or by generalising later), and the uncached path asks the span first. So
+   * the answer never depends on what the cache still holds (a restore starts it empty).
+   */
+  function spanMayClaim(cluster: Cluster, words: readonly string[]): boolean {
+    return spanTemplates > 0 && cluster.span === undefined && buckets.has(SPAN_BUCKET + headOf(words));
+  }
+
   /** One message; ids absorbed on the way are in `absorbed`. */
   function mine(masked: string): MineResult {
     // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
     const known = exactMatches.get(masked);
-    if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp) return join(known.value, undefined, known.words);
+    if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp && !spanMayClaim(known.value, known.words)) {
+      return join(known.value, undefined, known.words);
+    }
     const fields = structuredTokens(masked);
     const tokens = fields ?? textTokens(masked);
     const spanned = spanTemplates > 0 ? matchSpan(tokens) : undefined;
