@@ -149,12 +149,18 @@ let stamps = 0;
 
 /**
  * Masked messages that joined a template without changing its bucket, for every miner
- * of this thread: while the bucket keeps its stamp the message matches the same
- * template again, so a repeat skips tokenising and the bucket search. 8192 messages of
+ * of this thread: while the bucket keeps its stamp (and the span bucket of the message's
+ * head its own) the message matches the same template again, so a repeat skips tokenising and the bucket search. 8192 messages of
  * at most 512 chars (under 10 MB) and a 64 KB table of sightings; an entry holds one
  * template, never a miner.
  */
-const exactMatches = createExactMatches<Cluster>(8192, 512);
+const exactMatches = createExactMatches<Remembered>(8192, 512);
+
+/** What a message matched, and the stamp of its head's span bucket then (see spanStampOf). */
+interface Remembered {
+  cluster: Cluster;
+  spanStamp: number;
+}
 
 function validate(opts: MinerOptions): void {
   if (!(opts.similarity > 0 && opts.similarity <= 1)) throw new RangeError('similarity must be in (0, 1]');
@@ -612,21 +618,22 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   }
 
   /**
-   * Whether a span template of the message's head may take a message remembered for a
-   * plain template: a span can come to cover an older template it did not fold (beyond
-   * its scan, or by generalising later), and the uncached path asks the span first. So
-   * the answer never depends on what the cache still holds (a restore starts it empty).
+   * The stamp of the span bucket of a message's head, 0 when there is none. A span
+   * template can come to cover a plain template it did not fold (beyond its scan, or by
+   * generalising later), and the uncached path asks the span first: a remembered match
+   * holds only while this stamp is the same too, so the answer never depends on what
+   * the cache still holds (a restore starts it empty).
    */
-  function spanMayClaim(cluster: Cluster, words: readonly string[]): boolean {
-    return spanTemplates > 0 && cluster.span === undefined && buckets.has(SPAN_BUCKET + headOf(words));
+  function spanStampOf(words: readonly string[]): number {
+    return spanTemplates === 0 ? 0 : (buckets.get(SPAN_BUCKET + headOf(words))?.stamp ?? 0);
   }
 
   /** One message; ids absorbed on the way are in `absorbed`. */
   function mine(masked: string): MineResult {
     // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
     const known = exactMatches.get(masked);
-    if (known !== undefined && buckets.get(known.value.key)?.stamp === known.stamp && !spanMayClaim(known.value, known.words)) {
-      return join(known.value, undefined, known.words);
+    if (known !== undefined && buckets.get(known.value.cluster.key)?.stamp === known.stamp && spanStampOf(known.words) === known.value.spanStamp) {
+      return join(known.value.cluster, undefined, known.words);
     }
     const fields = structuredTokens(masked);
     const tokens = fields ?? textTokens(masked);
@@ -635,7 +642,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       const spanBucket = buckets.get(spanned.cluster.key)!;
       const stamp = spanBucket.stamp;
       const result = join(spanned.cluster, spanned.aligned, spanned.aligned);
-      if (spanBucket.stamp === stamp) exactMatches.set(known, masked, tokens, spanned.cluster, stamp);
+      if (spanBucket.stamp === stamp) exactMatches.set(known, masked, tokens, { cluster: spanned.cluster, spanStamp: stamp }, stamp);
       return result;
     }
     const key = bucketKey(tokens);
@@ -645,8 +652,9 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     // A record joins its nearest template at once: the fields that differ are its parameters.
     if (bucket && match && (match.score === 1 || record)) {
       const stamp = bucket.stamp;
+      const spanStamp = spanStampOf(tokens);
       const result = join(match.cluster, tokens, tokens);
-      if (bucket.stamp === stamp) exactMatches.set(known, masked, tokens, match.cluster, stamp);
+      if (bucket.stamp === stamp && spanStampOf(tokens) === spanStamp) exactMatches.set(known, masked, tokens, { cluster: match.cluster, spanStamp }, stamp);
       return result;
     }
     const cluster = newCluster(uniqueId(masked), key, tokens, '', 1, masked, undefined, fields !== undefined);
