@@ -93,8 +93,11 @@ function halfAgree(t: string, m: string, hints: number): boolean {
 
 /** A word with no digit that still reads as a value: a qualified name (`api.example.com`, `org.acme.Cart`), a quoted word, a single letter. */
 function isWordValue(token: string): boolean {
-  if (token.length === 1) return isLetter(token.charCodeAt(0));
-  return QUALIFIED_NAME.test(token) || isQuotedWord(token);
+  const c = token.charCodeAt(0);
+  if (token.length === 1) return isLetter(c);
+  // Asked of every word of a message that matches no template exactly: the first char and a dot decide most cheaply.
+  if (c === 34 || c === 39 || c === 91 || c === 123 || c === 92) return isQuotedWord(token);
+  return token.indexOf('.') > 0 && QUALIFIED_NAME.test(token);
 }
 
 /** Three or more names joined by dots, maybe after a `key:` and with a port or a trailing comma: a host or a class, never prose. */

@@ -156,9 +156,12 @@ let stamps = 0;
  */
 const exactMatches = createExactMatches<Remembered>(8192, 512);
 
-/** What a message matched, and the stamp of its head's span bucket then (see spanStampOf). */
+/** What a message matched, and what the span lookup it skips saw then (see spanGuard). */
 interface Remembered {
   cluster: Cluster;
+  /** The span bucket of the message's head, if there was one. */
+  spans: Bucket | undefined;
+  /** That bucket's stamp, or without one the miner's count of span buckets. */
   spanStamp: number;
 }
 
@@ -191,6 +194,8 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   const byHead = new Map<string, Cluster[]>();
   /** Live span templates: while there are none, a message skips the span lookup. */
   let spanTemplates = 0;
+  /** Span buckets opened (they are never removed): a remembered match made without one checks that none came. */
+  let spanBuckets = 0;
 
   function noteSlot(token: string): void {
     const word = slotWord(token);
@@ -237,6 +242,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   function openBucket(key: string): Bucket {
     const bucket: Bucket = { clusters: [], bySignature: new SignatureIndex(), stamp: ++stamps };
     buckets.set(key, bucket);
+    if (key.startsWith(SPAN_BUCKET)) spanBuckets++;
     const n = Number.parseInt(key, 10);
     if (!key.startsWith(SPAN_BUCKET) && !key.endsWith(` ${WILDCARD}`)) childrenPerLength.set(n, (childrenPerLength.get(n) ?? 0) + 1);
     return bucket;
@@ -618,21 +624,27 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
   }
 
   /**
-   * The stamp of the span bucket of a message's head, 0 when there is none. A span
-   * template can come to cover a plain template it did not fold (beyond its scan, or by
-   * generalising later), and the uncached path asks the span first: a remembered match
-   * holds only while this stamp is the same too, so the answer never depends on what
-   * the cache still holds (a restore starts it empty).
+   * What a remembered match must still see of the span lookup. A span template can come
+   * to cover a plain template it did not fold (beyond its scan, or by generalising later),
+   * and the uncached path asks the span first: a remembered match holds only while the
+   * span bucket of the message's head keeps its stamp (or, without one, while no span
+   * bucket is opened), so the answer never depends on what the cache still holds (a
+   * restore starts it empty). Checked without looking the head up: a repeat stays cheap.
    */
-  function spanStampOf(words: readonly string[]): number {
-    return spanTemplates === 0 ? 0 : (buckets.get(SPAN_BUCKET + headOf(words))?.stamp ?? 0);
+  function remembered(cluster: Cluster, words: readonly string[]): Remembered {
+    const spans = spanBuckets === 0 ? undefined : buckets.get(SPAN_BUCKET + headOf(words));
+    return { cluster, spans, spanStamp: spans === undefined ? spanBuckets : spans.stamp };
+  }
+
+  function spansUnchanged(r: Remembered): boolean {
+    return r.spans === undefined ? r.spanStamp === spanBuckets : r.spans.stamp === r.spanStamp;
   }
 
   /** One message; ids absorbed on the way are in `absorbed`. */
   function mine(masked: string): MineResult {
     // A message's bucket never changes (buckets are never removed), so an unchanged stamp means the same match.
     const known = exactMatches.get(masked);
-    if (known !== undefined && buckets.get(known.value.cluster.key)?.stamp === known.stamp && spanStampOf(known.words) === known.value.spanStamp) {
+    if (known !== undefined && buckets.get(known.value.cluster.key)?.stamp === known.stamp && spansUnchanged(known.value)) {
       return join(known.value.cluster, undefined, known.words);
     }
     const fields = structuredTokens(masked);
@@ -642,7 +654,7 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
       const spanBucket = buckets.get(spanned.cluster.key)!;
       const stamp = spanBucket.stamp;
       const result = join(spanned.cluster, spanned.aligned, spanned.aligned);
-      if (spanBucket.stamp === stamp) exactMatches.set(known, masked, tokens, { cluster: spanned.cluster, spanStamp: stamp }, stamp);
+      if (spanBucket.stamp === stamp) exactMatches.set(known, masked, tokens, { cluster: spanned.cluster, spans: spanBucket, spanStamp: stamp }, stamp);
       return result;
     }
     const key = bucketKey(tokens);
@@ -652,9 +664,9 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     // A record joins its nearest template at once: the fields that differ are its parameters.
     if (bucket && match && (match.score === 1 || record)) {
       const stamp = bucket.stamp;
-      const spanStamp = spanStampOf(tokens);
+      const before = remembered(match.cluster, tokens);
       const result = join(match.cluster, tokens, tokens);
-      if (bucket.stamp === stamp && spanStampOf(tokens) === spanStamp) exactMatches.set(known, masked, tokens, { cluster: match.cluster, spanStamp }, stamp);
+      if (bucket.stamp === stamp && spansUnchanged(before)) exactMatches.set(known, masked, tokens, before, stamp);
       return result;
     }
     const cluster = newCluster(uniqueId(masked), key, tokens, '', 1, masked, undefined, fields !== undefined);
