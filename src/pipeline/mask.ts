@@ -325,6 +325,19 @@ for (const phrase of [
   REASON_PHRASES.set(words[0]!, list);
 }
 
+/** Whether text[i…j) is an HTTP status code (three digits, 1xx–5xx), alone or as a key's value (`status=404`, `code:503`), masked as `masked`. */
+function isStatusCode(text: string, i: number, j: number, masked: string): boolean {
+  const at = j - 3;
+  if (at < i) return false;
+  // The digits first: asked of every value token, most of which end otherwise.
+  const first = text.charCodeAt(at);
+  if (first < 49 || first > 53 || !isDigit(text.charCodeAt(at + 1)) || !isDigit(text.charCodeAt(at + 2))) return false;
+  if (at === i) return true;
+  const sep = text.charCodeAt(at - 1);
+  // The key kept as it is, the code masked as one number.
+  return (sep === 61 || sep === 58) && masked.length === at - i + 5 && masked.endsWith('<NUM>');
+}
+
 /**
  * After an HTTP status code (three digits, 1xx–5xx) at text[start…]: the end of its reason phrase's
  * words and of its last token (which may carry punctuation), or undefined.
@@ -494,9 +507,9 @@ export function mask(message: string, maxChars: number = DEFAULT_MAX_MESSAGE_CHA
       i = skipSpaces(text, tokenEnd(text, next));
     } else {
       // A status code takes its reason phrase (`404 Not Found`): one value, however many words.
-      const reason = digitsOnly && j - i === 3 && next < n && text.charCodeAt(i) >= 49 && text.charCodeAt(i) <= 53 ? reasonAt(text, next) : undefined;
+      const reason = next < n && masked !== null && isStatusCode(text, i, j, masked) ? reasonAt(text, next) : undefined;
       if (reason !== undefined) {
-        out.put(`<NUM>${text.slice(reason.words, reason.token)}`);
+        out.put(`${masked}${text.slice(reason.words, reason.token)}`);
         i = skipSpaces(text, reason.token);
         continue;
       }

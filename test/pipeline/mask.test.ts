@@ -108,6 +108,14 @@ describe('mask: tokens in context', () => {
     expect(mask('code 404 Notfound; 999 OK; 200 OKAY; 400 Bad')).toBe('code <NUM> Notfound; <NUM> OK; <NUM> OKAY; <NUM> Bad');
   });
 
+  it('takes the reason phrase after a status code that is a key value', () => {
+    expect(mask('request done status=404 Not Found')).toBe('request done status=<NUM>');
+    expect(mask('upstream code:503 Service Unavailable, retrying')).toBe('upstream code:<NUM>, retrying');
+    expect(mask('request done status=200 OK.')).toBe(mask('request done status=500 Internal Server Error.'));
+    // Four digits, or a port, is no status code.
+    expect(mask('x=9404 Not Found; 10.0.0.1:404 Not Found')).toBe('x=<NUM> Not Found; <IP> Not Found');
+  });
+
   it('reads an escaped quote around a value as a quote, not as a path', () => {
     expect(mask('volume \\"kube-api-2s4v0\\" (UID: \\"931a00e8-4c73-4b0b-8a9b-503abc08c9b5\\")')).toBe('volume \\"kube-api-2s4v0\\" (UID: \\"<UUID>\\")');
     expect(mask('open \\srv\\share\\f.txt')).toBe('open <PATH>');
