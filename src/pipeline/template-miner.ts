@@ -150,13 +150,13 @@ let stamps = 0;
 /**
  * Masked messages that joined a template without changing its bucket, for every miner
  * of this thread: while the bucket keeps its stamp (and the span bucket of the message's
- * head its own) the message matches the same template again, so a repeat skips tokenising and the bucket search. 8192 messages of
- * at most 512 chars (under 10 MB) and a 64 KB table of sightings; an entry holds one
- * template, never a miner.
+ * head its own) the message matches the same template again, so a repeat skips
+ * tokenising and the bucket search. 8192 messages of at most 512 chars (under 10 MB) and
+ * a 64 KB table of sightings; an entry holds one template, never a miner.
  */
 const exactMatches = createExactMatches<Remembered>(8192, 512);
 
-/** What a message matched, and what the span lookup it skips saw then (see spanGuard). */
+/** What a message matched, and what the span lookup it skips saw then (see `remembered`). */
 interface Remembered {
   cluster: Cluster;
   /** The span bucket of the message's head, if there was one. */
@@ -685,7 +685,9 @@ export function createTemplateMiner(options: Partial<MinerOptions> = {}, snapsho
     for (const s of snapshot.templates) {
       const tokens = s.tokens ? [...s.tokens] : tokenize(s.template);
       if (s.span !== undefined && s.span < tokens.length && tokens[s.span]!.includes(WILDCARD)) {
-        insert(newCluster(s.id, SPAN_BUCKET + headOf(tokens), tokens, s.template, s.count, s.example, s.span));
+        // Its saved bucket: a span template whose first token generalised stays under the head it was made with.
+        const key = s.key.startsWith(SPAN_BUCKET) ? s.key : SPAN_BUCKET + headOf(tokens);
+        insert(newCluster(s.id, key, tokens, s.template, s.count, s.example, s.span));
         continue;
       }
       let key = s.key;

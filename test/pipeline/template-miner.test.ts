@@ -285,6 +285,13 @@ describe('template miner: snapshots', () => {
     expectRestoredToMatch({ mergeAfter: 2, maxScan: 1, maxChildren: 3, similarity: 0.5 }, before, ['"q r" a "q r" GET', 'ADD" a id=7 a']);
   });
 
+  it('keeps a span template in its bucket after a restore when its first token has generalised', () => {
+    // The span forms under `x1`'s head; `x2 …` turns its first token into `<*>`, and `x3 …` must still find it.
+    const middles = ['alpha <NUM> beta', 'gamma <NUM> x y z w', 'delta eps <NUM> zeta', 'eta theta iota kappa <NUM>'];
+    const before = [...middles.map((m) => `x1 copy file: ${m} done now`), 'x2 copy file: more <NUM> done now'];
+    expectRestoredToMatch({}, before, ['x3 copy file: other <NUM> words here done now']);
+  });
+
   it('restores family membership only for templates that joined the family, not for the one a member folded into', () => {
     // `d d` folds into `a <*>` while still in a family with `<NUM> d`; that family is not `a <*>`'s.
     const before = ['id=7 e', 'a <*>', 'd d', '<NUM> d', 'id=<NUM> GET'];
