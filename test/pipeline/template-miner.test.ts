@@ -334,7 +334,7 @@ describe('template miner: snapshots', () => {
   it('behaves like the original after a restore at any point of any history', () => {
     // Also the tokens of spans that end inside a word, keyed spans, names glued to ids and klog's quoting.
     const word = fc.constantFrom('a', 'b', 'c', 'GET', 'PUT', 'x1', 'x2', '<NUM>', '<IP>', '<*>', 'id=<NUM>', 'id=7', 'k=v', 'k=w', 'web-a', 'web-b', '"q r"',
-      'x.service', 'y.service', 'files...', 'done.', 'job[<UUID>]', 'run[<UUID>]', '\\"c\\"', '"S', 'ADD"', 'k=""', '-', '\u0000');
+      'x.service', 'y.service', 'files...', 'done.', 'file:', 'job[<UUID>]', 'run[<UUID>]', '\\"c\\"', '"S', 'ADD"', 'k=""', '-', '\u0000');
     const text = fc.array(word, { minLength: 1, maxLength: 5 }).map((w) => w.join(' '));
     // Structured records too: JSON objects, logfmt and klog lines, with words of the above in their text.
     const inner = fc.array(fc.constantFrom('a', 'b', 'web-a', 'web-b', '<NUM>', 'x.service', 'done.', ''), { minLength: 0, maxLength: 4 }).map((w) => w.join(' '));
