@@ -120,7 +120,7 @@ function isBracketed(token: string): boolean {
   if (last !== 93 && last !== 125) return false;
   const at = openerAt(token);
   const open = token.charCodeAt(at);
-  return (open === 91 || open === 123) && token.length > at + 2 && token.charCodeAt(token.length - 1) === closerOf(open);
+  return (open === 91 || open === 123) && token.length > at + 2 && last === closerOf(open);
 }
 
 /** Which half agreements a message can earn: KEYED_HINT for a `key=value` token, ID_HINT for a host or id, NAMED_HINT for a name glued to an id. */
@@ -684,8 +684,7 @@ export function isNameLike(token: string): boolean {
   let joined = false;
   for (let i = start; i < n; i++) {
     const c = token.charCodeAt(i);
-    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-    if (letter) continue;
+    if (isLetter(c)) continue;
     if (i === start || !(c === 45 || c === 95 || c === 46 || c === 126 || c === 47 || c === 58)) return false;
     if (i < n - 1 || c === 126 || c === 45) joined = true;
   }

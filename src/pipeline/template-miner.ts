@@ -79,7 +79,7 @@ interface Cluster {
   families: string[];
   /** A span template: the index of its variable-length middle (see miner-spans). */
   span: number | undefined;
-  /** The head it is indexed under, set by insert (its first token may generalise later). */
+  /** The head it is indexed under in `byHead`: its tokens' first, kept up to date as it generalises (its bucket stays). */
   head: string;
   /** A structured record's template: its values are its fields', so no span of it is variable (see structuredTokens). */
   structured: boolean;

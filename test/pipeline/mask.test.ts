@@ -114,6 +114,10 @@ describe('mask: tokens in context', () => {
     expect(mask('request done status=200 OK.')).toBe(mask('request done status=500 Internal Server Error.'));
     // Four digits, or a port, is no status code.
     expect(mask('x=9404 Not Found; 10.0.0.1:404 Not Found')).toBe('x=<NUM> Not Found; <IP> Not Found');
+    // Odd bytes in the phrase, a key of one char, a code that ends the (cut) message: the phrase is taken whole or not at all.
+    expect(mask('status=404 Not\u0000Found')).toBe('status=<NUM> Not\u0000Found');
+    expect(mask('=404 Not Found')).toBe(mask('=500 Internal Server Error'));
+    expect(mask(`${'x '.repeat(2043)}status=404 Not Found`)).toMatch(/ status=<NUM>$/);
   });
 
   it('reads an escaped quote around a value as a quote, not as a path', () => {

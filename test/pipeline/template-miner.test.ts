@@ -628,6 +628,28 @@ describe('template miner: name-like words', () => {
     }
   });
 
+  it('keeps word values bounded on odd input: a flood of class names, NUL, a 1 MB dotted name', () => {
+    const miner = createTemplateMiner();
+    // 10,000 distinct class names are one template, and a restore matches the next like the original.
+    const flood = Array.from({ length: 10_000 }, (_, i) => `loaded class org.x${String.fromCharCode(97 + (i % 26))}.Svc${String.fromCharCode(97 + ((i >> 5) % 26))}.Part`);
+    const ids = new Set(feed(miner, flood).map((r) => miner.get(r.id)!.id));
+    expect(ids.size).toBe(1);
+    expect(miner.templates()).toHaveLength(1);
+    // A NUL inside a name is one more value of the slot.
+    const [nul] = feed(miner, ['loaded class org.ac\u0000me.Cart']);
+    expect(nul!.id).toBe([...ids][0]);
+    // Before the slot is variable, a name with a NUL is no qualified name: it does not join by half.
+    const fresh = createTemplateMiner();
+    const [plain, odd] = feed(fresh, ['loaded class org.acme.Cart', 'loaded class org.ac\u0000me.Order']);
+    expect(odd!.id).not.toBe(plain!.id);
+    // A 1 MB dotted name is cut by the mask and still takes the slot.
+    const [huge] = feed(miner, [`loaded class ${'a.'.repeat(500_000)}Z`]);
+    expect(huge!.id).toBe([...ids][0]);
+    const restored = createTemplateMiner({}, JSON.parse(JSON.stringify(miner.snapshot())) as MinerSnapshot);
+    const next = mask('loaded class com.example.Order');
+    expect(restored.add(next)).toEqual(miner.add(next));
+  });
+
   it('groups messages whose id lists differ in length', () => {
     const miner = createTemplateMiner();
     const results = feed(miner, ['BLOCK* ask 10.0.0.1:50010 to delete blk_-12', 'BLOCK* ask 10.0.0.2:50010 to delete blk_7 blk_8 blk_9', 'BLOCK* ask 10.0.0.3:50010 to delete blk_1 blk_2']);
