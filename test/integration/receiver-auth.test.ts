@@ -77,7 +77,10 @@ describe('with ANOMALOG_AUTH_TOKEN set', () => {
     const { error } = await grpcExport(receiver.grpcPort, zeros, { token: 'wrong', gzip: true });
     expect(error?.code).toBe(status.UNAUTHENTICATED);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(16 * 1024 * 1024);
+    // The error code above is the proof; this bound only has to stay under the 64 MiB an inflated body
+    // would take, above what the client's own compression of the zeros adds here (up to 17 MiB seen
+    // while the whole suite ran beside it).
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(32 * 1024 * 1024);
     expect(await metricValue(receiver.registry, 'anomalog_rejected_requests_total', { transport: 'grpc', reason: 'unauthenticated' })).toBeGreaterThan(0);
   });
 
